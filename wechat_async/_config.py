@@ -1,0 +1,33 @@
+"""Every default number in one place."""
+
+from __future__ import annotations
+
+from typing import Final
+
+import httpx
+
+DEFAULT_BASE_URL: Final = "https://api.weixin.qq.com"
+
+#: Per-attempt HTTP timeout. WeChat answers most calls in well under a second.
+DEFAULT_TIMEOUT: Final = httpx.Timeout(10.0, connect=5.0)
+#: One deadline per logical call, covering every attempt and backoff sleep.
+DEFAULT_CALL_DEADLINE: Final = 60.0
+DEFAULT_MAX_CONNECTIONS: Final = 100
+DEFAULT_MAX_KEEPALIVE: Final = 50
+
+# Retries (openai's numbers).
+DEFAULT_MAX_RETRIES: Final = 2
+BACKOFF_INITIAL: Final = 0.5
+BACKOFF_MAX: Final = 8.0
+RETRY_AFTER_MAX: Final = 60.0
+
+# Retry budget per client (botocore's standard mode).
+RETRY_BUDGET_CAPACITY: Final = 500
+RETRY_BUDGET_COST: Final = 5
+RETRY_BUDGET_REFUND: Final = 1
+
+# Access tokens (WeChat tokens live 7200 s).
+TOKEN_ADVISORY_WINDOW: Final = 300.0
+TOKEN_MANDATORY_WINDOW: Final = 60.0
+TOKEN_FAILURE_TTL: Final = 5.0
+TOKEN_PROVIDER_DEFAULT_TTL: Final = 7200

@@ -1,0 +1,277 @@
+"""The one cattrs converter: attrs models <-> JSON-ready dicts.
+
+Wire names, alternate spellings, kept-unknown keys, omitted unset fields and strict primitive
+types are all handled here, so endpoints and models never special-case them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any, NewType, TypeVar
+
+import attrs
+import cattrs
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+from ._errors import FieldError
+from ._models import ALIASES, CHECK, WIRE
+
+__all__ = [
+    "LooseBool",
+    "check_request",
+    "converter",
+    "dumps",
+    "field_errors",
+    "make_converter",
+]
+
+T = TypeVar("T")
+
+#: A boolean as pushes send it: ``true``, ``false``, ``1``, ``0`` (any case, CDATA unwrapped).
+LooseBool = NewType("LooseBool", bool)
+
+_TRUE = frozenset({"true", "1", "yes"})
+_FALSE = frozenset({"false", "0", "no", ""})
+
+
+def _type_name(value: Any) -> str:
+    return type(value).__name__
+
+
+def _structure_str(value: Any, _: type) -> str:
+    if isinstance(value, str):
+        return value
+    raise TypeError(f"expected str, got {_type_name(value)}")
+
+
+def _structure_int(value: Any, _: type) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise TypeError(f"expected int, got {_type_name(value)} {value!r}")
+
+
+def _structure_float(value: Any, _: type) -> float:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    raise TypeError(f"expected number, got {_type_name(value)}")
+
+
+def _structure_bool(value: Any, _: type) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise TypeError(f"expected bool, got {_type_name(value)}")
+
+
+def _structure_loose_bool(value: Any, _: type) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+    raise ValueError(f"expected a boolean (true/false/1/0), got {value!r}")
+
+
+def _structure_decimal(value: Any, _: type) -> Decimal:
+    if isinstance(value, bool):
+        raise TypeError("expected a decimal number, got bool")
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, int):
+        result = Decimal(value)
+    elif isinstance(value, float):
+        # repr() is the shortest text that round-trips, i.e. the digits that were on the wire.
+        result = Decimal(repr(value))
+    elif isinstance(value, str):
+        try:
+            result = Decimal(value)
+        except InvalidOperation:
+            raise ValueError(f"expected a decimal number, got {value!r}") from None
+    else:
+        raise TypeError(f"expected a decimal number, got {_type_name(value)}")
+    if not result.is_finite():
+        raise ValueError(f"expected a finite decimal number, got {value!r}")
+    return result
+
+
+def _unstructure_decimal(value: Decimal) -> float | int:
+    # JSON has one number type. A Decimal of up to 15 significant digits survives float()
+    # exactly as text, since float repr is the shortest round-tripping form.
+    if value == value.to_integral_value():
+        return int(value)
+    if len(value.as_tuple().digits) > 15:
+        raise ValueError(f"{value} has more than 15 significant digits")
+    return float(value)
+
+
+def _structure_bytes(value: Any, _: type) -> bytes:
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value)
+    raise TypeError(f"expected bytes, got {_type_name(value)}")
+
+
+def _keeps_extra(cls: type) -> bool:
+    return "extra" in attrs.fields_dict(cls)
+
+
+def _wire_name(a: attrs.Attribute[Any]) -> str:
+    return str(a.metadata.get(WIRE, a.name))
+
+
+def make_converter(*, strict: bool = False) -> cattrs.Converter:
+    """Build a converter. ``strict=True`` (tests) also forbids unknown keys in responses."""
+    conv = cattrs.Converter(detailed_validation=True)
+    conv.register_structure_hook(str, _structure_str)
+    conv.register_structure_hook(int, _structure_int)
+    conv.register_structure_hook(float, _structure_float)
+    conv.register_structure_hook(bool, _structure_bool)
+    conv.register_structure_hook(Decimal, _structure_decimal)
+    conv.register_structure_hook(bytes, _structure_bytes)
+    conv.register_structure_hook(LooseBool, _structure_loose_bool)
+    conv.register_unstructure_hook(Decimal, _unstructure_decimal)
+
+    def structure_factory(cls: Any) -> Callable[[Any, Any], Any]:
+        fields = attrs.fields(cls)
+        keep_extra = _keeps_extra(cls)
+        overrides: dict[str, Any] = {}
+        known: set[str] = set()
+        aliases: list[tuple[str, tuple[str, ...]]] = []
+        for a in fields:
+            if a.name == "extra" and keep_extra:
+                overrides["extra"] = override(omit=True)
+                continue
+            wire = _wire_name(a)
+            known.add(wire)
+            if wire != a.name:
+                overrides[a.name] = override(rename=wire)
+            alt = a.metadata.get(ALIASES, ())
+            if alt:
+                aliases.append((wire, alt))
+                known.update(alt)
+        forbid = strict or not keep_extra
+        inner = make_dict_structure_fn(
+            cls, conv, _cattrs_forbid_extra_keys=forbid and not aliases, **overrides
+        )
+
+        def structure(value: Any, _: Any) -> Any:
+            if isinstance(value, cls):
+                return value
+            if not isinstance(value, Mapping):
+                raise TypeError(f"expected an object, got {_type_name(value)}")
+            data = value
+            if aliases:
+                data = dict(value)
+                for wire, alt in aliases:
+                    if wire not in data:
+                        for name in alt:
+                            if name in data:
+                                data[wire] = data[name]
+                                break
+                    for name in alt:
+                        data.pop(name, None)
+            if forbid and aliases:
+                unknown = [k for k in data if k not in known]
+                if unknown:
+                    raise cattrs.ForbiddenExtraKeysError(
+                        f"extra fields found ({', '.join(sorted(unknown))})", cls, set(unknown)
+                    )
+            result = inner(data, cls)
+            if keep_extra:
+                extra = {k: v for k, v in value.items() if k not in known}
+                if extra:
+                    result.extra = extra
+            return result
+
+        return structure
+
+    def unstructure_factory(cls: type[Any]) -> Callable[[Any], dict[str, Any]]:
+        overrides: dict[str, Any] = {}
+        keep_extra = _keeps_extra(cls)
+        for a in attrs.fields(cls):
+            if a.name == "extra" and keep_extra:
+                overrides["extra"] = override(omit=True)
+            elif WIRE in a.metadata:
+                overrides[a.name] = override(rename=a.metadata[WIRE])
+        inner = make_dict_unstructure_fn(cls, conv, **overrides)
+
+        def unstructure(value: Any) -> dict[str, Any]:
+            data = inner(value)
+            # Requests omit unset fields; responses drop what was absent on the wire.
+            result = {k: v for k, v in data.items() if v is not None}
+            if keep_extra and value.extra:
+                for k, v in value.extra.items():
+                    result.setdefault(k, v)
+            return result
+
+        return unstructure
+
+    conv.register_structure_hook_factory(attrs.has, structure_factory)
+    conv.register_unstructure_hook_factory(attrs.has, unstructure_factory)
+    return conv
+
+
+#: The converter every part of the SDK uses.
+converter = make_converter()
+
+
+def dumps(data: Any) -> bytes:
+    """JSON as WeChat wants it: raw UTF-8 (escaped ``\\uXXXX`` Chinese is rejected), compact."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def field_errors(exc: BaseException) -> list[FieldError]:
+    """Flatten a cattrs validation error into one FieldError per bad field."""
+    errors: list[FieldError] = []
+    for line in cattrs.transform_error(exc, path="$"):
+        message, _, path = line.rpartition(" @ ")
+        if not message:
+            message, path = line, "$"
+        path = path[2:] if path.startswith("$.") else path.lstrip("$") or "<body>"
+        errors.append(FieldError(path, message))
+    return errors
+
+
+def check_request(value: Any, prefix: str = "") -> list[FieldError]:
+    """Run every ``field(check=...)`` and each model's ``_check_fields()`` recursively."""
+    errors: list[FieldError] = []
+    cls = type(value)
+    for a in attrs.fields(cls):
+        item = getattr(value, a.name)
+        path = f"{prefix}{_wire_name(a)}"
+        for check in a.metadata.get(CHECK, ()):
+            try:
+                message = check(item)
+            except (TypeError, ValueError) as exc:
+                message = str(exc)
+            if message:
+                errors.append(FieldError(path, message))
+        errors.extend(_check_nested(item, path))
+    cross = getattr(value, "_check_fields", None)
+    if cross is not None:
+        for name, message in cross():
+            errors.append(FieldError(f"{prefix}{name}", message))
+    return errors
+
+
+def _check_nested(item: Any, path: str) -> Iterable[FieldError]:
+    if attrs.has(type(item)):
+        return check_request(item, f"{path}.")
+    if isinstance(item, (list, tuple)):
+        found: list[FieldError] = []
+        for i, element in enumerate(item):
+            if attrs.has(type(element)):
+                found.extend(check_request(element, f"{path}[{i}]."))
+        return found
+    if isinstance(item, dict):
+        found = []
+        for key, element in item.items():
+            if attrs.has(type(element)):
+                found.extend(check_request(element, f"{path}.{key}."))
+        return found
+    return ()

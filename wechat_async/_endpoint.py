@@ -1,0 +1,182 @@
+"""Endpoint descriptors: an endpoint is declared once, as data; namespaces are made of them.
+
+``mypy`` sees every call's keyword arguments (taken from the request class's ``__init__``
+through a ``ParamSpec``) and its return type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Generic, Literal, ParamSpec, TypeVar, overload
+
+import attrs
+
+from ._errors import APIError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from ._client import WeChatClient
+
+__all__ = ["BoundEndpoint", "Endpoint", "Namespace", "OffsetPaging", "RawResponse"]
+
+P = ParamSpec("P")
+ReqT = TypeVar("ReqT")
+RespT = TypeVar("RespT")
+T = TypeVar("T")
+
+Layer = Literal["errcode", "resultcode"]
+BodyKind = Literal["json", "query", "multipart", "none"]
+
+
+@attrs.frozen
+class OffsetPaging:
+    """Offset paging as WeChat does it: ``offset``/``count`` in, ``total_count`` out."""
+
+    items: str
+    offset: str = "offset"
+    count: str = "count"
+    max_count: int = 100
+    total: str = "total_count"
+
+
+@attrs.frozen
+class RawResponse(Generic[T]):
+    """What ``endpoint.raw(...)`` returns: the HTTP pieces beside the parsed model."""
+
+    status_code: int
+    headers: Mapping[str, str]
+    json: Mapping[str, Any]
+    parsed: T
+
+
+class Endpoint(Generic[P, ReqT, RespT]):
+    """One WeChat API endpoint, declared as data.
+
+    >>> get_order = Endpoint("POST", "/card/giftcard/order/get", GetOrderRequest,  # doctest: +SKIP
+    ...                      GetOrderResponse, idempotent=True)
+    """
+
+    __slots__ = (
+        "auth",
+        "body",
+        "errors",
+        "idempotent",
+        "layers",
+        "method",
+        "name",
+        "paging",
+        "path",
+        "query",
+        "request",
+        "response",
+        "source",
+    )
+
+    def __init__(
+        self,
+        method: Literal["GET", "POST"],
+        path: str,
+        request: Callable[P, ReqT],
+        response: type[RespT],
+        *,
+        idempotent: bool,
+        query: Mapping[str, str] | None = None,
+        layers: tuple[Layer, ...] = ("errcode",),
+        body: BodyKind = "json",
+        paging: OffsetPaging | None = None,
+        errors: Mapping[int, tuple[type[APIError], str]] | None = None,
+        auth: bool = True,
+        source: str = "",
+    ) -> None:
+        self.method = method
+        self.path = path
+        self.request: type[ReqT] = request  # type: ignore[assignment]
+        self.response = response
+        self.idempotent = idempotent
+        self.query: Mapping[str, str] = dict(query or {})
+        self.layers = layers
+        self.body = body
+        self.paging = paging
+        self.errors: Mapping[int, tuple[type[APIError], str]] = dict(errors or {})
+        self.auth = auth
+        self.source = source
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"<Endpoint {self.name} {self.method} {self.path}>"
+
+    @overload
+    def __get__(self, obj: None, owner: type[Any]) -> Endpoint[P, ReqT, RespT]: ...
+
+    @overload
+    def __get__(self, obj: Namespace, owner: type[Any]) -> BoundEndpoint[P, ReqT, RespT]: ...
+
+    def __get__(
+        self, obj: Namespace | None, owner: type[Any]
+    ) -> Endpoint[P, ReqT, RespT] | BoundEndpoint[P, ReqT, RespT]:
+        if obj is None:
+            return self
+        bound = BoundEndpoint(self, obj)
+        # Non-data descriptor: later lookups hit the instance dict and skip this method.
+        obj.__dict__[self.name] = bound
+        return bound
+
+
+class BoundEndpoint(Generic[P, ReqT, RespT]):
+    """An endpoint bound to a client: await it with the request's fields as keywords."""
+
+    __slots__ = ("_endpoint", "_namespace")
+
+    def __init__(self, endpoint: Endpoint[P, ReqT, RespT], namespace: Namespace) -> None:
+        self._endpoint = endpoint
+        self._namespace = namespace
+
+    @property
+    def endpoint(self) -> Endpoint[P, ReqT, RespT]:
+        return self._endpoint
+
+    async def __call__(self, *args: P.args, **kwargs: P.kwargs) -> RespT:
+        ns = self._namespace
+        result: RespT = await ns._client._invoke(self._endpoint, ns, args, kwargs, raw=False)
+        return result
+
+    async def raw(self, *args: P.args, **kwargs: P.kwargs) -> RawResponse[RespT]:
+        """Same call; returns status, headers and JSON beside the parsed model."""
+        ns = self._namespace
+        result: RawResponse[RespT] = await ns._client._invoke(
+            self._endpoint, ns, args, kwargs, raw=True
+        )
+        return result
+
+    async def send(self, request: ReqT) -> RespT:
+        """Send a request model built beforehand: ``await ns.get_order.send(req)``."""
+        ns = self._namespace
+        result: RespT = await ns._client._invoke(self._endpoint, ns, (request,), {}, raw=False)
+        return result
+
+    def __repr__(self) -> str:
+        return f"<bound {self._endpoint!r}>"
+
+
+class Namespace:
+    """Base of ``client.cityservice``, ``client.giftcard``...: a class of Endpoint attributes."""
+
+    def __init__(self, client: WeChatClient) -> None:
+        self._client = client
+
+    def _prepare(self, endpoint: Endpoint[Any, Any, Any], payload: dict[str, Any]) -> None:
+        """Hook to fill in computed fields (e.g. ``delivery_sign``) before validation."""
+
+    @classmethod
+    def endpoints(cls) -> Iterator[Endpoint[Any, Any, Any]]:
+        for klass in reversed(cls.__mro__):
+            for value in vars(klass).values():
+                if isinstance(value, Endpoint):
+                    yield value
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} of {self._client!r}>"

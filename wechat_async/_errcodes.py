@@ -1,0 +1,194 @@
+"""The one table that maps WeChat errcodes to exception classes and documented meanings.
+
+Add a row here (never an ``if errcode == ...`` elsewhere); an endpoint descriptor may override
+a row for its own path through ``Endpoint(errors=...)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+from ._errors import (
+    AccessTokenError,
+    APIError,
+    InvalidCredentialsError,
+    InvalidParameterError,
+    NotFoundError,
+    PermissionDeniedError,
+    QuotaExceededError,
+    SystemBusyError,
+)
+
+__all__ = [
+    "ERRCODES",
+    "TOKEN_ERRCODES",
+    "CityServiceHourlyLimitError",
+    "CityServiceOfflineError",
+    "CityServiceOrderNoError",
+    "CityServiceUrlError",
+    "CityServiceUserFrequencyError",
+    "CityServiceUserInactiveError",
+    "CityServiceUserNeverVisitedError",
+    "DeliveryError",
+    "InvoiceError",
+    "error_for",
+]
+
+
+class CityServiceUserNeverVisitedError(PermissionDeniedError):
+    """82020: the user does not follow the account and never used it through City Service."""
+
+
+class CityServiceUserInactiveError(PermissionDeniedError):
+    """82021: the user has not used the service through City Service in the last 30 days."""
+
+
+class CityServiceUserFrequencyError(QuotaExceededError):
+    """82022: more than 10 messages (20 for medical) to this user in 30 days."""
+
+
+class CityServiceHourlyLimitError(QuotaExceededError):
+    """82023: more than 5 messages to this user within an hour."""
+
+
+class CityServiceOrderNoError(InvalidParameterError):
+    """82024: order_no misused (e.g. the same business order number for every user)."""
+
+
+class CityServiceUrlError(InvalidParameterError):
+    """82025: the url is invalid."""
+
+
+class CityServiceOfflineError(PermissionDeniedError):
+    """82026: the service is offline, or under review for more than 30 days."""
+
+
+class InvoiceError(APIError):
+    """An error specific to post-payment invoicing."""
+
+
+class DeliveryError(APIError):
+    """An instant-delivery platform error (930555 to 930571, 9300535)."""
+
+
+#: errcodes meaning "this access token is bad": invalidate it and replay the call once.
+TOKEN_ERRCODES: Final = frozenset({40001, 40014, 42001})
+
+#: errcode -> (exception class, documented meaning).
+ERRCODES: Final[Mapping[int, tuple[type[APIError], str]]] = {
+    # platform-wide
+    -1: (SystemBusyError, "system busy, try again later"),
+    40001: (AccessTokenError, "access_token invalid or not the latest"),
+    40014: (AccessTokenError, "access_token invalid"),
+    42001: (AccessTokenError, "access_token expired"),
+    40002: (InvalidCredentialsError, "invalid grant_type"),
+    40013: (InvalidCredentialsError, "invalid appid"),
+    40125: (InvalidCredentialsError, "invalid appsecret"),
+    40164: (InvalidCredentialsError, "caller IP is not in the account's IP whitelist"),
+    40243: (InvalidCredentialsError, "AppSecret is frozen"),
+    41002: (InvalidCredentialsError, "appid missing"),
+    41004: (InvalidCredentialsError, "appsecret missing"),
+    89503: (InvalidCredentialsError, "this IP needs the administrator's confirmation"),
+    89506: (InvalidCredentialsError, "this IP was refused by the administrator"),
+    89507: (InvalidCredentialsError, "this IP was refused by the administrator for 1 hour"),
+    43016: (PermissionDeniedError, "the Mini Program is not verified"),
+    45009: (QuotaExceededError, "daily API call quota reached"),
+    45011: (QuotaExceededError, "API called too frequently"),
+    47001: (InvalidParameterError, "data format error (malformed JSON or wrong endpoint)"),
+    48001: (PermissionDeniedError, "API unauthorized: the account lacks this API's permission"),
+    61007: (
+        PermissionDeniedError,
+        "third-party platform not authorized by the account for this API",
+    ),
+    86000: (PermissionDeniedError, "not called by a third-party platform"),
+    # cityservice (seed 000, section 3)
+    40097: (
+        InvalidParameterError,
+        "invalid parameter, or the openid does not come from the message path's template account",
+    ),
+    82020: (
+        CityServiceUserNeverVisitedError,
+        "user does not follow the template account and never used the service through City Service",
+    ),
+    82021: (
+        CityServiceUserInactiveError,
+        "user has not used the service through City Service in the last 30 days",
+    ),
+    82022: (
+        CityServiceUserFrequencyError,
+        "more than 10 messages (20 for medical services) to this user within 30 days",
+    ),
+    82023: (CityServiceHourlyLimitError, "more than 5 messages to this user within an hour"),
+    82024: (
+        CityServiceOrderNoError,
+        "order_no exception, e.g. every user given the same business order number",
+    ),
+    82025: (CityServiceUrlError, "url invalid"),
+    82026: (
+        CityServiceOfflineError,
+        "service offline, or under review for more than 30 days",
+    ),
+    # cards and gift cards
+    40053: (InvalidParameterError, "invalid action_info"),
+    40056: (InvalidParameterError, "invalid code"),
+    40073: (NotFoundError, "invalid card_id"),
+    40099: (InvalidParameterError, "code already consumed"),
+    40127: (
+        InvalidParameterError,
+        "the card was deleted by the user or is being given to a friend",
+    ),
+    # invoice (section 12.2.2, codes seen in practice)
+    72029: (InvoiceError, "auth field never set: call set_auth_field first"),
+    72030: (InvoiceError, "invalid mchid"),
+    72031: (InvoiceError, "invalid s_pappid"),
+    72035: (InvoiceError, "invoice authorization not found for this order"),
+    # instant delivery (seed 002 and specs/delivery.md section 8)
+    930555: (DeliveryError, "WeChat platform system error"),
+    930556: (DeliveryError, "the delivery company timed out"),
+    930557: (DeliveryError, "the delivery company's system failed"),
+    930558: (DeliveryError, "the delivery company reported a logic error"),
+    930559: (DeliveryError, "openid is not valid"),
+    930560: (DeliveryError, "shopid not bound: bind the carrier account first"),
+    930561: (DeliveryError, "invalid arguments"),
+    930562: (DeliveryError, "a delivery order already exists"),
+    930563: (DeliveryError, "the delivery order does not exist"),
+    930564: (DeliveryError, "the call has no quota"),
+    930565: (DeliveryError, "the delivery order has ended"),
+    930567: (DeliveryError, "invalid shop argument"),
+    930568: (DeliveryError, "personal Mini Programs are not supported"),
+    930569: (DeliveryError, "already opened, no need to open again"),
+    930570: (
+        DeliveryError,
+        "cargo_first_class or cargo_second_class invalid (or Chinese sent \\u-escaped)",
+    ),
+    930571: (DeliveryError, "the merchant has no beta (alpha test) permission"),
+    9300535: (
+        DeliveryError,
+        "shop goods thumbnail url or goods name empty or illegal, or goods count is 0",
+    ),
+}
+
+
+def error_for(
+    errcode: int,
+    errmsg: str,
+    *,
+    endpoint: str,
+    overrides: Mapping[int, tuple[type[APIError], str]] | None = None,
+    may_have_been_applied: bool = False,
+) -> APIError:
+    """Build the exception for an errcode, consulting per-endpoint overrides first."""
+    entry = (overrides or {}).get(errcode) or ERRCODES.get(errcode)
+    if entry is None:
+        return APIError(
+            errcode, errmsg, endpoint=endpoint, may_have_been_applied=may_have_been_applied
+        )
+    cls, meaning = entry
+    return cls(
+        errcode,
+        errmsg,
+        endpoint=endpoint,
+        meaning=meaning,
+        may_have_been_applied=may_have_been_applied,
+    )

@@ -1,0 +1,79 @@
+"""Building blocks for attrs models: wire-aware fields, the Response base, time helpers."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
+
+import attrs
+
+__all__ = [
+    "EmptyResponse",
+    "Response",
+    "datetime_to_unix",
+    "meta",
+    "unix_to_datetime",
+]
+
+T = TypeVar("T")
+
+#: metadata keys read by the converter and the request checker
+WIRE = "wechat_wire"
+ALIASES = "wechat_aliases"
+CHECK = "wechat_check"
+
+Check = Callable[[Any], "str | None"]
+
+
+def meta(
+    *,
+    wire: str | None = None,
+    aliases: Sequence[str] = (),
+    check: Check | Iterable[Check] | None = None,
+) -> dict[str, Any]:
+    """Field metadata for the converter: wire name, accepted alternate names, value checks.
+
+    Used as ``attrs.field(metadata=meta(...))`` so mypy's attrs plugin still sees which fields
+    are required. ``check`` functions return an error message or None; all of them run before a
+    request is sent, so one error names every bad field.
+
+    >>> attrs.field(default=None, metadata=meta(check=between(1, 100)))  # doctest: +SKIP
+    """
+    metadata: dict[str, Any] = {}
+    if wire is not None:
+        metadata[WIRE] = wire
+    if aliases:
+        metadata[ALIASES] = tuple(aliases)
+    if check is not None:
+        metadata[CHECK] = (check,) if callable(check) else tuple(check)
+    return metadata
+
+
+@attrs.define(kw_only=True)
+class Response:
+    """Base of every response model. Keys WeChat added that the model does not know yet are
+    kept in ``extra`` instead of being dropped."""
+
+    extra: dict[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
+
+
+@attrs.define(kw_only=True)
+class EmptyResponse(Response):
+    """A response that carries nothing but success (``{"errcode": 0, "errmsg": "ok"}``)."""
+
+
+def unix_to_datetime(ts: int) -> _dt.datetime:
+    """Unix seconds to an aware UTC datetime.
+
+    >>> unix_to_datetime(0).isoformat()
+    '1970-01-01T00:00:00+00:00'
+    """
+    return _dt.datetime.fromtimestamp(ts, tz=_dt.timezone.utc)
+
+
+def datetime_to_unix(value: _dt.datetime) -> int:
+    """An aware datetime to Unix seconds; naive datetimes are refused (their zone is a guess)."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("datetime must be timezone-aware (WeChat times are Unix seconds)")
+    return int(value.timestamp())

@@ -1,0 +1,129 @@
+"""The one place that turns a call into an HTTP request and a response into a model."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+import cattrs
+
+from ._convert import check_request, converter, dumps, field_errors
+from ._endpoint import Endpoint, Namespace
+from ._errors import (
+    FieldError,
+    RequestValidationError,
+    ResponseDecodeError,
+    ResponseValidationError,
+)
+
+__all__ = ["EncodedRequest", "build_payload", "decode_json", "encode", "parse_response"]
+
+_JSON_HEADERS = {"content-type": "application/json; charset=utf-8"}
+_ENVELOPE = frozenset({"errcode", "errmsg"})
+_CARRIER_ENVELOPE = frozenset({"errcode", "errmsg", "resultcode", "resultmsg"})
+
+
+@attrs.frozen
+class EncodedRequest:
+    """Everything but the URL's access_token, which changes between attempts."""
+
+    params: Mapping[str, str]
+    content: bytes | None = None
+    headers: Mapping[str, str] | None = None
+    data: Mapping[str, Any] | None = None
+    files: Mapping[str, Any] | None = None
+
+
+def build_payload(
+    endpoint: Endpoint[Any, Any, Any],
+    namespace: Namespace,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> dict[str, Any]:
+    """Validate the call's input and return the wire dict. Raises RequestValidationError
+    naming every bad field; nothing has been sent yet."""
+    request_cls = endpoint.request
+    if args:
+        if len(args) == 1 and not kwargs and isinstance(args[0], request_cls):
+            payload = converter.unstructure(args[0])
+        else:
+            raise RequestValidationError(
+                endpoint.path,
+                [FieldError("<args>", f"pass fields as keywords or one {request_cls.__name__}")],
+            )
+    else:
+        payload = {k: converter.unstructure(v) for k, v in kwargs.items()}
+        payload = {k: v for k, v in payload.items() if v is not None}
+        payload = _to_wire_names(request_cls, payload)
+    namespace._prepare(endpoint, payload)
+    try:
+        model = converter.structure(payload, request_cls)
+    except (cattrs.BaseValidationError, TypeError, ValueError) as exc:
+        raise RequestValidationError(endpoint.path, field_errors(exc)) from None
+    errors = check_request(model)
+    if errors:
+        raise RequestValidationError(endpoint.path, errors)
+    # Re-unstructure: hooks may normalise values (e.g. Decimal text) and the model is the truth.
+    wire: dict[str, Any] = converter.unstructure(model)
+    return wire
+
+
+_WIRE_NAMES: dict[type, dict[str, str]] = {}
+
+
+def _to_wire_names(cls: type, payload: dict[str, Any]) -> dict[str, Any]:
+    names = _WIRE_NAMES.get(cls)
+    if names is None:
+        from ._models import WIRE
+
+        names = {a.name: a.metadata[WIRE] for a in attrs.fields(cls) if WIRE in a.metadata}
+        _WIRE_NAMES[cls] = names
+    if not names:
+        return payload
+    return {names.get(k, k): v for k, v in payload.items()}
+
+
+def encode(endpoint: Endpoint[Any, Any, Any], payload: dict[str, Any]) -> EncodedRequest:
+    params = dict(endpoint.query)
+    if endpoint.body == "json":
+        return EncodedRequest(params=params, content=dumps(payload), headers=_JSON_HEADERS)
+    if endpoint.body == "query":
+        params.update({k: _query_value(v) for k, v in payload.items()})
+        return EncodedRequest(params=params)
+    if endpoint.body == "multipart":
+        files = {k: v for k, v in payload.items() if isinstance(v, (bytes, tuple))}
+        data = {k: _query_value(v) for k, v in payload.items() if k not in files}
+        return EncodedRequest(params=params, data=data, files=files)
+    return EncodedRequest(params=params)
+
+
+def _query_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def decode_json(endpoint: Endpoint[Any, Any, Any], status_code: int, content: bytes) -> Any:
+    if not content:
+        raise ResponseDecodeError(endpoint.path, status_code, "empty body")
+    try:
+        data = json.loads(content)
+    except (ValueError, UnicodeDecodeError) as exc:
+        snippet = content[:80].decode("utf-8", "replace")
+        raise ResponseDecodeError(
+            endpoint.path, status_code, f"not JSON ({exc.__class__.__name__}: {snippet!r})"
+        ) from None
+    if not isinstance(data, dict):
+        raise ResponseDecodeError(endpoint.path, status_code, "JSON is not an object")
+    return data
+
+
+def parse_response(endpoint: Endpoint[Any, Any, Any], data: Mapping[str, Any]) -> Any:
+    envelope = _CARRIER_ENVELOPE if "resultcode" in endpoint.layers else _ENVELOPE
+    body = {k: v for k, v in data.items() if k not in envelope}
+    try:
+        return converter.structure(body, endpoint.response)
+    except (cattrs.BaseValidationError, TypeError, ValueError) as exc:
+        raise ResponseValidationError(endpoint.path, field_errors(exc)) from None

@@ -1,0 +1,130 @@
+"""RetryPolicy: which failures are retried, how long to wait, and the per-client budget."""
+
+from __future__ import annotations
+
+import enum
+import random as _random
+from collections.abc import Awaitable, Callable
+
+import anyio
+import attrs
+import httpx
+
+from . import _config
+
+__all__ = ["Failure", "RetryBudget", "RetryPolicy", "classify_exception", "classify_status"]
+
+
+class Failure(enum.Enum):
+    """What a failed attempt tells us about whether WeChat acted on it."""
+
+    NEVER_SENT = "never_sent"  # retry on every endpoint
+    AMBIGUOUS = "ambiguous"  # may have been applied: retry idempotent endpoints only
+    TOKEN = "token"  # bad token: invalidate and replay once, outside the retry count
+    FATAL = "fatal"  # business error, quota, carrier error: never retried
+
+
+# Order matters: subclasses before their bases (ConnectTimeout is a TimeoutException).
+_EXCEPTION_TABLE: tuple[tuple[type[BaseException], Failure], ...] = (
+    (httpx.ConnectTimeout, Failure.NEVER_SENT),
+    (httpx.PoolTimeout, Failure.NEVER_SENT),
+    (httpx.ConnectError, Failure.NEVER_SENT),
+    (httpx.ReadTimeout, Failure.AMBIGUOUS),
+    (httpx.WriteTimeout, Failure.AMBIGUOUS),
+    (httpx.ReadError, Failure.AMBIGUOUS),
+    (httpx.WriteError, Failure.AMBIGUOUS),
+    (httpx.RemoteProtocolError, Failure.AMBIGUOUS),
+    (httpx.TransportError, Failure.AMBIGUOUS),
+)
+
+
+def classify_exception(exc: BaseException) -> Failure:
+    for exc_type, failure in _EXCEPTION_TABLE:
+        if isinstance(exc, exc_type):
+            return failure
+    return Failure.FATAL
+
+
+def classify_status(status_code: int) -> Failure | None:
+    """HTTP status of a response; None means "read the body"."""
+    if status_code >= 500 or status_code == 429:
+        return Failure.AMBIGUOUS
+    return None
+
+
+def classify_errcode(errcode: int, token_errcodes: frozenset[int]) -> Failure:
+    if errcode in token_errcodes:
+        return Failure.TOKEN
+    if errcode == -1:
+        return Failure.AMBIGUOUS
+    return Failure.FATAL
+
+
+@attrs.define
+class RetryBudget:
+    """A token bucket shared by all calls of a client, so an outage does not double the load."""
+
+    capacity: int = _config.RETRY_BUDGET_CAPACITY
+    cost: int = _config.RETRY_BUDGET_COST
+    refund: int = _config.RETRY_BUDGET_REFUND
+    level: int = attrs.field(default=-1)
+
+    def __attrs_post_init__(self) -> None:
+        if self.level < 0:
+            self.level = self.capacity
+
+    def try_spend(self) -> bool:
+        if self.level < self.cost:
+            return False
+        self.level -= self.cost
+        return True
+
+    def on_first_try_success(self) -> None:
+        if self.level < self.capacity:
+            self.level = min(self.capacity, self.level + self.refund)
+
+
+def _parse_retry_after(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None  # HTTP-date form: WeChat never sends it, so no clock parsing here
+    if 0 < seconds <= _config.RETRY_AFTER_MAX:
+        return seconds
+    return None
+
+
+@attrs.frozen
+class RetryPolicy:
+    """How calls are retried. Immutable; ``evolve`` it to change a setting.
+
+    >>> RetryPolicy(max_retries=5)  # doctest: +ELLIPSIS
+    RetryPolicy(max_retries=5, ...)
+    """
+
+    max_retries: int = _config.DEFAULT_MAX_RETRIES
+    initial_delay: float = _config.BACKOFF_INITIAL
+    max_delay: float = _config.BACKOFF_MAX
+    deadline: float = _config.DEFAULT_CALL_DEADLINE
+    sleep: Callable[[float], Awaitable[None]] = attrs.field(default=anyio.sleep, repr=False)
+    random: Callable[[], float] = attrs.field(default=_random.random, repr=False)
+
+    def should_retry(self, failure: Failure, *, idempotent: bool, attempt: int) -> bool:
+        """``attempt`` counts retries already made (0 after the first try)."""
+        if attempt >= self.max_retries:
+            return False
+        if failure is Failure.NEVER_SENT:
+            return True
+        if failure is Failure.AMBIGUOUS:
+            return idempotent
+        return False
+
+    def delay(self, attempt: int, retry_after: str | None = None) -> float:
+        """Seconds to wait before retry number ``attempt + 1``: full jitter in [d/2, d]."""
+        honoured = _parse_retry_after(retry_after)
+        if honoured is not None:
+            return honoured
+        ceiling = min(self.max_delay, self.initial_delay * 2**attempt)
+        return float(ceiling / 2 + (ceiling / 2) * self.random())

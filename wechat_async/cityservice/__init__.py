@@ -1,0 +1,18 @@
+"""``client.cityservice``: City Service message path."""
+
+from __future__ import annotations
+
+from .._endpoint import Namespace
+from . import _endpoints
+from .models import SendMsgDataRequest, SendMsgDataResponse, TemplateValue
+
+__all__ = [
+    "CityServiceNamespace",
+    "SendMsgDataRequest",
+    "SendMsgDataResponse",
+    "TemplateValue",
+]
+
+
+class CityServiceNamespace(Namespace):
+    send_msg_data = _endpoints.send_msg_data
