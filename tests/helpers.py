@@ -51,9 +51,12 @@ def mock_token(router: respx.Router, token: str = TOKEN) -> respx.Route:
 async def client_for(router: respx.Router, **options: Any) -> AsyncIterator[WeChatClient]:
     """A WeChatClient whose HTTP goes to ``router`` (no global patching)."""
     options.setdefault("retry", fast_retry())
-    async with httpx.AsyncClient(transport=httpx.MockTransport(router.async_handler)) as http:
-        async with WeChatClient(APPID, SECRET, http_client=http, **options) as client:
-            yield client
+    transport = httpx.MockTransport(router.async_handler)
+    async with (
+        httpx.AsyncClient(transport=transport) as http,
+        WeChatClient(APPID, SECRET, http_client=http, **options) as client,
+    ):
+        yield client
 
 
 @attrs.frozen
