@@ -7,6 +7,7 @@ types are all handled here, so endpoints and models never special-case them.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, NewType, TypeVar
@@ -178,8 +179,11 @@ def make_converter(*, strict: bool = False) -> cattrs.Converter:
             if forbid and aliases:
                 unknown = [k for k in data if k not in known]
                 if unknown:
-                    raise cattrs.ForbiddenExtraKeysError(
+                    extra_error = cattrs.ForbiddenExtraKeysError(
                         f"extra fields found ({', '.join(sorted(unknown))})", cls, set(unknown)
+                    )
+                    raise cattrs.ClassValidationError(
+                        f"While structuring {cls.__name__}", [extra_error], cls
                     )
             result = inner(data, cls)
             if keep_extra:
@@ -225,15 +229,26 @@ def dumps(data: Any) -> bytes:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
+_INDEX_KEY = re.compile(r"\['([^']*)'\]")
+_EXTRA = re.compile(r"extra fields found \((.*)\)")
+
+
 def field_errors(exc: BaseException) -> list[FieldError]:
-    """Flatten a cattrs validation error into one FieldError per bad field."""
+    """Flatten a cattrs validation error into one FieldError per bad field, with dotted paths
+    (``data.first.color``, ``goods[0].name``) matching those of ``check_request``."""
     errors: list[FieldError] = []
     for line in cattrs.transform_error(exc, path="$"):
         message, _, path = line.rpartition(" @ ")
         if not message:
             message, path = line, "$"
-        path = path[2:] if path.startswith("$.") else path.lstrip("$") or "<body>"
-        errors.append(FieldError(path, message))
+        path = _INDEX_KEY.sub(r".\1", path)
+        prefix = path[2:] + "." if path.startswith("$.") else ""
+        extra = _EXTRA.fullmatch(message)
+        if extra:
+            for name in extra.group(1).split(", "):
+                errors.append(FieldError(prefix + name, "unknown field"))
+            continue
+        errors.append(FieldError(prefix[:-1] or "<body>", message))
     return errors
 
 

@@ -1,0 +1,272 @@
+"""The retry classification table, backoff, Retry-After, deadline and budget."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import attrs
+import httpx
+import pytest
+import respx
+
+from tests.helpers import BASE, client_for, fast_retry, mock_token
+from wechat_async import (
+    CarrierError,
+    QuotaExceededError,
+    RetryBudget,
+    RetryPolicy,
+    SystemBusyError,
+    TransportError,
+    WeChatError,
+)
+from wechat_async._endpoint import Endpoint, Namespace
+from wechat_async._models import EmptyResponse
+from wechat_async._retry import Failure, classify_exception
+
+
+@attrs.define(kw_only=True)
+class Ping:
+    n: int | None = None
+
+
+class RetryNamespace(Namespace):
+    safe = Endpoint("POST", "/test/safe", Ping, EmptyResponse, idempotent=True)
+    unsafe = Endpoint("POST", "/test/unsafe", Ping, EmptyResponse, idempotent=False)
+    carrier = Endpoint(
+        "POST",
+        "/test/carrier",
+        Ping,
+        EmptyResponse,
+        idempotent=True,
+        layers=("errcode", "resultcode"),
+    )
+
+
+def _raise(exc: type[Exception]) -> Callable[[httpx.Request], httpx.Response]:
+    def effect(request: httpx.Request) -> httpx.Response:
+        raise exc("simulated", request=request)  # type: ignore[call-arg]
+
+    return effect
+
+
+def _status(code: int) -> Callable[[httpx.Request], httpx.Response]:
+    return lambda request: httpx.Response(code, text="bad gateway")
+
+
+def _errcode(code: int) -> Callable[[httpx.Request], httpx.Response]:
+    return lambda request: httpx.Response(200, json={"errcode": code, "errmsg": "x"})
+
+
+OK = httpx.Response(200, json={"errcode": 0, "errmsg": "ok"})
+
+# (row, first response, failure class, retried when idempotent, retried when not, error raised)
+TABLE = [
+    ("connect error", _raise(httpx.ConnectError), Failure.NEVER_SENT, True, True, TransportError),
+    (
+        "connect timeout",
+        _raise(httpx.ConnectTimeout),
+        Failure.NEVER_SENT,
+        True,
+        True,
+        TransportError,
+    ),
+    ("pool timeout", _raise(httpx.PoolTimeout), Failure.NEVER_SENT, True, True, TransportError),
+    ("read timeout", _raise(httpx.ReadTimeout), Failure.AMBIGUOUS, True, False, TransportError),
+    ("write timeout", _raise(httpx.WriteTimeout), Failure.AMBIGUOUS, True, False, TransportError),
+    ("read error", _raise(httpx.ReadError), Failure.AMBIGUOUS, True, False, TransportError),
+    (
+        "protocol error",
+        _raise(httpx.RemoteProtocolError),
+        Failure.AMBIGUOUS,
+        True,
+        False,
+        TransportError,
+    ),
+    ("HTTP 502", _status(502), Failure.AMBIGUOUS, True, False, TransportError),
+    ("HTTP 503", _status(503), Failure.AMBIGUOUS, True, False, TransportError),
+    ("errcode -1", _errcode(-1), Failure.AMBIGUOUS, True, False, SystemBusyError),
+    ("errcode 45009 quota", _errcode(45009), Failure.FATAL, False, False, QuotaExceededError),
+    ("errcode 82023 quota", _errcode(82023), Failure.FATAL, False, False, QuotaExceededError),
+    ("errcode 40097 business", _errcode(40097), Failure.FATAL, False, False, WeChatError),
+]
+
+
+@pytest.mark.parametrize(
+    ("row", "first", "failure", "retry_safe", "retry_unsafe", "error"),
+    TABLE,
+    ids=[row[0] for row in TABLE],
+)
+@pytest.mark.parametrize("idempotent", [True, False], ids=["idempotent", "not-idempotent"])
+async def test_classification_table(
+    row: str,
+    first: Callable[[httpx.Request], httpx.Response],
+    failure: Failure,
+    retry_safe: bool,
+    retry_unsafe: bool,
+    error: type[Exception],
+    idempotent: bool,
+) -> None:
+    router = respx.Router(assert_all_called=False)
+    mock_token(router)
+    path = "/test/safe" if idempotent else "/test/unsafe"
+    route = router.post(BASE + path).mock(side_effect=[first, OK])
+    should_retry = retry_safe if idempotent else retry_unsafe
+    async with client_for(router) as client:
+        ns = RetryNamespace(client)
+        call = ns.safe if idempotent else ns.unsafe
+        if should_retry:
+            assert await call(n=1) == EmptyResponse()
+            assert route.call_count == 2
+        else:
+            with pytest.raises(error) as info:
+                await call(n=1)
+            assert route.call_count == 1
+            applied = getattr(info.value, "may_have_been_applied", False)
+            # Only an ambiguous failure on a call that was not retried may have been applied.
+            assert applied == (failure is Failure.AMBIGUOUS and not idempotent)
+            if applied:
+                assert "may have been applied" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("exc", "expected"),
+    [
+        (httpx.ConnectTimeout, Failure.NEVER_SENT),
+        (httpx.ReadTimeout, Failure.AMBIGUOUS),
+        (httpx.ConnectError, Failure.NEVER_SENT),
+        (httpx.RemoteProtocolError, Failure.AMBIGUOUS),
+        (ValueError, Failure.FATAL),
+    ],
+)
+def test_classify_exception_subclasses_before_bases(
+    exc: type[Exception], expected: Failure
+) -> None:
+    assert classify_exception(exc("x")) is expected
+
+
+async def test_carrier_resultcode_is_never_retried() -> None:
+    router = respx.Router()
+    mock_token(router)
+    route = router.post(BASE + "/test/carrier").respond(
+        json={"resultcode": 2062, "resultmsg": "price expired", "fee": 0}
+    )
+    async with client_for(router) as client:
+        with pytest.raises(CarrierError) as info:
+            await RetryNamespace(client).carrier()
+    assert (info.value.resultcode, info.value.resultmsg) == (2062, "price expired")
+    assert route.call_count == 1
+
+
+async def test_idempotent_call_gives_up_after_max_retries() -> None:
+    router = respx.Router()
+    mock_token(router)
+    route = router.post(BASE + "/test/safe").respond(502)
+    async with client_for(router, retry=fast_retry(max_retries=4)) as client:
+        with pytest.raises(TransportError):
+            await RetryNamespace(client).safe()
+    assert route.call_count == 5
+
+
+def test_backoff_grows_exponentially_with_jitter_and_cap() -> None:
+    low = RetryPolicy(random=lambda: 0.0)
+    high = RetryPolicy(random=lambda: 1.0)
+    assert [high.delay(n) for n in range(6)] == [0.5, 1.0, 2.0, 4.0, 8.0, 8.0]
+    assert [low.delay(n) for n in range(6)] == [0.25, 0.5, 1.0, 2.0, 4.0, 4.0]
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("3", 3.0),
+        ("0.5", 0.5),
+        ("60", 60.0),
+        ("0", 0.5),
+        ("61", 0.5),
+        ("-2", 0.5),
+        ("soon", 0.5),
+        (None, 0.5),
+    ],
+)
+def test_retry_after_honoured_only_when_sane(header: str | None, expected: float) -> None:
+    assert RetryPolicy(random=lambda: 1.0).delay(0, header) == expected
+
+
+async def test_retry_after_header_drives_the_sleep() -> None:
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    router = respx.Router()
+    mock_token(router)
+    router.post(BASE + "/test/safe").mock(
+        side_effect=[httpx.Response(503, headers={"Retry-After": "7"}), OK]
+    )
+    async with client_for(router, retry=fast_retry(sleep=sleep)) as client:
+        await RetryNamespace(client).safe()
+    assert slept == [7.0]
+
+
+async def test_deadline_stops_retries_that_would_overrun() -> None:
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    router = respx.Router()
+    mock_token(router)
+    route = router.post(BASE + "/test/safe").respond(502)
+    policy = fast_retry(sleep=sleep, max_retries=10, deadline=3.0)
+    async with client_for(router, retry=policy) as client:
+        with pytest.raises(TransportError):
+            await RetryNamespace(client).safe()
+    # Sleeps are not real here, so only each planned delay counts against the 3 s deadline:
+    # 0.5, 1 and 2 fit, the 4 s one would overrun and is refused though 10 retries are allowed.
+    assert slept == [0.5, 1.0, 2.0]
+    assert route.call_count == 4
+
+
+def test_retry_budget_spends_and_refunds() -> None:
+    budget = RetryBudget(capacity=12, cost=5, refund=1)
+    assert budget.try_spend()
+    assert budget.try_spend()
+    assert not budget.try_spend()  # 2 left < cost 5
+    for _ in range(3):
+        budget.on_first_try_success()
+    assert budget.try_spend()
+    for _ in range(100):
+        budget.on_first_try_success()
+    assert budget.level == 12  # never above capacity
+
+
+async def test_exhausted_budget_stops_retrying_across_calls() -> None:
+    router = respx.Router()
+    mock_token(router)
+    route = router.post(BASE + "/test/safe").respond(502)
+    async with client_for(router, retry=fast_retry(max_retries=2)) as client:
+        client._budget = RetryBudget(capacity=10, cost=5)
+        ns = RetryNamespace(client)
+        with pytest.raises(TransportError):
+            await ns.safe()  # spends 2 retries = the whole budget
+        with pytest.raises(TransportError):
+            await ns.safe()  # no budget left: one attempt only
+    assert route.call_count == 3 + 1
+
+
+async def test_with_options_changes_retries_and_shares_pool_tokens_budget() -> None:
+    router = respx.Router()
+    token_route = mock_token(router)
+    route = router.post(BASE + "/test/safe").respond(502)
+    async with client_for(router) as client:
+        quiet = client.with_options(max_retries=0, timeout=1.5)
+        with pytest.raises(TransportError):
+            await RetryNamespace(quiet).safe()
+        assert route.call_count == 1
+        assert quiet._http is client._http
+        assert quiet.tokens is client.tokens
+        assert quiet._budget is client._budget
+        assert quiet._timeout.read == 1.5
+        assert client._retry.max_retries == 2
+        await quiet.aclose()  # must not close the shared pool
+        assert not client._http.is_closed
+    assert token_route.call_count == 1

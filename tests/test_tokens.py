@@ -1,0 +1,295 @@
+"""Access tokens: single flight, compare-and-swap invalidation, windows, failure caching."""
+
+from __future__ import annotations
+
+import json
+
+import anyio
+import httpx
+import pytest
+import respx
+
+from tests.helpers import APPID, BASE, SECRET, TOKEN, client_for, fast_retry, mock_token
+from wechat_async import (
+    AccessToken,
+    AccessTokenError,
+    ConfigurationError,
+    InvalidCredentialsError,
+    MemoryTokenStore,
+    TokenManager,
+    TransportError,
+    WeChatClient,
+)
+
+SEND = f"{BASE}/cityservice/sendmsgdata"
+CALL = {"openid": "o", "we_template_id": "t", "order_no": "1", "data": {"k": {"value": "v"}}}
+
+
+class Clock:
+    def __init__(self, now: float = 1_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_cold_client_makes_one_token_request_for_1000_concurrent_calls() -> None:
+    router = respx.Router()
+    token_route = mock_token(router)
+    send_route = router.post(SEND).respond(json={"errcode": 0, "errmsg": "ok"})
+    async with client_for(router) as client, anyio.create_task_group() as tg:
+        for _ in range(1000):
+            tg.start_soon(lambda: client.cityservice.send_msg_data(**CALL))
+    assert token_route.call_count == 1
+    assert send_route.call_count == 1000
+    body = json.loads(token_route.calls.last.request.content)
+    assert body == {
+        "appid": APPID,
+        "secret": SECRET,
+        "grant_type": "client_credential",
+        "force_refresh": False,
+    }
+
+
+async def test_100_concurrent_40001_cause_one_refresh_and_one_replay_each() -> None:
+    router = respx.Router()
+    tokens = iter(["OLD", "NEW", "NEWER"])
+    token_route = router.post(f"{BASE}/cgi-bin/stable_token").mock(
+        side_effect=lambda request: httpx.Response(
+            200, json={"access_token": next(tokens), "expires_in": 7200}
+        )
+    )
+    seen: dict[str, int] = {"OLD": 0, "NEW": 0}
+    gate = anyio.Event()
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        token = request.url.params["access_token"]
+        seen[token] += 1
+        if token == "OLD":
+            # Hold every OLD-token call until all 100 are in flight, so they all fail together.
+            if seen["OLD"] == 100:
+                gate.set()
+            await gate.wait()
+            return httpx.Response(200, json={"errcode": 40001, "errmsg": "invalid credential"})
+        return httpx.Response(200, json={"errcode": 0, "errmsg": "ok"})
+
+    router.post(SEND).mock(side_effect=handler)
+    async with client_for(router) as client, anyio.create_task_group() as tg:
+        for _ in range(100):
+            tg.start_soon(lambda: client.cityservice.send_msg_data(**CALL))
+    assert token_route.call_count == 2  # the cold fetch, then exactly one refresh
+    assert seen == {"OLD": 100, "NEW": 100}  # each call replayed exactly once
+
+
+async def test_token_that_keeps_failing_raises_after_one_replay() -> None:
+    router = respx.Router()
+    token_route = mock_token(router)
+    send_route = router.post(SEND).respond(
+        json={"errcode": 42001, "errmsg": "access_token expired"}
+    )
+    async with client_for(router) as client:
+        with pytest.raises(AccessTokenError) as info:
+            await client.cityservice.send_msg_data(**CALL)
+    assert info.value.errcode == 42001
+    assert send_route.call_count == 2  # first try + one replay, no recursion
+    assert token_route.call_count == 2
+
+
+@pytest.mark.parametrize("errcode", [40013, 40125, 40164, 41004])
+async def test_bad_credentials_raise_configuration_error_at_once(errcode: int) -> None:
+    router = respx.Router(assert_all_called=False)
+    token_route = router.post(f"{BASE}/cgi-bin/stable_token").respond(
+        json={"errcode": errcode, "errmsg": "invalid appsecret rid: 65f0-1"}
+    )
+    send_route = router.post(SEND).respond(json={"errcode": 0})
+    async with client_for(router) as client:
+        with pytest.raises(ConfigurationError) as info:
+            await client.cityservice.send_msg_data(**CALL)
+        # Cached briefly: a second caller does not hit the token endpoint again.
+        with pytest.raises(InvalidCredentialsError):
+            await client.cityservice.send_msg_data(**CALL)
+    assert isinstance(info.value, InvalidCredentialsError)
+    assert info.value.errcode == errcode
+    assert info.value.rid == "65f0-1"
+    assert token_route.call_count == 1
+    assert send_route.call_count == 0
+
+
+async def test_failed_refresh_is_cached_for_waiters_then_retried_after_ttl() -> None:
+    clock = Clock()
+    fetches = 0
+
+    async def fetch() -> AccessToken:
+        nonlocal fetches
+        fetches += 1
+        await anyio.sleep(0.01)
+        raise TransportError(
+            "connect failed", endpoint="/cgi-bin/stable_token", may_have_been_applied=False
+        )
+
+    manager = TokenManager("wx", fetch, MemoryTokenStore(), clock=clock, failure_ttl=5)
+    results: list[BaseException] = []
+
+    async def caller() -> None:
+        try:
+            await manager.get()
+        except TransportError as exc:
+            results.append(exc)
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(50):
+            tg.start_soon(caller)
+    assert len(results) == 50
+    assert fetches == 1
+    clock.now += 6
+    with pytest.raises(TransportError):
+        await manager.get()
+    assert fetches == 2
+
+
+async def test_advisory_window_one_refresher_others_keep_current_token() -> None:
+    clock = Clock()
+    release = anyio.Event()
+    fetches = 0
+
+    async def fetch() -> AccessToken:
+        nonlocal fetches
+        fetches += 1
+        if fetches > 1:
+            await release.wait()
+        return AccessToken(f"T{fetches}", clock.now + 7200)
+
+    manager = TokenManager("wx", fetch, MemoryTokenStore(), clock=clock, advisory=300, mandatory=60)
+    assert await manager.get() == "T1"
+    clock.now += 7200 - 200  # inside the advisory window, outside the mandatory one
+    got: list[str] = []
+
+    async def caller() -> None:
+        got.append(await manager.get())
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(caller)  # this one refreshes and blocks on `release`
+        await anyio.sleep(0.01)
+        for _ in range(20):
+            tg.start_soon(caller)
+        await anyio.sleep(0.01)
+        assert got == ["T1"] * 20  # nobody waited for the refresh
+        release.set()
+    assert got[-1] == "T2"
+    assert fetches == 2
+    assert await manager.get() == "T2"
+
+
+async def test_mandatory_window_everyone_waits_for_one_refresh() -> None:
+    clock = Clock()
+    fetches = 0
+
+    async def fetch() -> AccessToken:
+        nonlocal fetches
+        fetches += 1
+        await anyio.sleep(0.01)
+        return AccessToken(f"T{fetches}", clock.now + 7200)
+
+    manager = TokenManager("wx", fetch, MemoryTokenStore(), clock=clock, advisory=300, mandatory=60)
+    assert await manager.get() == "T1"
+    clock.now += 7200 - 30  # inside the mandatory window
+    got: list[str] = []
+
+    async def caller() -> None:
+        got.append(await manager.get())
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(20):
+            tg.start_soon(caller)
+    assert got == ["T2"] * 20
+    assert fetches == 2
+
+
+async def test_advisory_refresh_failure_keeps_current_token() -> None:
+    clock = Clock()
+    fetches = 0
+
+    async def fetch() -> AccessToken:
+        nonlocal fetches
+        fetches += 1
+        if fetches > 1:
+            raise TransportError(
+                "boom", endpoint="/cgi-bin/stable_token", may_have_been_applied=False
+            )
+        return AccessToken("T1", clock.now + 7200)
+
+    manager = TokenManager("wx", fetch, MemoryTokenStore(), clock=clock)
+    await manager.get()
+    clock.now += 7200 - 200
+    assert await manager.get() == "T1"
+    assert fetches == 2
+
+
+async def test_invalidate_is_compare_and_swap() -> None:
+    clock = Clock()
+    counter = 0
+
+    async def fetch() -> AccessToken:
+        nonlocal counter
+        counter += 1
+        return AccessToken(f"T{counter}", clock.now + 7200)
+
+    store = MemoryTokenStore()
+    manager = TokenManager("wx", fetch, store, clock=clock)
+    assert await manager.get() == "T1"
+    await manager.invalidate("T1")
+    assert await manager.get() == "T2"
+    await manager.invalidate("T1")  # a late 40001 for the old token must not drop T2
+    assert await manager.get() == "T2"
+    assert counter == 2
+    assert (await store.get("wx")) == AccessToken("T2", clock.now + 7200)
+
+
+async def test_token_from_shared_store_is_adopted_without_fetching() -> None:
+    clock = Clock()
+    store = MemoryTokenStore()
+    await store.set("wx", AccessToken("FROM_OTHER_PROCESS", clock.now + 7000))
+
+    async def fetch() -> AccessToken:
+        raise AssertionError("must not fetch")
+
+    manager = TokenManager("wx", fetch, store, clock=clock)
+    assert await manager.get() == "FROM_OTHER_PROCESS"
+    assert manager.fetch_count == 0
+
+
+async def test_token_endpoint_option_uses_get_cgi_bin_token() -> None:
+    router = respx.Router()
+    route = router.get(f"{BASE}/cgi-bin/token").respond(
+        json={"access_token": TOKEN, "expires_in": 7200}
+    )
+    router.post(SEND).respond(json={"errcode": 0, "errmsg": "ok"})
+    async with client_for(router, token_endpoint="token") as client:
+        await client.cityservice.send_msg_data(**CALL)
+    params = dict(route.calls.last.request.url.params)
+    assert params == {"appid": APPID, "secret": SECRET, "grant_type": "client_credential"}
+
+
+async def test_token_provider_replaces_fetching() -> None:
+    router = respx.Router()
+    send = router.post(SEND).respond(json={"errcode": 0, "errmsg": "ok"})
+    calls = 0
+
+    async def provider() -> str:
+        nonlocal calls
+        calls += 1
+        return "PROVIDED"
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(router.async_handler)) as http:
+        client = WeChatClient(APPID, token_provider=provider, http_client=http, retry=fast_retry())
+        await client.cityservice.send_msg_data(**CALL)
+        await client.cityservice.send_msg_data(**CALL)
+    assert calls == 1
+    assert send.calls.last.request.url.params["access_token"] == "PROVIDED"
+
+
+def test_client_needs_secret_or_provider() -> None:
+    with pytest.raises(ConfigurationError, match="secret"):
+        WeChatClient(APPID)
+    with pytest.raises(ConfigurationError, match="token_endpoint"):
+        WeChatClient(APPID, SECRET, token_endpoint="bogus")  # type: ignore[arg-type]
