@@ -17,7 +17,7 @@ from ._endpoint import Endpoint, Namespace, RawResponse
 from ._errcodes import TOKEN_ERRCODES, error_for
 from ._errors import CarrierError, ConfigurationError, TransportError, WeChatError
 from ._redact import install_log_redaction, mask
-from ._request import build_payload, decode_json, encode, parse_response
+from ._request import build_payload, build_url, decode_json, encode, parse_response
 from ._retry import (
     Failure,
     RetryBudget,
@@ -217,23 +217,18 @@ class WeChatClient:
         self, endpoint: Endpoint[Any, Any, Any], payload: dict[str, Any]
     ) -> tuple[httpx.Response, dict[str, Any]]:
         encoded = encode(endpoint, payload)
-        url = self._base_url + endpoint.path
         policy = self._retry
         deadline = time.monotonic() + policy.deadline
         attempt = 0
         replayed_token = False
         while True:
-            token: str | None = None
-            params = encoded.params
-            if endpoint.auth:
-                token = await self._tokens.get()
-                params = {"access_token": token, **params}
+            token = await self._tokens.get() if endpoint.auth else None
+            url = build_url(self._base_url, endpoint, encoded.query, token)
             remaining = deadline - time.monotonic()
             try:
                 response = await self._http.request(
                     endpoint.method,
                     url,
-                    params=params,
                     content=encoded.content,
                     data=encoded.data,
                     files=encoded.files,

@@ -6,11 +6,12 @@ types are all handled here, so endpoints and models never special-case them.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any, NewType, TypeVar
+from typing import Any, NewType, TypeVar, get_args
 
 import attrs
 import cattrs
@@ -252,24 +253,56 @@ def field_errors(exc: BaseException) -> list[FieldError]:
     return errors
 
 
+_Plan = tuple[tuple[tuple[str, str, tuple[Any, ...], bool], ...], bool]
+_PLANS: dict[type, _Plan] = {}
+
+
+def _may_hold_models(tp: Any) -> bool:
+    if isinstance(tp, str) or tp is Any:
+        return True  # unresolved: be conservative
+    if isinstance(tp, type) and attrs.has(tp):
+        return True
+    return any(_may_hold_models(arg) for arg in get_args(tp))
+
+
+def _plan(cls: type) -> _Plan:
+    """Which fields of ``cls`` have checks or may hold nested models: computed once a class."""
+    plan = _PLANS.get(cls)
+    if plan is None:
+        # Unresolvable annotations stay strings, and strings mean "scan this field".
+        with contextlib.suppress(Exception):
+            attrs.resolve_types(cls)
+        steps = []
+        for a in attrs.fields(cls):
+            checks = a.metadata.get(CHECK, ())
+            nested = _may_hold_models(a.type if a.type is not None else Any)
+            if checks or nested:
+                steps.append((a.name, _wire_name(a), tuple(checks), nested))
+        plan = (tuple(steps), hasattr(cls, "_check_fields"))
+        _PLANS[cls] = plan
+    return plan
+
+
 def check_request(value: Any, prefix: str = "") -> list[FieldError]:
-    """Run every ``field(check=...)`` and each model's ``_check_fields()`` recursively."""
+    """Run every ``meta(check=...)`` and each model's ``_check_fields()``, recursively."""
     errors: list[FieldError] = []
-    cls = type(value)
-    for a in attrs.fields(cls):
-        item = getattr(value, a.name)
-        path = f"{prefix}{_wire_name(a)}"
-        for check in a.metadata.get(CHECK, ()):
+    steps, cross = _plan(type(value))
+    for name, wire, checks, nested in steps:
+        item = getattr(value, name)
+        if item is None:
+            continue
+        path = f"{prefix}{wire}"
+        for check in checks:
             try:
                 message = check(item)
             except (TypeError, ValueError) as exc:
                 message = str(exc)
             if message:
                 errors.append(FieldError(path, message))
-        errors.extend(_check_nested(item, path))
-    cross = getattr(value, "_check_fields", None)
-    if cross is not None:
-        for name, message in cross():
+        if nested:
+            errors.extend(_check_nested(item, path))
+    if cross:
+        for name, message in value._check_fields():
             errors.append(FieldError(f"{prefix}{name}", message))
     return errors
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Generic, Literal, ParamSpec, TypeVar, overload
+from urllib.parse import urlencode
 
 import attrs
 
@@ -68,6 +69,7 @@ class Endpoint(Generic[P, ReqT, RespT]):
         "paging",
         "path",
         "query",
+        "query_string",
         "request",
         "response",
         "source",
@@ -95,6 +97,8 @@ class Endpoint(Generic[P, ReqT, RespT]):
         self.response = response
         self.idempotent = idempotent
         self.query: Mapping[str, str] = dict(query or {})
+        #: the fixed query, URL-encoded once here rather than on every call
+        self.query_string = urlencode(self.query)
         self.layers = layers
         self.body = body
         self.paging = paging

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import attrs
 import cattrs
@@ -18,8 +19,16 @@ from ._errors import (
     ResponseValidationError,
 )
 
-__all__ = ["EncodedRequest", "build_payload", "decode_json", "encode", "parse_response"]
+__all__ = [
+    "EncodedRequest",
+    "build_payload",
+    "build_url",
+    "decode_json",
+    "encode",
+    "parse_response",
+]
 
+_PLAIN = frozenset({str, int, float, bool})
 _JSON_HEADERS = {"content-type": "application/json; charset=utf-8"}
 _ENVELOPE = frozenset({"errcode", "errmsg"})
 _CARRIER_ENVELOPE = frozenset({"errcode", "errmsg", "resultcode", "resultmsg"})
@@ -29,7 +38,8 @@ _CARRIER_ENVELOPE = frozenset({"errcode", "errmsg", "resultcode", "resultmsg"})
 class EncodedRequest:
     """Everything but the URL's access_token, which changes between attempts."""
 
-    params: Mapping[str, str]
+    #: the URL-encoded query string, without access_token ("" when none)
+    query: str
     content: bytes | None = None
     headers: Mapping[str, str] | None = None
     data: Mapping[str, Any] | None = None
@@ -54,8 +64,11 @@ def build_payload(
                 [FieldError("<args>", f"pass fields as keywords or one {request_cls.__name__}")],
             )
     else:
-        payload = {k: converter.unstructure(v) for k, v in kwargs.items()}
-        payload = {k: v for k, v in payload.items() if v is not None}
+        payload = {
+            k: v if type(v) in _PLAIN else converter.unstructure(v)
+            for k, v in kwargs.items()
+            if v is not None
+        }
         payload = _to_wire_names(request_cls, payload)
     namespace._prepare(endpoint, payload)
     try:
@@ -86,17 +99,29 @@ def _to_wire_names(cls: type, payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def encode(endpoint: Endpoint[Any, Any, Any], payload: dict[str, Any]) -> EncodedRequest:
-    params = dict(endpoint.query)
+    query = endpoint.query_string
     if endpoint.body == "json":
-        return EncodedRequest(params=params, content=dumps(payload), headers=_JSON_HEADERS)
+        return EncodedRequest(query=query, content=dumps(payload), headers=_JSON_HEADERS)
     if endpoint.body == "query":
-        params.update({k: _query_value(v) for k, v in payload.items()})
-        return EncodedRequest(params=params)
+        extra = urlencode({k: _query_value(v) for k, v in payload.items()})
+        return EncodedRequest(query=f"{query}&{extra}" if query else extra)
     if endpoint.body == "multipart":
         files = {k: v for k, v in payload.items() if isinstance(v, (bytes, tuple))}
         data = {k: _query_value(v) for k, v in payload.items() if k not in files}
-        return EncodedRequest(params=params, data=data, files=files)
-    return EncodedRequest(params=params)
+        return EncodedRequest(query=query, data=data, files=files)
+    return EncodedRequest(query=query)
+
+
+def build_url(
+    base_url: str, endpoint: Endpoint[Any, Any, Any], query: str, token: str | None
+) -> str:
+    """The full URL. Built as one string so httpx parses it once (no params merging)."""
+    if token is not None:
+        auth = "access_token=" + quote(token, safe="")
+        query = f"{auth}&{query}" if query else auth
+    if query:
+        return f"{base_url}{endpoint.path}?{query}"
+    return base_url + endpoint.path
 
 
 def _query_value(value: Any) -> str:

@@ -1,0 +1,38 @@
+"""Developer sessions: ``nox -s tests lint typecheck bench``."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.reuse_existing_virtualenvs = True
+
+PYTHONS = ["3.10", "3.11", "3.12"]
+
+
+@nox.session(python=PYTHONS)
+def tests(session: nox.Session) -> None:
+    """The test suite; every async test runs on asyncio and trio."""
+    session.install("-e", ".[test]")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    session.install("ruff")
+    session.run("ruff", "check", "wechat_async", "tests", "benchmarks", "noxfile.py")
+    session.run("ruff", "format", "--check", "wechat_async", "tests", "benchmarks", "noxfile.py")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    session.install("-e", ".[dev]")
+    session.run("mypy", "--strict", "wechat_async")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Throughput against a raw-httpx loop on the same local server; prints the ratio."""
+    session.install("-e", ".[cli]")
+    for script in sorted(__import__("pathlib").Path("benchmarks").glob("bench_*.py")):
+        session.run("python", str(script), *session.posargs)
