@@ -28,7 +28,7 @@ def max_len(limit: int) -> Check:
 def min_len(limit: int) -> Check:
     def check(value: Any) -> str | None:
         if value is not None and len(value) < limit:
-            return f"at least {limit} characters, got {len(value)}"
+            return "must not be empty" if limit == 1 else f"at least {limit} long, got {len(value)}"
         return None
 
     return check

@@ -1,0 +1,78 @@
+"""Client lifecycle, namespaces and descriptors."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+import respx
+
+from tests.helpers import APPID, BASE, SECRET, client_for, mock_token
+from wechat_async import ConfigurationError, Endpoint, WeChatClient
+from wechat_async.cityservice import CityServiceNamespace
+
+
+async def test_owned_pool_is_closed_user_pool_is_not() -> None:
+    owned = WeChatClient(APPID, SECRET)
+    async with owned:
+        pass
+    assert owned._http.is_closed
+
+    async with httpx.AsyncClient() as http:
+        async with WeChatClient(APPID, SECRET, http_client=http) as client:
+            assert client._http is http
+        assert not http.is_closed
+
+
+async def test_namespaces_and_bound_endpoints_are_built_once() -> None:
+    router = respx.Router(assert_all_called=False)
+    async with client_for(router) as client:
+        assert client.cityservice is client.cityservice
+        bound = client.cityservice.send_msg_data
+        assert client.cityservice.send_msg_data is bound
+        assert bound.endpoint is CityServiceNamespace.send_msg_data
+        assert isinstance(CityServiceNamespace.send_msg_data, Endpoint)
+        assert "send_msg_data" in repr(bound)
+
+
+def test_namespace_lists_its_endpoints() -> None:
+    assert [e.name for e in CityServiceNamespace.endpoints()] == ["send_msg_data"]
+    endpoint = CityServiceNamespace.send_msg_data
+    assert (endpoint.method, endpoint.path, endpoint.idempotent) == (
+        "POST",
+        "/cityservice/sendmsgdata",
+        False,
+    )
+
+
+async def test_base_url_points_the_client_elsewhere() -> None:
+    router = respx.Router()
+    other = "http://127.0.0.1:8999/wx"
+    router.post(f"{other}/cgi-bin/stable_token").respond(
+        json={"access_token": "T", "expires_in": 7200}
+    )
+    route = router.post(f"{other}/cityservice/sendmsgdata").respond(json={"errcode": 0})
+    async with client_for(router, base_url=other + "/") as client:
+        await client.cityservice.send_msg_data(
+            openid="o", we_template_id="t", order_no="1", data={"k": {"value": "v"}}
+        )
+    assert route.call_count == 1
+    assert str(route.calls.last.request.url).startswith(other + "/cityservice/sendmsgdata?")
+
+
+async def test_access_token_is_url_encoded() -> None:
+    router = respx.Router()
+    mock_token(router, token="a+b/c=")
+    route = router.post(f"{BASE}/cityservice/sendmsgdata").respond(json={"errcode": 0})
+    async with client_for(router) as client:
+        await client.cityservice.send_msg_data(
+            openid="o", we_template_id="t", order_no="1", data={"k": {"value": "v"}}
+        )
+    request = route.calls.last.request
+    assert request.url.params["access_token"] == "a+b/c="
+    assert b"access_token=a%2Bb%2Fc%3D" in request.url.raw_path
+
+
+@pytest.mark.parametrize("appid", ["", None, 123])
+def test_appid_is_required(appid: object) -> None:
+    with pytest.raises(ConfigurationError, match="appid"):
+        WeChatClient(appid, SECRET)  # type: ignore[arg-type]
