@@ -115,51 +115,72 @@ async def test_bad_credentials_raise_configuration_error_at_once(errcode: int) -
     assert send_route.call_count == 0
 
 
-async def test_failed_refresh_is_cached_for_waiters_then_retried_after_ttl() -> None:
-    clock = Clock()
-    fetches = 0
+class Source:
+    """A fake token endpoint: numbered tokens T1, T2... that can stall, wait or fail."""
 
-    async def fetch() -> AccessToken:
-        nonlocal fetches
-        fetches += 1
-        await anyio.sleep(0.01)
-        raise TransportError(
-            "connect failed", endpoint="/cgi-bin/stable_token", may_have_been_applied=False
-        )
+    def __init__(
+        self,
+        clock: Clock,
+        *,
+        delay: float = 0.0,
+        gate: anyio.Event | None = None,
+        fail_after: int | None = None,
+    ) -> None:
+        self.clock = clock
+        self.delay = delay
+        self.gate = gate
+        self.fail_after = fail_after
+        self.calls = 0
 
-    manager = TokenManager("wx", fetch, MemoryTokenStore(), clock=clock, failure_ttl=5)
-    results: list[BaseException] = []
+    async def __call__(self) -> AccessToken:
+        self.calls += 1
+        if self.delay:
+            await anyio.sleep(self.delay)
+        if self.gate is not None and self.calls > 1:
+            await self.gate.wait()
+        if self.fail_after is not None and self.calls > self.fail_after:
+            raise TransportError(
+                "boom", endpoint="/cgi-bin/stable_token", may_have_been_applied=False
+            )
+        return AccessToken(f"T{self.calls}", self.clock.now + 7200)
+
+
+async def _concurrently(count: int, manager: TokenManager) -> list[str | BaseException]:
+    results: list[str | BaseException] = []
 
     async def caller() -> None:
         try:
-            await manager.get()
+            results.append(await manager.get())
         except TransportError as exc:
             results.append(exc)
 
     async with anyio.create_task_group() as tg:
-        for _ in range(50):
+        for _ in range(count):
             tg.start_soon(caller)
+    return results
+
+
+async def test_failed_refresh_is_cached_for_waiters_then_retried_after_ttl() -> None:
+    clock = Clock()
+    source = Source(clock, delay=0.01, fail_after=0)
+    manager = TokenManager("wx", source, MemoryTokenStore(), clock=clock, failure_ttl=5)
+    results = await _concurrently(50, manager)
     assert len(results) == 50
-    assert fetches == 1
+    assert all(isinstance(r, TransportError) for r in results)
+    assert source.calls == 1
     clock.now += 6
     with pytest.raises(TransportError):
         await manager.get()
-    assert fetches == 2
+    assert source.calls == 2
 
 
 async def test_advisory_window_one_refresher_others_keep_current_token() -> None:
     clock = Clock()
     release = anyio.Event()
-    fetches = 0
-
-    async def fetch() -> AccessToken:
-        nonlocal fetches
-        fetches += 1
-        if fetches > 1:
-            await release.wait()
-        return AccessToken(f"T{fetches}", clock.now + 7200)
-
-    manager = TokenManager("wx", fetch, MemoryTokenStore(), clock=clock, advisory=300, mandatory=60)
+    source = Source(clock, gate=release)
+    manager = TokenManager(
+        "wx", source, MemoryTokenStore(), clock=clock, advisory=300, mandatory=60
+    )
     assert await manager.get() == "T1"
     clock.now += 7200 - 200  # inside the advisory window, outside the mandatory one
     got: list[str] = []
@@ -176,72 +197,43 @@ async def test_advisory_window_one_refresher_others_keep_current_token() -> None
         assert got == ["T1"] * 20  # nobody waited for the refresh
         release.set()
     assert got[-1] == "T2"
-    assert fetches == 2
+    assert source.calls == 2
     assert await manager.get() == "T2"
 
 
 async def test_mandatory_window_everyone_waits_for_one_refresh() -> None:
     clock = Clock()
-    fetches = 0
-
-    async def fetch() -> AccessToken:
-        nonlocal fetches
-        fetches += 1
-        await anyio.sleep(0.01)
-        return AccessToken(f"T{fetches}", clock.now + 7200)
-
-    manager = TokenManager("wx", fetch, MemoryTokenStore(), clock=clock, advisory=300, mandatory=60)
+    source = Source(clock, delay=0.01)
+    manager = TokenManager(
+        "wx", source, MemoryTokenStore(), clock=clock, advisory=300, mandatory=60
+    )
     assert await manager.get() == "T1"
     clock.now += 7200 - 30  # inside the mandatory window
-    got: list[str] = []
-
-    async def caller() -> None:
-        got.append(await manager.get())
-
-    async with anyio.create_task_group() as tg:
-        for _ in range(20):
-            tg.start_soon(caller)
-    assert got == ["T2"] * 20
-    assert fetches == 2
+    assert await _concurrently(20, manager) == ["T2"] * 20
+    assert source.calls == 2
 
 
 async def test_advisory_refresh_failure_keeps_current_token() -> None:
     clock = Clock()
-    fetches = 0
-
-    async def fetch() -> AccessToken:
-        nonlocal fetches
-        fetches += 1
-        if fetches > 1:
-            raise TransportError(
-                "boom", endpoint="/cgi-bin/stable_token", may_have_been_applied=False
-            )
-        return AccessToken("T1", clock.now + 7200)
-
-    manager = TokenManager("wx", fetch, MemoryTokenStore(), clock=clock)
+    source = Source(clock, fail_after=1)
+    manager = TokenManager("wx", source, MemoryTokenStore(), clock=clock)
     await manager.get()
     clock.now += 7200 - 200
     assert await manager.get() == "T1"
-    assert fetches == 2
+    assert source.calls == 2
 
 
 async def test_invalidate_is_compare_and_swap() -> None:
     clock = Clock()
-    counter = 0
-
-    async def fetch() -> AccessToken:
-        nonlocal counter
-        counter += 1
-        return AccessToken(f"T{counter}", clock.now + 7200)
-
+    source = Source(clock)
     store = MemoryTokenStore()
-    manager = TokenManager("wx", fetch, store, clock=clock)
+    manager = TokenManager("wx", source, store, clock=clock)
     assert await manager.get() == "T1"
     await manager.invalidate("T1")
     assert await manager.get() == "T2"
     await manager.invalidate("T1")  # a late 40001 for the old token must not drop T2
     assert await manager.get() == "T2"
-    assert counter == 2
+    assert source.calls == 2
     assert (await store.get("wx")) == AccessToken("T2", clock.now + 7200)
 
 

@@ -22,7 +22,6 @@ from ._errors import (
 
 __all__ = [
     "ERRCODES",
-    "TOKEN_ERRCODES",
     "CityServiceHourlyLimitError",
     "CityServiceOfflineError",
     "CityServiceOrderNoError",
@@ -32,7 +31,6 @@ __all__ = [
     "CityServiceUserNeverVisitedError",
     "DeliveryError",
     "InvoiceError",
-    "error_for",
 ]
 
 

@@ -1,69 +1,11 @@
-"""Public home of the exception tree (also re-exported from ``wechat_async``)."""
+"""Public home of the exception tree (also re-exported from ``wechat_async``).
 
-from ._errcodes import (
-    ERRCODES,
-    CityServiceHourlyLimitError,
-    CityServiceOfflineError,
-    CityServiceOrderNoError,
-    CityServiceUrlError,
-    CityServiceUserFrequencyError,
-    CityServiceUserInactiveError,
-    CityServiceUserNeverVisitedError,
-    DeliveryError,
-    InvoiceError,
-)
-from ._errors import (
-    AccessTokenError,
-    APIError,
-    CallbackError,
-    CarrierError,
-    ConfigurationError,
-    DecryptError,
-    FieldError,
-    InvalidCredentialsError,
-    InvalidParameterError,
-    MalformedMessageError,
-    NotFoundError,
-    PermissionDeniedError,
-    QuotaExceededError,
-    RequestValidationError,
-    ResponseDecodeError,
-    ResponseValidationError,
-    SignatureError,
-    SystemBusyError,
-    TransportError,
-    WeChatError,
-)
+The tree lives in ``_errors``; the named per-errcode classes beside the one errcode table in
+``_errcodes``. Both export through their ``__all__``, so a new class is listed once.
+"""
 
-__all__ = [
-    "ERRCODES",
-    "APIError",
-    "AccessTokenError",
-    "CallbackError",
-    "CarrierError",
-    "CityServiceHourlyLimitError",
-    "CityServiceOfflineError",
-    "CityServiceOrderNoError",
-    "CityServiceUrlError",
-    "CityServiceUserFrequencyError",
-    "CityServiceUserInactiveError",
-    "CityServiceUserNeverVisitedError",
-    "ConfigurationError",
-    "DecryptError",
-    "DeliveryError",
-    "FieldError",
-    "InvalidCredentialsError",
-    "InvalidParameterError",
-    "InvoiceError",
-    "MalformedMessageError",
-    "NotFoundError",
-    "PermissionDeniedError",
-    "QuotaExceededError",
-    "RequestValidationError",
-    "ResponseDecodeError",
-    "ResponseValidationError",
-    "SignatureError",
-    "SystemBusyError",
-    "TransportError",
-    "WeChatError",
-]
+from . import _errcodes, _errors
+from ._errcodes import *  # noqa: F403
+from ._errors import *  # noqa: F403
+
+__all__ = [*_errors.__all__, *_errcodes.__all__]
