@@ -2,14 +2,16 @@
 
 WeChat pages orders by offset inside windows of at most 31 days. The sync splits the range
 into windows, reads each window's first page to learn ``total_count``, then fetches the other
-pages ``concurrency`` at a time and yields them in order. No task group is open while an order
-is yielded, so breaking out of the loop leaves nothing running, under asyncio and trio alike.
+pages ``concurrency`` at a time and hands them out in order. It is a plain async iterator (not
+an async generator) and no task is left running between two orders, so breaking out of the
+loop needs no clean-up, under asyncio and trio alike.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections import deque
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio
@@ -29,7 +31,8 @@ _MAX_RESCANS = 3
 
 @attrs.frozen
 class SyncCheckpoint:
-    """Where a sync stands: the next page to read. JSON-ready through ``to_dict``/``from_dict``.
+    """Where a sync stands: window index, page offset in it, and how many orders of that page
+    were already handed out. JSON-ready through ``to_dict``/``from_dict``.
 
     >>> SyncCheckpoint.from_dict(sync.checkpoint.to_dict())  # doctest: +SKIP
     """
@@ -40,6 +43,7 @@ class SyncCheckpoint:
     page_size: int
     window: int = 0
     offset: int = 0
+    skip: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return attrs.asdict(self)
@@ -90,7 +94,11 @@ class _Page:
 
 
 class OrderSync:
-    """An async iterable of orders; see ``GiftCardNamespace.iter_orders``."""
+    """An async iterator of orders; see ``GiftCardNamespace.iter_orders``.
+
+    Memory: at most ``2 * concurrency`` pages of orders, plus the ids of the current window's
+    orders (the exactly-once check; about 100 bytes an order, for one 31-day window at most).
+    """
 
     def __init__(
         self,
@@ -121,32 +129,58 @@ class OrderSync:
             errors.append(FieldError("checkpoint", "was made for another range or page size"))
         if errors:
             raise RequestValidationError("iter_orders", errors)
-        self._fetch = fetch
-        self._concurrency = concurrency
         windows = split_windows(begin, end)
         # DESC reads the newest window first; each window shares one second with the next.
         if sort_type == "DESC":
             windows.reverse()
-            self._shared = [w[0] for w in windows]
-        else:
-            self._shared = [w[1] for w in windows]
+        self._shared = [w[0] if sort_type == "DESC" else w[1] for w in windows]
         self._windows = windows
+        self._fetch = fetch
+        self._concurrency = concurrency
+        self._size = page_size
         self._on_progress = progress
-        self.checkpoint = checkpoint or SyncCheckpoint(begin, end, sort_type, page_size)
-        self.progress = SyncProgress(windows_total=len(self._windows))
+        self._start = checkpoint or SyncCheckpoint(begin, end, sort_type, page_size)
+        self._position = (self._start.window, self._start.offset, self._start.skip)
+        self.progress = SyncProgress(windows_total=len(windows), windows_done=self._start.window)
+        # Orders fetched and not yet handed out, each with the resume position after it.
+        self._buffer: deque[tuple[Order, tuple[int, int, int]]] = deque()
+        self._plan: list[_Page] = []
+        self._next_page = 0
+        self._next_window = self._start.window
+        self._skip = self._start.skip
+        # exactly-once state of the window being read
+        self._window: int | None = None
+        self._total = 0
+        self._grew = False
+        self._seen: set[str] = set()
+        self._carried: set[str] = set()
 
-    def __aiter__(self) -> AsyncIterator[Order]:
-        return self._run()
+    @property
+    def checkpoint(self) -> SyncCheckpoint:
+        """Resume point: every order already handed to the consumer counts as done."""
+        window, offset, skip = self._position
+        return attrs.evolve(self._start, window=window, offset=offset, skip=skip)
 
+    def __aiter__(self) -> OrderSync:
+        return self
+
+    async def __anext__(self) -> Order:
+        while not self._buffer:
+            if not await self._load():
+                raise StopAsyncIteration
+        order, self._position = self._buffer.popleft()
+        self.progress.orders_done += 1
+        return order
+
+    # -- fetching -------------------------------------------------------------------------------
     async def _get(self, window: int, offset: int) -> BatchGetOrdersResponse:
         begin, end = self._windows[window]
-        cp = self.checkpoint
         return await self._fetch(
             begin_time=begin,
             end_time=end,
-            sort_type=cp.sort_type,
+            sort_type=self._start.sort_type,
             offset=offset,
-            count=cp.page_size,
+            count=self._size,
         )
 
     async def _fill(self, pages: list[_Page]) -> None:
@@ -157,85 +191,76 @@ class OrderSync:
             for page in pages:
                 tg.start_soon(one, page)
 
-    def _report(self) -> None:
-        if self._on_progress is not None:
-            self._on_progress(self.progress)
+    async def _load(self) -> bool:
+        """Fetch the next batch of pages into the buffer; False when there is nothing left."""
+        if self._next_page >= len(self._plan):
+            if self._next_window >= len(self._windows):
+                return False
+            await self._probe_next_windows()
+        plan, i = self._plan, self._next_page
+        j, missing = i, 0
+        while j < len(plan) and (plan[j].response is not None or missing < self._concurrency):
+            missing += plan[j].response is None
+            j += 1
+        await self._fill([p for p in plan[i:j] if p.response is None])
+        for k in range(i, j):
+            last_of_window = k + 1 == len(plan) or plan[k + 1].window != plan[k].window
+            await self._take(plan[k], last_of_window)
+        self._next_page = j
+        return True
 
-    async def _run(self) -> AsyncIterator[Order]:
-        first_window = self.checkpoint.window
-        self.progress.windows_done = first_window
-        chunk = self._concurrency
-        for chunk_start in range(first_window, len(self._windows), chunk):
-            windows = range(chunk_start, min(chunk_start + chunk, len(self._windows)))
-            # Probe every window of the chunk at once: first pages give the totals.
-            probes = [_Page(w, self.checkpoint.offset if w == first_window else 0) for w in windows]
-            await self._fill(probes)
-            plan: list[_Page] = []
-            for probe in probes:
-                assert probe.response is not None
-                self.progress.orders_total += probe.response.total_count
-                plan.append(probe)
-                size = self.checkpoint.page_size
-                plan.extend(
-                    _Page(probe.window, offset)
-                    for offset in range(probe.offset + size, probe.response.total_count, size)
+    async def _probe_next_windows(self) -> None:
+        """First pages of the next ``concurrency`` windows, at once: they give the totals."""
+        first = self._next_window
+        stop = min(first + self._concurrency, len(self._windows))
+        resume = self._position[1] if first == self._start.window else 0
+        probes = [_Page(w, resume if w == first else 0) for w in range(first, stop)]
+        await self._fill(probes)
+        plan: list[_Page] = []
+        for probe in probes:
+            assert probe.response is not None
+            self.progress.orders_total += probe.response.total_count
+            plan.append(probe)
+            plan.extend(
+                _Page(probe.window, offset)
+                for offset in range(
+                    probe.offset + self._size, probe.response.total_count, self._size
                 )
-            async for order in self._drain(plan):
-                yield order
+            )
+        self._plan, self._next_page, self._next_window = plan, 0, stop
 
-    async def _drain(self, plan: list[_Page]) -> AsyncIterator[Order]:
-        seen: set[str] = set()
-        carried: set[str] = set()  # ids on the second shared with the next window
-        grew = False
-        totals: dict[int, int] = {}
-        size = self.checkpoint.page_size
-        i = 0
-        while i < len(plan):
-            # The next batch: up to `concurrency` pages still to fetch (probes are in already).
-            j, missing = i, 0
-            while j < len(plan) and (plan[j].response is not None or missing < self._concurrency):
-                missing += plan[j].response is None
-                j += 1
-            await self._fill([p for p in plan[i:j] if p.response is None])
-            for k in range(i, j):
-                page = plan[k]
-                response = page.response
-                assert response is not None
-                if page.window not in totals:
-                    totals[page.window] = response.total_count
-                    seen, carried, grew = carried, set(), False
-                elif response.total_count != totals[page.window]:
-                    grew = True
-                shared_second = self._shared[page.window]
-                for order in response.order_list:
-                    if order.order_id in seen:
-                        continue
-                    seen.add(order.order_id)
-                    if order.create_time == shared_second:
-                        carried.add(order.order_id)
-                    self.progress.orders_done += 1
-                    yield order
-                page.response = None  # memory stays at the pages in flight
-                self.progress.pages_done += 1
-                if k + 1 == len(plan) or plan[k + 1].window != page.window:
-                    if grew:
-                        async for order in self._rescan(page.window, seen):
-                            yield order
-                    self.progress.windows_done += 1
-                    self.checkpoint = attrs.evolve(
-                        self.checkpoint, window=page.window + 1, offset=0
-                    )
-                else:
-                    self.checkpoint = attrs.evolve(
-                        self.checkpoint, window=page.window, offset=page.offset + size
-                    )
-                self._report()
-            i = j
+    async def _take(self, page: _Page, last_of_window: bool) -> None:
+        response = page.response
+        assert response is not None
+        page.response = None  # memory stays at the pages in flight
+        if page.window != self._window:
+            self._window, self._total, self._grew = page.window, response.total_count, False
+            self._seen, self._carried = self._carried, set()
+        elif response.total_count != self._total:
+            self._grew = True
+        shared_second = self._shared[page.window]
+        orders = response.order_list
+        index = 0
+        if self._skip:  # resuming inside this page: these went out before the checkpoint
+            index, self._skip = self._skip, 0
+        for order in orders[index:]:
+            index += 1
+            if order.order_id in self._seen:
+                continue
+            self._seen.add(order.order_id)
+            if order.create_time == shared_second:
+                self._carried.add(order.order_id)
+            self._buffer.append((order, (page.window, page.offset, index)))
+        self.progress.pages_done += 1
+        if last_of_window:
+            if self._grew:
+                await self._rescan(page.window, (page.window, page.offset, index))
+            self.progress.windows_done += 1
+        self._report()
 
-    async def _rescan(self, window: int, seen: set[str]) -> AsyncIterator[Order]:
+    async def _rescan(self, window: int, position: tuple[int, int, int]) -> None:
         """Orders arrived inside the window while it was read, shifting pages: read it again
-        in order and yield only what was not yielded yet."""
-        size = self.checkpoint.page_size
+        in order and keep only what was not handed out yet."""
         for _ in range(_MAX_RESCANS):
             offset, total, found = 0, 1, 0
             first_total: int | None = None
@@ -244,11 +269,14 @@ class OrderSync:
                 total = response.total_count
                 first_total = total if first_total is None else first_total
                 for order in response.order_list:
-                    if order.order_id not in seen:
-                        seen.add(order.order_id)
+                    if order.order_id not in self._seen:
+                        self._seen.add(order.order_id)
                         found += 1
-                        self.progress.orders_done += 1
-                        yield order
-                offset += size
+                        self._buffer.append((order, position))
+                offset += self._size
             if total == first_total and not found:
                 return
+
+    def _report(self) -> None:
+        if self._on_progress is not None:
+            self._on_progress(self.progress)

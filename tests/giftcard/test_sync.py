@@ -1,0 +1,190 @@
+"""iter_orders against the local fake server: exactly once, under faults, inserts, resume."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import pytest
+import respx
+
+from tests.helpers import client_for, fast_retry
+from wechat_async import RequestValidationError, WeChatClient
+from wechat_async.giftcard import MAX_ORDER_WINDOW, Order, SyncCheckpoint, split_windows
+from wechat_async.testing import FakeWeChat
+
+
+@asynccontextmanager
+async def synced(
+    orders: int, **server_options: object
+) -> AsyncIterator[tuple[FakeWeChat, WeChatClient]]:
+    async with (
+        FakeWeChat(orders=orders, **server_options) as wx,  # type: ignore[arg-type]
+        WeChatClient(
+            wx.appid, wx.secret, base_url=wx.base_url, retry=fast_retry(max_retries=8)
+        ) as client,
+    ):
+        yield wx, client
+
+
+def test_split_windows_cover_the_range_in_31_day_steps() -> None:
+    windows = split_windows(0, 100 * 86400)
+    assert len(windows) == 4
+    assert windows[0][0] == 0
+    assert windows[-1][1] == 100 * 86400
+    for (_, stop), (start, _) in itertools.pairwise(windows):
+        assert stop == start  # shared boundary second, de-duplicated by the sync
+    assert all(0 < b - a <= MAX_ORDER_WINDOW for a, b in windows)
+    assert split_windows(5, 5) == [(5, 5)]
+
+
+async def test_20000_orders_over_100_days_with_5_percent_faults_exactly_once() -> None:
+    async with synced(20_000, days=100, fault_rate=0.05, seed=11) as (wx, client):
+        sync = client.giftcard.iter_orders(wx.start_time, wx.end_time, concurrency=16)
+        ids = [order.order_id async for order in sync]
+    assert len(ids) == 20_000
+    assert set(ids) == {f"FAKE{i:08d}" for i in range(20_000)}
+    assert sync.progress.orders_done == 20_000
+    assert sync.progress.windows_done == sync.progress.windows_total == 4
+    # Faults were really injected and survived through retries.
+    assert wx.requests["/card/giftcard/order/batchget"] > sync.progress.pages_done
+
+
+@pytest.mark.parametrize("sort_type", ["ASC", "DESC"])
+async def test_order_within_and_across_windows(sort_type: str) -> None:
+    async with synced(1_000, days=70) as (wx, client):
+        times = [
+            order.create_time
+            async for order in client.giftcard.iter_orders(
+                wx.start_time, wx.end_time, sort_type=sort_type, concurrency=4, page_size=37
+            )
+        ]
+    assert len(times) == 1_000
+    assert times == sorted(times, reverse=sort_type == "DESC")  # type: ignore[type-var]
+
+
+async def test_orders_inserted_mid_sync_shift_pages_but_nothing_repeats_or_goes_missing() -> None:
+    async with synced(3_000, days=60) as (wx, client):
+        calls = 0
+
+        def insert_early_orders(path: str, body: object) -> None:
+            nonlocal calls
+            calls += 1
+            if path.endswith("batchget") and calls % 3 == 0:
+                # Late-arriving orders dated at the very start: every page after them shifts.
+                wx.book.add_new(wx.start_time + calls)
+
+        wx.on_request = insert_early_orders
+        ids = [
+            order.order_id
+            async for order in client.giftcard.iter_orders(
+                wx.start_time, wx.end_time, concurrency=8, page_size=50
+            )
+        ]
+    assert len(ids) == len(set(ids)), "an order was yielded twice"
+    original = {f"FAKE{i:08d}" for i in range(3_000)}
+    assert original <= set(ids), f"missing {len(original - set(ids))} original orders"
+    assert any(i.startswith("NEW") for i in ids)
+
+
+async def test_resume_from_checkpoint_completes_without_repeats() -> None:
+    async with synced(2_500, days=40) as (wx, client):
+        first: list[str] = []
+        sync = client.giftcard.iter_orders(wx.start_time, wx.end_time, page_size=40)
+        async for order in sync:
+            first.append(order.order_id)
+            if len(first) == 1_234:
+                break
+        saved = sync.checkpoint.to_dict()
+        resumed = client.giftcard.iter_orders(
+            wx.start_time, wx.end_time, page_size=40, checkpoint=SyncCheckpoint.from_dict(saved)
+        )
+        rest = [order.order_id async for order in resumed]
+    assert saved["skip"] > 0  # stopped in the middle of a page
+    assert len(first) + len(rest) == 2_500
+    assert set(first).isdisjoint(rest)
+    assert set(first) | set(rest) == {f"FAKE{i:08d}" for i in range(2_500)}
+
+
+async def test_breaking_out_early_leaves_nothing_running() -> None:
+    async with synced(5_000) as (wx, client):
+        sync = client.giftcard.iter_orders(wx.start_time, wx.end_time, concurrency=32)
+        async for _ in sync:
+            break
+        served = dict(wx.requests)
+        # The client is still usable and no background fetch continues after the break.
+        await client.giftcard.get_order(order_id="FAKE00000001")
+        assert (
+            wx.requests["/card/giftcard/order/batchget"] == served["/card/giftcard/order/batchget"]
+        )
+
+
+async def test_progress_callback_sees_every_page() -> None:
+    pages: list[int] = []
+    async with synced(950, days=10) as (wx, client):
+        sync = client.giftcard.iter_orders(
+            wx.start_time, wx.end_time, page_size=100, progress=lambda p: pages.append(p.pages_done)
+        )
+        async for _ in sync:
+            pass
+    assert pages == list(range(1, 11))
+    assert (sync.progress.orders_done, sync.progress.orders_total) == (950, 950)
+    assert sync.progress.windows_done == sync.progress.windows_total == 1
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"begin_time": 100, "end_time": 50}, "end_time"),
+        ({"concurrency": 0}, "concurrency"),
+        ({"page_size": 101}, "page_size"),
+        ({"sort_type": "UP"}, "sort_type"),
+        ({"checkpoint": SyncCheckpoint(0, 1, "ASC", 100)}, "checkpoint"),
+    ],
+)
+def test_iter_orders_bad_input_names_the_field(kwargs: dict[str, object], field: str) -> None:
+    client = WeChatClient("wx", "secret")
+    options: dict[str, object] = {"begin_time": 0, "end_time": 86400, **kwargs}
+    with pytest.raises(RequestValidationError) as info:
+        client.giftcard.iter_orders(**options)  # type: ignore[arg-type]
+    assert field in info.value.fields
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"count": 101}, "count"),
+        ({"count": 0}, "count"),
+        ({"end_time": 1_700_000_000 + 40 * 86400}, "end_time"),
+        ({"end_time": 1_600_000_000}, "end_time"),
+        ({"sort_type": "asc"}, "sort_type"),
+        ({"offset": -1}, "offset"),
+        ({"begin_time": "yesterday"}, "begin_time"),
+    ],
+)
+async def test_batch_get_orders_rejects_bad_input_before_sending(
+    changes: dict[str, object], field: str
+) -> None:
+    router = respx.Router(assert_all_called=False)
+    route = router.post(url__regex=".*")
+    call: dict[str, object] = {
+        "begin_time": 1_700_000_000,
+        "end_time": 1_700_000_000 + 86400,
+        "count": 100,
+        **changes,
+    }
+    async with client_for(router) as client:
+        with pytest.raises(RequestValidationError) as info:
+            await client.giftcard.batch_get_orders(**call)  # type: ignore[arg-type]
+    assert field in info.value.fields
+    assert route.call_count == 0
+
+
+async def test_order_model_reads_loose_is_chat_room() -> None:
+    async with synced(50, days=1) as (wx, client):
+        orders: list[Order] = [
+            o async for o in client.giftcard.iter_orders(wx.start_time, wx.end_time)
+        ]
+    assert all(isinstance(o.is_chat_room, bool) for o in orders)
+    assert all(o.total_price == sum(c.price for c in o.card_list) for o in orders)
