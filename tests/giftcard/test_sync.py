@@ -9,8 +9,8 @@ from contextlib import asynccontextmanager
 import pytest
 import respx
 
-from tests.helpers import client_for, fast_retry
-from wechat_async import RequestValidationError, WeChatClient
+from tests.helpers import client_for, fast_retry, mock_token
+from wechat_async import QuotaExceededError, RequestValidationError, WeChatClient
 from wechat_async.giftcard import MAX_ORDER_WINDOW, Order, SyncCheckpoint, split_windows
 from wechat_async.testing import FakeWeChat
 
@@ -188,3 +188,18 @@ async def test_order_model_reads_loose_is_chat_room() -> None:
         ]
     assert all(isinstance(o.is_chat_room, bool) for o in orders)
     assert all(o.total_price == sum(c.price for c in o.card_list) for o in orders)
+
+
+async def test_a_failing_page_raises_the_wechat_error_itself() -> None:
+    router = respx.Router()
+    mock_token(router)
+    router.post(url__regex=r".*/order/batchget.*").respond(
+        json={"errcode": 45009, "errmsg": "reach max api daily quota limit"}
+    )
+    async with client_for(router) as client:
+        sync = client.giftcard.iter_orders(0, 100 * 86400, concurrency=4)
+        with pytest.raises(QuotaExceededError) as info:
+            async for _ in sync:
+                pass
+    assert info.value.errcode == 45009
+    assert sync.checkpoint.window == 0  # nothing handed out: resume from the start

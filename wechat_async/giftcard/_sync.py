@@ -17,7 +17,7 @@ from typing import Any
 import anyio
 import attrs
 
-from .._errors import FieldError, RequestValidationError
+from .._errors import FieldError, RequestValidationError, WeChatError
 from .._models import datetime_to_unix
 from ._order_models import MAX_ORDER_WINDOW, BatchGetOrdersResponse, Order
 
@@ -80,6 +80,16 @@ def split_windows(begin_time: int, end_time: int) -> list[tuple[int, int]]:
         if stop >= end_time:
             return windows
         start = stop
+
+
+def _first_wechat_error(exc: BaseException) -> WeChatError | None:
+    if isinstance(exc, WeChatError):
+        return exc
+    for inner in getattr(exc, "exceptions", ()):
+        found = _first_wechat_error(inner)
+        if found is not None:
+            return found
+    return None
 
 
 def _as_unix(value: int | dt.datetime) -> int:
@@ -167,6 +177,7 @@ class OrderSync:
     async def __anext__(self) -> Order:
         while not self._buffer:
             if not await self._load():
+                self._position = (len(self._windows), 0, 0)
                 raise StopAsyncIteration
         order, self._position = self._buffer.popleft()
         self.progress.orders_done += 1
@@ -187,9 +198,16 @@ class OrderSync:
         async def one(page: _Page) -> None:
             page.response = await self._get(page.window, page.offset)
 
-        async with anyio.create_task_group() as tg:
-            for page in pages:
-                tg.start_soon(one, page)
+        try:
+            async with anyio.create_task_group() as tg:
+                for page in pages:
+                    tg.start_soon(one, page)
+        except Exception as exc:
+            # Callers catch WeChatError, not the task group's ExceptionGroup around it.
+            error = _first_wechat_error(exc)
+            if error is None:
+                raise
+            raise error from exc
 
     async def _load(self) -> bool:
         """Fetch the next batch of pages into the buffer; False when there is nothing left."""
