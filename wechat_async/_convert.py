@@ -11,7 +11,8 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any, NewType, TypeVar, get_args
+from types import UnionType
+from typing import Any, NewType, TypeVar, Union, get_args, get_origin
 
 import attrs
 import cattrs
@@ -27,6 +28,7 @@ __all__ = [
     "dumps",
     "field_errors",
     "make_converter",
+    "structure_response",
 ]
 
 T = TypeVar("T")
@@ -126,17 +128,52 @@ def _wire_name(a: attrs.Attribute[Any]) -> str:
     return str(a.metadata.get(WIRE, a.name))
 
 
-def make_converter(*, strict: bool = False) -> cattrs.Converter:
-    """Build a converter. ``strict=True`` (tests) also forbids unknown keys in responses."""
-    conv = cattrs.Converter(detailed_validation=True)
-    conv.register_structure_hook(str, _structure_str)
-    conv.register_structure_hook(int, _structure_int)
-    conv.register_structure_hook(float, _structure_float)
-    conv.register_structure_hook(bool, _structure_bool)
-    conv.register_structure_hook(Decimal, _structure_decimal)
-    conv.register_structure_hook(bytes, _structure_bytes)
-    conv.register_structure_hook(LooseBool, _structure_loose_bool)
+_PRIMITIVE_HOOKS: dict[Any, Callable[[Any, Any], Any]] = {
+    str: _structure_str,
+    int: _structure_int,
+    float: _structure_float,
+    bool: _structure_bool,
+    Decimal: _structure_decimal,
+    bytes: _structure_bytes,
+    LooseBool: _structure_loose_bool,
+}
+
+
+def _optional_primitive(tp: Any) -> Any:
+    """``X | None`` for a primitive X, else None."""
+    args = get_args(tp)
+    if len(args) == 2 and type(None) in args and (get_origin(tp) in (Union, UnionType)):
+        inner = args[0] if args[1] is type(None) else args[1]
+        if inner in _PRIMITIVE_HOOKS:
+            return inner
+    return None
+
+
+def make_converter(*, strict: bool = False, detailed: bool = True) -> cattrs.Converter:
+    """Build a converter. ``strict=True`` (tests) also forbids unknown keys in responses;
+    ``detailed=False`` skips per-field error collection (the fast path for responses)."""
+    conv = cattrs.Converter(detailed_validation=detailed)
+    for tp, hook in _PRIMITIVE_HOOKS.items():
+        conv.register_structure_hook(tp, hook)
     conv.register_unstructure_hook(Decimal, _unstructure_decimal)
+
+    def optional_factory(tp: Any) -> Callable[[Any, Any], Any]:
+        # cattrs dispatches Optional through its generic union code on every value.
+        inner = _optional_primitive(tp)
+        hook = _PRIMITIVE_HOOKS[inner]
+        if inner in (str, int):
+            # The common case checked inline: the right type (bool is no int) or None.
+            def fast(value: Any, _: Any) -> Any:
+                if value is None or value.__class__ is inner:
+                    return value
+                return hook(value, inner)
+
+            return fast
+        return lambda value, _: None if value is None else hook(value, inner)
+
+    conv.register_structure_hook_factory(
+        lambda tp: _optional_primitive(tp) is not None, optional_factory
+    )
 
     def structure_factory(cls: Any) -> Callable[[Any, Any], Any]:
         fields = attrs.fields(cls)
@@ -160,6 +197,19 @@ def make_converter(*, strict: bool = False) -> cattrs.Converter:
         inner = make_dict_structure_fn(
             cls, conv, _cattrs_forbid_extra_keys=forbid and not aliases, **overrides
         )
+
+        if not detailed and not aliases:
+            # The response fast path: no pass-through of instances, no alias shuffling.
+            if not keep_extra:
+                return inner
+
+            def structure_fast(value: Any, _: Any) -> Any:
+                result = inner(value, cls)
+                if not known.issuperset(value):
+                    result.extra = {k: v for k, v in value.items() if k not in known}
+                return result
+
+            return structure_fast
 
         def structure(value: Any, _: Any) -> Any:
             if isinstance(value, cls):
@@ -187,10 +237,8 @@ def make_converter(*, strict: bool = False) -> cattrs.Converter:
                         f"While structuring {cls.__name__}", [extra_error], cls
                     )
             result = inner(data, cls)
-            if keep_extra:
-                extra = {k: v for k, v in value.items() if k not in known}
-                if extra:
-                    result.extra = extra
+            if keep_extra and not known.issuperset(value):
+                result.extra = {k: v for k, v in value.items() if k not in known}
             return result
 
         return structure
@@ -223,6 +271,17 @@ def make_converter(*, strict: bool = False) -> cattrs.Converter:
 
 #: The converter every part of the SDK uses.
 converter = make_converter()
+# The same rules without per-field error bookkeeping: responses are structured with it first,
+# and only a failure is structured again by ``converter`` to name the bad JSON paths.
+_fast_converter = make_converter(detailed=False)
+
+
+def structure_response(data: Any, cls: type[T]) -> T:
+    """Structure a response body; errors are raised by the detailed converter, with paths."""
+    try:
+        return _fast_converter.structure(data, cls)
+    except Exception:
+        return converter.structure(data, cls)
 
 
 def dumps(data: Any) -> bytes:

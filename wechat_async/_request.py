@@ -10,7 +10,7 @@ from urllib.parse import quote, urlencode
 import attrs
 import cattrs
 
-from ._convert import check_request, converter, dumps, field_errors
+from ._convert import check_request, converter, dumps, field_errors, structure_response
 from ._endpoint import Endpoint, Namespace
 from ._errors import (
     FieldError,
@@ -149,6 +149,6 @@ def parse_response(endpoint: Endpoint[Any, Any, Any], data: Mapping[str, Any]) -
     envelope = _CARRIER_ENVELOPE if "resultcode" in endpoint.layers else _ENVELOPE
     body = {k: v for k, v in data.items() if k not in envelope}
     try:
-        return converter.structure(body, endpoint.response)
+        return structure_response(body, endpoint.response)
     except (cattrs.BaseValidationError, TypeError, ValueError) as exc:
         raise ResponseValidationError(endpoint.path, field_errors(exc)) from None
