@@ -28,6 +28,7 @@ __all__ = [
     "dumps",
     "field_errors",
     "make_converter",
+    "request_converter",
     "structure_response",
 ]
 
@@ -271,6 +272,8 @@ def make_converter(*, strict: bool = False, detailed: bool = True) -> cattrs.Con
 
 #: The converter every part of the SDK uses.
 converter = make_converter()
+# Requests are checked strictly: a key no model declares is a typo, never something to send.
+request_converter = make_converter(strict=True)
 # The same rules without per-field error bookkeeping: responses are structured with it first,
 # and only a failure is structured again by ``converter`` to name the bad JSON paths.
 _fast_converter = make_converter(detailed=False)

@@ -30,7 +30,12 @@ __all__ = [
     "CityServiceUserInactiveError",
     "CityServiceUserNeverVisitedError",
     "DeliveryError",
+    "InvoiceAuthFieldNotSetError",
     "InvoiceError",
+    "InvoiceInvalidMchidError",
+    "InvoiceInvalidParamsError",
+    "InvoiceNotAuthorizedError",
+    "InvoicePayMchNotSetError",
 ]
 
 
@@ -64,6 +69,26 @@ class CityServiceOfflineError(PermissionDeniedError):
 
 class InvoiceError(APIError):
     """An error specific to post-payment invoicing."""
+
+
+class InvoicePayMchNotSetError(InvoiceError):
+    """72028: set_pay_mch was never called."""
+
+
+class InvoiceAuthFieldNotSetError(InvoiceError):
+    """72029: set_auth_field was never called."""
+
+
+class InvoiceInvalidMchidError(InvoiceError):
+    """72030: the WeChat Pay merchant number is invalid."""
+
+
+class InvoiceInvalidParamsError(InvoiceError):
+    """72031: invalid invoicing parameters."""
+
+
+class InvoiceNotAuthorizedError(InvoiceError, NotFoundError):
+    """72038: the user never authorized invoicing for this order."""
 
 
 class DeliveryError(APIError):
@@ -137,10 +162,18 @@ ERRCODES: Final[Mapping[int, tuple[type[APIError], str]]] = {
         "the card was deleted by the user or is being given to a friend",
     ),
     # invoice (section 12.2.2, codes seen in practice)
-    72029: (InvoiceError, "auth field never set: call set_auth_field first"),
-    72030: (InvoiceError, "invalid mchid"),
-    72031: (InvoiceError, "invalid s_pappid"),
-    72035: (InvoiceError, "invoice authorization not found for this order"),
+    72015: (InvoiceError, "not authorized to create invoices"),
+    72017: (InvoiceError, "invalid invoice title"),
+    72023: (InvoiceError, "the invoice is locked by another caller"),
+    72024: (InvoiceError, "invoice status error"),
+    72025: (InvoiceError, "invoice token error"),
+    72028: (InvoicePayMchNotSetError, "pay mch info never set: call set_pay_mch first"),
+    72029: (InvoiceAuthFieldNotSetError, "auth field never set: call set_auth_field first"),
+    72030: (InvoiceInvalidMchidError, "invalid mchid"),
+    72031: (InvoiceInvalidParamsError, "invalid params"),
+    72035: (InvoiceError, "rejected by the business side"),
+    72036: (InvoiceError, "invoice is busy, try again"),
+    72038: (InvoiceNotAuthorizedError, "the user never authorized invoicing for this order"),
     # instant delivery (seed 002 and specs/delivery.md section 8)
     930555: (DeliveryError, "WeChat platform system error"),
     930556: (DeliveryError, "the delivery company timed out"),

@@ -10,7 +10,14 @@ from urllib.parse import quote, urlencode
 import attrs
 import cattrs
 
-from ._convert import check_request, converter, dumps, field_errors, structure_response
+from ._convert import (
+    check_request,
+    converter,
+    dumps,
+    field_errors,
+    request_converter,
+    structure_response,
+)
 from ._endpoint import Endpoint, Namespace
 from ._errors import (
     FieldError,
@@ -72,7 +79,7 @@ def build_payload(
         payload = _to_wire_names(request_cls, payload)
     namespace._prepare(endpoint, payload)
     try:
-        model = converter.structure(payload, request_cls)
+        model = request_converter.structure(payload, request_cls)
     except (cattrs.BaseValidationError, TypeError, ValueError) as exc:
         raise RequestValidationError(endpoint.path, field_errors(exc)) from None
     errors = check_request(model)

@@ -1,11 +1,44 @@
-"""``client.invoice``."""
+"""``client.invoice``: invoicing after payment (seed 001, section 12.2.2)."""
 
 from __future__ import annotations
 
 from .._endpoint import Namespace
+from . import _endpoints
+from .models import (
+    AuthField,
+    BizField,
+    CompanyAuthInfo,
+    CustomField,
+    CustomValue,
+    GetAuthDataResponse,
+    GetAuthFieldResponse,
+    GetPayMchResponse,
+    PayMchInfo,
+    PersonalAuthInfo,
+    UserAuthInfo,
+    UserField,
+)
 
-__all__ = ["InvoiceNamespace"]
+__all__ = [
+    "AuthField",
+    "BizField",
+    "CompanyAuthInfo",
+    "CustomField",
+    "CustomValue",
+    "GetAuthDataResponse",
+    "GetAuthFieldResponse",
+    "GetPayMchResponse",
+    "InvoiceNamespace",
+    "PayMchInfo",
+    "PersonalAuthInfo",
+    "UserAuthInfo",
+    "UserField",
+]
 
 
 class InvoiceNamespace(Namespace):
-    pass
+    set_pay_mch = _endpoints.set_pay_mch
+    get_pay_mch = _endpoints.get_pay_mch
+    set_auth_field = _endpoints.set_auth_field
+    get_auth_field = _endpoints.get_auth_field
+    get_auth_data = _endpoints.get_auth_data
