@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -79,5 +80,6 @@ class Fixture:
 def iter_fixtures() -> Iterator[Fixture]:
     for path in sorted(FIXTURES.glob("*/*/*.json")):
         domain, endpoint = path.parent.parent.name, path.parent.name
-        data = json.loads(path.read_text(encoding="utf-8"))
+        # Decimal, not float: calls carry money, and exact comparisons need exact numbers.
+        data = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
         yield Fixture(domain, endpoint, path.stem, path, data)

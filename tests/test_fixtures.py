@@ -10,6 +10,7 @@ unstructured back to wire form, or ``error``: exception class name, plus ``errco
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -26,7 +27,7 @@ from tests.helpers import (
     iter_fixtures,
     mock_token,
 )
-from wechat_async._convert import converter, make_converter
+from wechat_async._convert import converter, dumps, make_converter
 from wechat_async._request import parse_response
 
 FIXTURES = list(iter_fixtures())
@@ -56,7 +57,9 @@ async def test_endpoint_fixture(case: Fixture) -> None:
     mock_token(router)
     if "json" in resp:
         route = router.route(method=req["method"], url__startswith=BASE + req["path"]).respond(
-            resp.get("status", 200), json=resp["json"]
+            resp.get("status", 200),
+            content=dumps(resp["json"]),
+            headers={"content-type": "application/json"},
         )
     else:
         route = router.route(method=req["method"], url__startswith=BASE + req["path"]).respond(
@@ -76,7 +79,9 @@ async def test_endpoint_fixture(case: Fixture) -> None:
             assert endpoint.path in str(error)
         else:
             result = await bound(**spec["call"])
-            assert converter.unstructure(result) == expect["result"]
+            # Back to wire form, through the same JSON writer requests use.
+            wire = json.loads(dumps(converter.unstructure(result)), parse_float=Decimal)
+            assert wire == expect["result"]
 
     sent = route.calls.last.request
     assert sent.method == req["method"]
@@ -85,7 +90,7 @@ async def test_endpoint_fixture(case: Fixture) -> None:
     assert query == req.get("query", {})
     if "json" in req:
         assert sent.headers["content-type"].startswith("application/json")
-        assert json.loads(sent.content) == req["json"]
+        assert json.loads(sent.content, parse_float=Decimal) == req["json"]
         # Raw UTF-8 on the wire: WeChat rejects \\uXXXX-escaped Chinese.
         assert b"\\u" not in sent.content
     elif "form" in req:
@@ -104,10 +109,11 @@ def test_success_fixture_fits_model_strictly(case: Fixture) -> None:
     """The strict twin forbids unknown keys: a field missing from a model fails here."""
     endpoint = _endpoint(case)
     envelope = {"errcode", "errmsg", "resultcode", "resultmsg"}
-    body = {k: v for k, v in case.data["response"]["json"].items() if k not in envelope}
+    wire = json.loads(dumps(case.data["response"]["json"]))  # as the client would read it
+    body = {k: v for k, v in wire.items() if k not in envelope}
     STRICT.structure(body, endpoint.response)
     # And the lenient path agrees with it.
-    parse_response(endpoint, case.data["response"]["json"])
+    parse_response(endpoint, wire)
 
 
 def test_every_endpoint_has_success_and_error_fixtures() -> None:

@@ -90,6 +90,8 @@ class WeChatClient:
                 max_keepalive_connections=_config.DEFAULT_MAX_KEEPALIVE,
             ),
         )
+        # Per-namespace settings (e.g. delivery carrier accounts), shared with with_options clones.
+        self._state: dict[str, Any] = {}
         self._token_endpoint = token_endpoint
         self._token_provider = token_provider
         self._tokens = TokenManager(appid, self._fetch_token, token_store or MemoryTokenStore())

@@ -7,6 +7,7 @@ types are all handled here, so endpoints and models never special-case them.
 from __future__ import annotations
 
 import contextlib
+import enum
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -58,7 +59,7 @@ def _structure_int(value: Any, _: type) -> int:
 
 
 def _structure_float(value: Any, _: type) -> float:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
         return float(value)
     raise TypeError(f"expected number, got {_type_name(value)}")
 
@@ -105,7 +106,7 @@ def _structure_decimal(value: Any, _: type) -> Decimal:
     return result
 
 
-def _unstructure_decimal(value: Decimal) -> float | int:
+def _json_number(value: Decimal) -> float | int:
     # JSON has one number type. A Decimal of up to 15 significant digits survives float()
     # exactly as text, since float repr is the shortest round-tripping form.
     if value == value.to_integral_value():
@@ -113,6 +114,18 @@ def _unstructure_decimal(value: Decimal) -> float | int:
     if len(value.as_tuple().digits) > 15:
         raise ValueError(f"{value} has more than 15 significant digits")
     return float(value)
+
+
+def _structure_enum(value: Any, cls: Any) -> Any:
+    if isinstance(value, bool):
+        raise TypeError(f"expected {cls.__name__}, got bool")
+    return cls(value)
+
+
+def _structure_decimal_exact(value: Any, cls: Any) -> Decimal:
+    if isinstance(value, float):
+        raise TypeError(f"expected Decimal (money is never a float), got float {value!r}")
+    return _structure_decimal(value, cls)
 
 
 def _structure_bytes(value: Any, _: type) -> bytes:
@@ -150,13 +163,20 @@ def _optional_primitive(tp: Any) -> Any:
     return None
 
 
-def make_converter(*, strict: bool = False, detailed: bool = True) -> cattrs.Converter:
-    """Build a converter. ``strict=True`` (tests) also forbids unknown keys in responses;
-    ``detailed=False`` skips per-field error collection (the fast path for responses)."""
+def make_converter(
+    *, strict: bool = False, detailed: bool = True, exact_money: bool = False
+) -> cattrs.Converter:
+    """Build a converter. ``strict=True`` forbids unknown keys everywhere (requests, and the
+    tests' twin for responses); ``detailed=False`` skips per-field error collection (the fast
+    path for responses); ``exact_money=True`` refuses floats where a Decimal is due (requests).
+
+    Decimals stay Decimals when unstructured; ``dumps`` writes them as JSON numbers.
+    """
     conv = cattrs.Converter(detailed_validation=detailed)
     for tp, hook in _PRIMITIVE_HOOKS.items():
         conv.register_structure_hook(tp, hook)
-    conv.register_unstructure_hook(Decimal, _unstructure_decimal)
+    if exact_money:
+        conv.register_structure_hook(Decimal, _structure_decimal_exact)
 
     def optional_factory(tp: Any) -> Callable[[Any, Any], Any]:
         # cattrs dispatches Optional through its generic union code on every value.
@@ -175,6 +195,11 @@ def make_converter(*, strict: bool = False, detailed: bool = True) -> cattrs.Con
     conv.register_structure_hook_factory(
         lambda tp: _optional_primitive(tp) is not None, optional_factory
     )
+
+    # IntEnum subclasses int: registered by class so the int hook does not win and hand
+    # back a bare int.
+    conv.register_structure_hook(enum.IntEnum, _structure_enum)
+    conv.register_structure_hook(enum.Enum, _structure_enum)
 
     def structure_factory(cls: Any) -> Callable[[Any, Any], Any]:
         fields = attrs.fields(cls)
@@ -273,7 +298,7 @@ def make_converter(*, strict: bool = False, detailed: bool = True) -> cattrs.Con
 #: The converter every part of the SDK uses.
 converter = make_converter()
 # Requests are checked strictly: a key no model declares is a typo, never something to send.
-request_converter = make_converter(strict=True)
+request_converter = make_converter(strict=True, exact_money=True)
 # The same rules without per-field error bookkeeping: responses are structured with it first,
 # and only a failure is structured again by ``converter`` to name the bad JSON paths.
 _fast_converter = make_converter(detailed=False)
@@ -287,9 +312,18 @@ def structure_response(data: Any, cls: type[T]) -> T:
         return converter.structure(data, cls)
 
 
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return _json_number(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
 def dumps(data: Any) -> bytes:
-    """JSON as WeChat wants it: raw UTF-8 (escaped ``\\uXXXX`` Chinese is rejected), compact."""
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    """JSON as WeChat wants it: raw UTF-8 (escaped ``\\uXXXX`` Chinese is rejected), compact,
+    Decimal money written as a plain number."""
+    return json.dumps(
+        data, ensure_ascii=False, separators=(",", ":"), default=_json_default
+    ).encode("utf-8")
 
 
 _INDEX_KEY = re.compile(r"\['([^']*)'\]")

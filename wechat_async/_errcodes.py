@@ -12,6 +12,7 @@ from typing import Final
 from ._errors import (
     AccessTokenError,
     APIError,
+    ConfigurationError,
     InvalidCredentialsError,
     InvalidParameterError,
     NotFoundError,
@@ -29,7 +30,11 @@ __all__ = [
     "CityServiceUserFrequencyError",
     "CityServiceUserInactiveError",
     "CityServiceUserNeverVisitedError",
+    "DeliveryCategoryError",
     "DeliveryError",
+    "DeliveryOrderExistsError",
+    "DeliveryOrderNotFoundError",
+    "DeliveryShopNotBoundError",
     "InvoiceAuthFieldNotSetError",
     "InvoiceError",
     "InvoiceInvalidMchidError",
@@ -93,6 +98,22 @@ class InvoiceNotAuthorizedError(InvoiceError, NotFoundError):
 
 class DeliveryError(APIError):
     """An instant-delivery platform error (930555 to 930571, 9300535)."""
+
+
+class DeliveryShopNotBoundError(DeliveryError, ConfigurationError):
+    """930560: the shopid is not bound to this Mini Program."""
+
+
+class DeliveryOrderExistsError(DeliveryError):
+    """930562: a delivery order with this shop_order_id already exists."""
+
+
+class DeliveryOrderNotFoundError(DeliveryError, NotFoundError):
+    """930563: the delivery order does not exist."""
+
+
+class DeliveryCategoryError(DeliveryError, InvalidParameterError):
+    """930570: cargo_first_class / cargo_second_class invalid (or Chinese sent escaped)."""
 
 
 #: errcodes meaning "this access token is bad": invalidate it and replay the call once.
@@ -180,17 +201,17 @@ ERRCODES: Final[Mapping[int, tuple[type[APIError], str]]] = {
     930557: (DeliveryError, "the delivery company's system failed"),
     930558: (DeliveryError, "the delivery company reported a logic error"),
     930559: (DeliveryError, "openid is not valid"),
-    930560: (DeliveryError, "shopid not bound: bind the carrier account first"),
+    930560: (DeliveryShopNotBoundError, "shopid not bound: bind the carrier account first"),
     930561: (DeliveryError, "invalid arguments"),
-    930562: (DeliveryError, "a delivery order already exists"),
-    930563: (DeliveryError, "the delivery order does not exist"),
+    930562: (DeliveryOrderExistsError, "a delivery order already exists"),
+    930563: (DeliveryOrderNotFoundError, "the delivery order does not exist"),
     930564: (DeliveryError, "the call has no quota"),
     930565: (DeliveryError, "the delivery order has ended"),
     930567: (DeliveryError, "invalid shop argument"),
     930568: (DeliveryError, "personal Mini Programs are not supported"),
     930569: (DeliveryError, "already opened, no need to open again"),
     930570: (
-        DeliveryError,
+        DeliveryCategoryError,
         "cargo_first_class or cargo_second_class invalid (or Chinese sent \\u-escaped)",
     ),
     930571: (DeliveryError, "the merchant has no beta (alpha test) permission"),

@@ -25,7 +25,7 @@ except ImportError as exc:  # pragma: no cover - depends on the install
 import anyio
 
 from ._client import WeChatClient
-from ._convert import converter
+from ._convert import converter, dumps
 from ._errors import WeChatError
 from .giftcard import SyncCheckpoint, SyncProgress
 
@@ -166,7 +166,7 @@ class _SyncJob:
             with self.out.open("a" if resume else "w", encoding="utf-8") as sink:
                 try:
                     async for order in sync:
-                        sink.write(json.dumps(converter.unstructure(order), ensure_ascii=False))
+                        sink.write(dumps(converter.unstructure(order)).decode("utf-8"))
                         sink.write("\n")
                         written += 1
                         if written % _CHECKPOINT_EVERY == 0:

@@ -1,11 +1,114 @@
-"""``client.delivery``."""
+"""``client.delivery``: Mini Program instant delivery, business side (specs/delivery.md).
+
+>>> client.delivery.add_account(shopid="1534713176", app_secret="...")  # doctest: +SKIP
+>>> await client.delivery.get_order(shopid="1534713176", shop_order_id="A1")  # doctest: +SKIP
+"""
 
 from __future__ import annotations
 
-from .._endpoint import Namespace
+from typing import Any
 
-__all__ = ["DeliveryNamespace"]
+import attrs
+
+from .._endpoint import Endpoint, Namespace
+from .._errors import ConfigurationError
+from . import _endpoints
+from ._sign import CarrierAccount, delivery_sign
+from ._status import OrderStatus
+from .models import (
+    AddOrderResponse,
+    Address,
+    BoundShop,
+    CancelResponse,
+    Cargo,
+    DeliveryCompany,
+    GetAllDeliveryResponse,
+    GetBindAccountResponse,
+    GetOrderResponse,
+    Goods,
+    GoodsDetail,
+    OrderInfo,
+    PreAddOrderResponse,
+    Shop,
+)
+
+__all__ = [
+    "AddOrderResponse",
+    "Address",
+    "BoundShop",
+    "CancelResponse",
+    "Cargo",
+    "CarrierAccount",
+    "DeliveryCompany",
+    "DeliveryNamespace",
+    "GetAllDeliveryResponse",
+    "GetBindAccountResponse",
+    "GetOrderResponse",
+    "Goods",
+    "GoodsDetail",
+    "OrderInfo",
+    "OrderStatus",
+    "PreAddOrderResponse",
+    "Shop",
+    "delivery_sign",
+]
+
+_ACCOUNTS = "delivery.accounts"
 
 
 class DeliveryNamespace(Namespace):
-    pass
+    get_all_delivery = _endpoints.get_all_delivery
+    get_bind_account = _endpoints.get_bind_account
+    open = _endpoints.open
+    bind_account = _endpoints.bind_account
+    pre_add_order = _endpoints.pre_add_order
+    add_order = _endpoints.add_order
+    re_add_order = _endpoints.re_add_order
+    add_tips = _endpoints.add_tips
+    get_order = _endpoints.get_order
+    pre_cancel_order = _endpoints.pre_cancel_order
+    cancel_order = _endpoints.cancel_order
+    confirm_return = _endpoints.confirm_return
+    mock_update_order = _endpoints.mock_update_order
+    real_mock_update_order = _endpoints.real_mock_update_order
+
+    @property
+    def _accounts(self) -> dict[str, CarrierAccount]:
+        # Kept on the client, so with_options() clones sign with the same accounts.
+        accounts: dict[str, CarrierAccount] = self._client._state.setdefault(_ACCOUNTS, {})
+        return accounts
+
+    def add_account(
+        self, *, shopid: str, app_secret: str, delivery_id: str | None = None
+    ) -> CarrierAccount:
+        """Register a carrier account; ``delivery_sign`` is then computed for its ``shopid``."""
+        if not shopid or not app_secret:
+            raise ConfigurationError("a carrier account needs shopid and app_secret")
+        account = CarrierAccount(shopid=shopid, app_secret=app_secret, delivery_id=delivery_id)
+        self._accounts[shopid] = account
+        return account
+
+    def _prepare(self, endpoint: Endpoint[Any, Any, Any], payload: dict[str, Any]) -> None:
+        if payload.get("delivery_sign") or "delivery_sign" not in _fields(endpoint.request):
+            return
+        shopid = payload.get("shopid")
+        account = self._accounts.get(shopid) if isinstance(shopid, str) else None
+        if account is None:
+            raise ConfigurationError(
+                f"no carrier account for shopid {shopid!r}: call "
+                "client.delivery.add_account(shopid=..., app_secret=...) or pass delivery_sign"
+            )
+        order_id = payload.get("shop_order_id")
+        payload["delivery_sign"] = delivery_sign(
+            account.shopid, account.app_secret, order_id if isinstance(order_id, str) else None
+        )
+
+
+_FIELDS: dict[type, frozenset[str]] = {}
+
+
+def _fields(cls: type) -> frozenset[str]:
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = _FIELDS[cls] = frozenset(a.name for a in attrs.fields(cls))
+    return names

@@ -1,0 +1,365 @@
+"""Instant-delivery models (specs/delivery.md). Money in yuan as Decimal, times in Unix seconds."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from .._checks import between, max_bytes, max_len, min_len, one_of
+from .._models import Response, meta
+from ._status import OrderStatus
+
+__all__ = [
+    "AddOrderRequest",
+    "AddOrderResponse",
+    "AddTipsRequest",
+    "Address",
+    "BindAccountRequest",
+    "BoundShop",
+    "CancelOrderRequest",
+    "CancelResponse",
+    "Cargo",
+    "ConfirmReturnRequest",
+    "DeliveryCompany",
+    "EmptyRequest",
+    "GetAllDeliveryResponse",
+    "GetBindAccountResponse",
+    "GetOrderRequest",
+    "GetOrderResponse",
+    "Goods",
+    "GoodsDetail",
+    "MockUpdateOrderRequest",
+    "OrderInfo",
+    "PreAddOrderRequest",
+    "PreAddOrderResponse",
+    "PreCancelOrderRequest",
+    "RealMockUpdateOrderRequest",
+    "Shop",
+]
+
+_FLAG = meta(check=one_of({0, 1}))
+
+
+def _sign_field() -> Any:
+    # Filled in by DeliveryNamespace from the configured carrier account when left unset.
+    return attrs.field(default=None, repr=False)
+
+
+def _yuan(low_open: bool = False, high: int | None = None) -> dict[str, Any]:
+    """Money in yuan: at most two decimals, not negative (or > 0), optionally capped."""
+
+    def two_places(value: Decimal | None) -> str | None:
+        if value is not None and value != value.quantize(Decimal("0.01")):
+            return f"at most 2 decimal places (fen), got {value}"
+        return None
+
+    return meta(check=(between(0, high, low_open=low_open), two_places))
+
+
+@attrs.define(kw_only=True)
+class EmptyRequest:
+    """The ``{}`` body."""
+
+
+@attrs.define(kw_only=True)
+class DeliveryCompany(Response):
+    delivery_id: str
+    delivery_name: str
+
+
+@attrs.define(kw_only=True)
+class GetAllDeliveryResponse(Response):
+    companies: list[DeliveryCompany] = attrs.field(factory=list, metadata=meta(wire="list"))
+
+
+@attrs.define(kw_only=True)
+class BoundShop(Response):
+    delivery_id: str
+    shopid: str
+    #: 0 approved, 1 under review, 2 rejected
+    audit_result: int | None = None
+
+
+@attrs.define(kw_only=True)
+class GetBindAccountResponse(Response):
+    shop_list: list[BoundShop] = attrs.field(factory=list)
+
+
+@attrs.define(kw_only=True)
+class BindAccountRequest:
+    delivery_id: str = attrs.field(metadata=meta(check=min_len(1)))
+
+
+@attrs.define(kw_only=True)
+class Address:
+    """Sender or receiver."""
+
+    name: str = attrs.field(metadata=meta(check=(min_len(1), max_len(256))))
+    city: str = attrs.field(metadata=meta(check=min_len(1)))
+    address: str = attrs.field(metadata=meta(check=min_len(1)))
+    address_detail: str = attrs.field(metadata=meta(check=min_len(1)))
+    phone: str = attrs.field(metadata=meta(check=(min_len(1), max_len(64))))
+    lng: float = attrs.field(metadata=meta(check=between(-180, 180)))
+    lat: float = attrs.field(metadata=meta(check=between(-90, 90)))
+    #: 0 GCJ-02 (Amap/Tencent, the default), 1 Baidu
+    coordinate_type: int | None = attrs.field(default=None, metadata=meta(check=one_of({0, 1})))
+
+
+@attrs.define(kw_only=True)
+class Goods:
+    good_count: int = attrs.field(metadata=meta(check=between(0, low_open=True)))
+    good_name: str = attrs.field(metadata=meta(check=min_len(1)))
+    good_price: Decimal | None = attrs.field(default=None, metadata=_yuan())
+    good_unit: str | None = attrs.field(default=None, metadata=meta(check=max_len(20)))
+
+
+@attrs.define(kw_only=True)
+class GoodsDetail:
+    goods: list[Goods] = attrs.field(metadata=meta(check=min_len(1)))
+
+
+@attrs.define(kw_only=True)
+class Cargo:
+    #: yuan, in (0, 5000]
+    goods_value: Decimal = attrs.field(metadata=_yuan(low_open=True, high=5000))
+    #: kg, in (0, 50]
+    goods_weight: float = attrs.field(metadata=meta(check=between(0, 50, low_open=True)))
+    cargo_first_class: str = attrs.field(metadata=meta(check=min_len(1)))
+    cargo_second_class: str = attrs.field(metadata=meta(check=min_len(1)))
+    #: cm, in (0, 45]
+    goods_height: float | None = attrs.field(
+        default=None, metadata=meta(check=between(0, 45, low_open=True))
+    )
+    #: cm, in (0, 65]
+    goods_length: float | None = attrs.field(
+        default=None, metadata=meta(check=between(0, 65, low_open=True))
+    )
+    #: cm, in (0, 50]
+    goods_width: float | None = attrs.field(
+        default=None, metadata=meta(check=between(0, 50, low_open=True))
+    )
+    goods_detail: GoodsDetail | None = None
+    goods_pickup_info: str | None = attrs.field(default=None, metadata=meta(check=max_len(100)))
+    goods_delivery_info: str | None = attrs.field(default=None, metadata=meta(check=max_len(100)))
+
+
+@attrs.define(kw_only=True)
+class OrderInfo:
+    delivery_service_code: str | None = None
+    #: 0 deliver now, 1 scheduled (then one expected_* time is required)
+    order_type: int | None = attrs.field(default=None, metadata=meta(check=one_of({0, 1})))
+    expected_delivery_time: int | None = None
+    expected_finish_time: int | None = None
+    expected_pick_time: int | None = None
+    poi_seq: str | None = attrs.field(default=None, metadata=meta(check=max_len(32)))
+    note: str | None = attrs.field(default=None, metadata=meta(check=max_len(200)))
+    order_time: int | None = None
+    is_insured: int | None = attrs.field(default=None, metadata=_FLAG)
+    declared_value: Decimal | None = attrs.field(default=None, metadata=_yuan())
+    tips: Decimal | None = attrs.field(default=None, metadata=_yuan())
+    is_direct_delivery: int | None = attrs.field(default=None, metadata=_FLAG)
+    cash_on_delivery: Decimal | None = attrs.field(default=None, metadata=_yuan())
+    cash_on_pickup: Decimal | None = attrs.field(default=None, metadata=_yuan())
+    #: 1 store to user, 2 user to store
+    rider_pick_method: int | None = attrs.field(default=None, metadata=meta(check=one_of({1, 2})))
+    is_finish_code_needed: int | None = attrs.field(default=None, metadata=_FLAG)
+    is_pickup_code_needed: int | None = attrs.field(default=None, metadata=_FLAG)
+
+    def _check_fields(self) -> list[tuple[str, str]]:
+        expected = (self.expected_delivery_time, self.expected_finish_time, self.expected_pick_time)
+        if self.order_type == 1 and all(t is None for t in expected):
+            return [
+                (
+                    "order_type",
+                    "a scheduled order (1) needs expected_delivery_time, expected_finish_time "
+                    "or expected_pick_time",
+                )
+            ]
+        return []
+
+
+@attrs.define(kw_only=True)
+class Shop:
+    """Shown to the user in WeChat's delivery notifications."""
+
+    wxa_path: str = attrs.field(metadata=meta(check=min_len(1)))
+    img_url: str = attrs.field(metadata=meta(check=min_len(1)))
+    goods_name: str = attrs.field(metadata=meta(check=(min_len(1), max_bytes(128))))
+    goods_count: int = attrs.field(metadata=meta(check=between(0, low_open=True)))
+    wxa_appid: str | None = None
+
+
+@attrs.define(kw_only=True)
+class PreAddOrderRequest:
+    """The order body of ``order/pre_add``; ``delivery_sign`` is filled in from the carrier
+    account configured on ``client.delivery``."""
+
+    shopid: str = attrs.field(metadata=meta(check=min_len(1)))
+    shop_order_id: str = attrs.field(metadata=meta(check=(min_len(1), max_bytes(128))))
+    delivery_id: str = attrs.field(metadata=meta(check=min_len(1)))
+    openid: str = attrs.field(metadata=meta(check=min_len(1)))
+    receiver: Address
+    cargo: Cargo
+    order_info: OrderInfo
+    shop: Shop
+    sender: Address | None = None
+    shop_no: str | None = None
+    sub_biz_id: str | None = None
+    delivery_sign: str | None = _sign_field()
+
+
+@attrs.define(kw_only=True)
+class AddOrderRequest(PreAddOrderRequest):
+    """``order/add`` and ``order/readd``: the pre_add body plus its ``delivery_token``."""
+
+    delivery_token: str | None = None
+
+
+@attrs.define(kw_only=True)
+class FeeResponse(Response):
+    """Fees in yuan. Both spellings the docs use are read (``couponFee``, ``insurancfee``)."""
+
+    fee: Decimal | None = None
+    deliverfee: Decimal | None = None
+    couponfee: Decimal | None = attrs.field(default=None, metadata=meta(aliases=("couponFee",)))
+    tips: Decimal | None = None
+    insurancefee: Decimal | None = attrs.field(
+        default=None, metadata=meta(aliases=("insurancfee",))
+    )
+    #: metres
+    distance: int | None = None
+    #: seconds until a rider is expected to accept; 0 when unknown
+    dispatch_duration: int | None = None
+
+
+@attrs.define(kw_only=True)
+class PreAddOrderResponse(FeeResponse):
+    #: some carriers only (DADA: valid 3 minutes); pass it to add_order
+    delivery_token: str | None = None
+
+
+@attrs.define(kw_only=True)
+class AddOrderResponse(FeeResponse):
+    waybill_id: str | None = None
+    order_status: OrderStatus | None = None
+    finish_code: int | None = None
+    pickup_code: int | None = None
+    #: undocumented, seen in live replies
+    sender_lng: float | None = None
+    sender_lat: float | None = None
+
+
+@attrs.define(kw_only=True)
+class AddTipsRequest:
+    shopid: str = attrs.field(metadata=meta(check=min_len(1)))
+    shop_order_id: str = attrs.field(metadata=meta(check=min_len(1)))
+    waybill_id: str = attrs.field(metadata=meta(check=min_len(1)))
+    #: yuan; replaces the previous tip, so each call must exceed the last
+    tips: Decimal = attrs.field(metadata=_yuan(low_open=True))
+    remark: str
+    shop_no: str | None = None
+    openid: str | None = None
+    delivery_sign: str | None = _sign_field()
+
+
+@attrs.define(kw_only=True)
+class GetOrderRequest:
+    shopid: str = attrs.field(metadata=meta(check=min_len(1)))
+    shop_order_id: str = attrs.field(metadata=meta(check=min_len(1)))
+    shop_no: str | None = None
+    delivery_sign: str | None = _sign_field()
+
+
+@attrs.define(kw_only=True)
+class GetOrderResponse(Response):
+    order_status: OrderStatus | None = None
+    waybill_id: str | None = None
+    rider_name: str | None = None
+    rider_phone: str | None = None
+    rider_lng: float | None = None
+    rider_lat: float | None = None
+    #: seconds left until delivery, while delivering
+    reach_time: int | None = None
+
+
+_CANCEL_REASON = meta(check=one_of({1, 2, 3, 4, 5, 6}))
+
+
+def _needs_text(reason_id: int | None, reason: str | None) -> list[tuple[str, str]]:
+    if reason_id == 6 and not reason:
+        return [("cancel_reason", "required when cancel_reason_id is 6 (other)")]
+    return []
+
+
+@attrs.define(kw_only=True)
+class PreCancelOrderRequest:
+    shopid: str = attrs.field(metadata=meta(check=min_len(1)))
+    shop_order_id: str = attrs.field(metadata=meta(check=min_len(1)))
+    delivery_id: str = attrs.field(metadata=meta(check=min_len(1)))
+    waybill_id: str = attrs.field(metadata=meta(check=min_len(1)))
+    cancel_reason_id: int | None = attrs.field(default=None, metadata=_CANCEL_REASON)
+    cancel_reason: str | None = None
+    shop_no: str | None = None
+    delivery_sign: str | None = _sign_field()
+
+    def _check_fields(self) -> list[tuple[str, str]]:
+        return _needs_text(self.cancel_reason_id, self.cancel_reason)
+
+
+@attrs.define(kw_only=True)
+class CancelOrderRequest:
+    shopid: str = attrs.field(metadata=meta(check=min_len(1)))
+    shop_order_id: str = attrs.field(metadata=meta(check=min_len(1)))
+    delivery_id: str = attrs.field(metadata=meta(check=min_len(1)))
+    #: 1 not needed now, 2 price, 3 wrong order details, 4 rider late to pick up,
+    #: 5 rider late to deliver, 6 other (then ``cancel_reason`` text is required)
+    cancel_reason_id: int = attrs.field(metadata=_CANCEL_REASON)
+    cancel_reason: str | None = None
+    #: required by SFTC
+    waybill_id: str | None = None
+    shop_no: str | None = None
+    delivery_sign: str | None = _sign_field()
+
+    def _check_fields(self) -> list[tuple[str, str]]:
+        return _needs_text(self.cancel_reason_id, self.cancel_reason)
+
+
+@attrs.define(kw_only=True)
+class CancelResponse(Response):
+    #: yuan deducted (an estimate for pre_cancel)
+    deduct_fee: Decimal | None = None
+    desc: str | None = None
+
+
+@attrs.define(kw_only=True)
+class ConfirmReturnRequest:
+    shopid: str = attrs.field(metadata=meta(check=min_len(1)))
+    shop_order_id: str = attrs.field(metadata=meta(check=min_len(1)))
+    waybill_id: str = attrs.field(metadata=meta(check=min_len(1)))
+    shop_no: str | None = None
+    remark: str | None = None
+    delivery_sign: str | None = _sign_field()
+
+
+@attrs.define(kw_only=True)
+class MockUpdateOrderRequest:
+    """Sandbox only: ``shopid`` is ``test_shop_id`` and the order was placed with ``TEST``."""
+
+    shopid: str = attrs.field(metadata=meta(check=min_len(1)))
+    shop_order_id: str = attrs.field(metadata=meta(check=min_len(1)))
+    order_status: OrderStatus
+    action_time: int
+    action_msg: str | None = None
+    waybill_id: str | None = None
+
+
+@attrs.define(kw_only=True)
+class RealMockUpdateOrderRequest:
+    shopid: str = attrs.field(metadata=meta(check=min_len(1)))
+    shop_order_id: str = attrs.field(metadata=meta(check=min_len(1)))
+    order_status: OrderStatus
+    action_time: int
+    action_msg: str | None = None
+    delivery_sign: str | None = _sign_field()
