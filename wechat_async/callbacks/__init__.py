@@ -1,0 +1,46 @@
+"""Receiving pushes: signature check, AES message crypto, typed events, router, ASGI app.
+
+>>> router = CallbackRouter(token="...", encoding_aes_key="...", app_id="wx...")  # doctest: +SKIP
+>>> @router.on(GiftCardPayDone)  # doctest: +SKIP
+... async def paid(event: GiftCardPayDone) -> None:
+...     await record_order(event.order_id)
+>>> app = CallbackApp(router)  # doctest: +SKIP
+"""
+
+from ._asgi import CallbackApp
+from ._crypto import MessageCrypto
+from ._events import (
+    Event,
+    GiftCardPayDone,
+    GiftCardSendToFriend,
+    GiftCardUserAccept,
+    UnknownEvent,
+    UpdateWaybillStatus,
+    UserAuthorizeInvoice,
+    UserGetCard,
+    UserGiftingCard,
+    WaybillAgent,
+)
+from ._parse import parse_event
+from ._router import CallbackReply, CallbackRouter, StaleTimestampError
+from ._signature import check_signature
+
+__all__ = [
+    "CallbackApp",
+    "CallbackReply",
+    "CallbackRouter",
+    "Event",
+    "GiftCardPayDone",
+    "GiftCardSendToFriend",
+    "GiftCardUserAccept",
+    "MessageCrypto",
+    "StaleTimestampError",
+    "UnknownEvent",
+    "UpdateWaybillStatus",
+    "UserAuthorizeInvoice",
+    "UserGetCard",
+    "UserGiftingCard",
+    "WaybillAgent",
+    "check_signature",
+    "parse_event",
+]

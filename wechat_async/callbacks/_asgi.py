@@ -1,0 +1,73 @@
+"""An ASGI app around a CallbackRouter: serve it with uvicorn or mount it in Starlette/FastAPI."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+from urllib.parse import parse_qsl
+
+from ._parse import MAX_BODY
+from ._router import CallbackRouter
+
+__all__ = ["CallbackApp"]
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+
+class CallbackApp:
+    """``uvicorn module:app`` with ``app = CallbackApp(router)``, or
+    ``starlette_app.mount("/wechat/push", CallbackApp(router))``."""
+
+    def __init__(self, router: CallbackRouter, *, max_body: int = MAX_BODY) -> None:
+        self.router = router
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        body = await self._read_body(receive)
+        if body is None:
+            await _respond(send, 413, {"content-type": "text/plain"}, b"push too large")
+            return
+        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        reply = await self.router.handle(scope["method"], query, body, headers)
+        await _respond(send, reply.status, reply.headers, reply.body)
+
+    async def _read_body(self, receive: Receive) -> bytes | None:
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return b"".join(chunks)
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body:
+                chunks.clear()  # keep draining without keeping: memory stays flat
+            else:
+                chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks) if size <= self.max_body else None
+
+
+async def _respond(send: Send, status: int, headers: Any, body: bytes) -> None:
+    raw_headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in dict(headers).items()]
+    raw_headers.append((b"content-length", str(len(body)).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": raw_headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return

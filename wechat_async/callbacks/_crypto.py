@@ -1,0 +1,116 @@
+"""WXBizMsgCrypt-compatible message encryption (AES-256-CBC, IV = key[:16], PKCS#7 to 32)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import secrets
+import struct
+import time
+from collections.abc import Callable
+from typing import Any
+
+from .._errors import ConfigurationError, DecryptError, SignatureError
+from .._redact import mask
+from ._signature import sign
+
+__all__ = ["MessageCrypto"]
+
+_BLOCK = 32  # WeChat pads to 32 bytes, not AES's 16
+
+
+def _cipher(key: bytes) -> Any:
+    try:
+        from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+    except ImportError:  # pragma: no cover - depends on the install
+        raise ConfigurationError(
+            "encrypted pushes need the crypto extra: pip install 'wechat-async[crypto]'"
+        ) from None
+    return Cipher(algorithms.AES(key), modes.CBC(key[:16]))
+
+
+class MessageCrypto:
+    """Encrypt and decrypt pushes the way WeChat's own WXBizMsgCrypt samples do.
+
+    >>> crypto = MessageCrypto("token", encoding_aes_key, "wx2c2769f8efd9abc2")  # doctest: +SKIP
+    >>> text = crypto.decrypt(msg_signature, timestamp, nonce, encrypt)  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        token: str,
+        encoding_aes_key: str,
+        app_id: str,
+        *,
+        random_bytes: Callable[[int], bytes] = secrets.token_bytes,
+    ) -> None:
+        if len(encoding_aes_key) != 43:
+            raise ConfigurationError("encoding_aes_key must be the 43 characters WeChat shows")
+        try:
+            key = base64.b64decode(encoding_aes_key + "=", validate=True)
+        except binascii.Error:
+            raise ConfigurationError("encoding_aes_key is not valid base64") from None
+        if len(key) != 32:
+            raise ConfigurationError("encoding_aes_key must decode to 32 bytes")
+        self._token = token
+        self._key = key
+        self.app_id = app_id
+        self._random_bytes = random_bytes
+
+    def __repr__(self) -> str:
+        return f"MessageCrypto(token={mask(self._token)}, app_id={self.app_id!r})"
+
+    def signature(self, timestamp: str, nonce: str, encrypt: str) -> str:
+        return sign(self._token, timestamp, nonce, encrypt)
+
+    def encrypt(
+        self, message: str, nonce: str | None = None, timestamp: str | None = None
+    ) -> tuple[str, str, str, str]:
+        """Return ``(encrypt, msg_signature, timestamp, nonce)`` for a reply."""
+        body = message.encode("utf-8")
+        plain = (
+            self._random_bytes(16)
+            + struct.pack(">I", len(body))
+            + body
+            + self.app_id.encode("utf-8")
+        )
+        pad = _BLOCK - len(plain) % _BLOCK
+        plain += bytes([pad]) * pad
+        encryptor = _cipher(self._key).encryptor()
+        encrypted = base64.b64encode(encryptor.update(plain) + encryptor.finalize()).decode()
+        timestamp = timestamp or str(int(time.time()))
+        nonce = nonce or str(secrets.randbelow(10**10))
+        return encrypted, self.signature(timestamp, nonce, encrypted), timestamp, nonce
+
+    def decrypt(self, msg_signature: str, timestamp: str, nonce: str, encrypt: str) -> str:
+        """Check ``msg_signature`` and decrypt; raises SignatureError or DecryptError.
+
+        Old timestamps are accepted here: replay windows belong to the router.
+        """
+        if not hmac.compare_digest(self.signature(timestamp, nonce, encrypt), msg_signature or ""):
+            raise SignatureError("msg_signature does not match")
+        try:
+            data = base64.b64decode(encrypt, validate=True)
+        except (binascii.Error, ValueError):
+            raise DecryptError("Encrypt is not valid base64") from None
+        if not data or len(data) % 16:
+            raise DecryptError("ciphertext length is not a multiple of the AES block")
+        decryptor = _cipher(self._key).decryptor()
+        plain: bytes = decryptor.update(data) + decryptor.finalize()
+        pad = plain[-1]
+        if not 1 <= pad <= _BLOCK or plain[-pad:] != bytes([pad]) * pad:
+            raise DecryptError("bad padding (wrong key or tampered ciphertext)")
+        plain = plain[:-pad]
+        if len(plain) < 20:
+            raise DecryptError("plaintext too short")
+        (length,) = struct.unpack(">I", plain[16:20])
+        if 20 + length > len(plain):
+            raise DecryptError("message length field exceeds the plaintext")
+        message, app_id = plain[20 : 20 + length], plain[20 + length :]
+        if not hmac.compare_digest(app_id, self.app_id.encode("utf-8")):
+            raise DecryptError("appid inside the message does not match")
+        try:
+            return message.decode("utf-8")
+        except UnicodeDecodeError:
+            raise DecryptError("message is not UTF-8") from None

@@ -1,0 +1,202 @@
+"""Typed push events. Every event keeps the fields it does not declare in ``extra``."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import attrs
+
+from .._convert import LooseBool
+from .._models import Response, meta
+
+__all__ = [
+    "EVENT_TYPES",
+    "Event",
+    "GiftCardPayDone",
+    "GiftCardSendToFriend",
+    "GiftCardUserAccept",
+    "UnknownEvent",
+    "UpdateWaybillStatus",
+    "UserAuthorizeInvoice",
+    "UserGetCard",
+    "UserGiftingCard",
+    "WaybillAgent",
+]
+
+
+def _wire(name: str, *aliases: str) -> dict[str, Any]:
+    return meta(wire=name, aliases=aliases)
+
+
+@attrs.define(kw_only=True)
+class Event(Response):
+    """Fields every push carries."""
+
+    #: the Event value this class handles (lower case)
+    EVENT: ClassVar[str] = ""
+    #: how WeChat wants the push acknowledged: "ok" (``<xml>ok</xml>``), "success", "waybill"
+    REPLY: ClassVar[str] = "success"
+
+    to_user_name: str = attrs.field(metadata=_wire("ToUserName"))
+    from_user_name: str = attrs.field(metadata=_wire("FromUserName"))
+    create_time: int = attrs.field(metadata=_wire("CreateTime"))
+    msg_type: str = attrs.field(default="event", metadata=_wire("MsgType"))
+    event: str = attrs.field(default="", metadata=_wire("Event"))
+
+    def identity(self) -> str:
+        """What makes two deliveries the same push (WeChat retries carry identical fields)."""
+        return "|".join(
+            (self.from_user_name, str(self.create_time), self.event.lower(), *self._identity())
+        )
+
+    def _identity(self) -> tuple[str, ...]:
+        return ()
+
+
+@attrs.define(kw_only=True)
+class _GiftCardOrderEvent(Event):
+    REPLY: ClassVar[str] = "ok"
+
+    page_id: str | None = attrs.field(default=None, metadata=_wire("PageId"))
+    order_id: str = attrs.field(metadata=_wire("OrderId"))
+
+    def _identity(self) -> tuple[str, ...]:
+        return (self.order_id,)
+
+
+@attrs.define(kw_only=True)
+class GiftCardPayDone(_GiftCardOrderEvent):
+    """10.1: a gift card order was paid."""
+
+    EVENT: ClassVar[str] = "giftcard_pay_done"
+
+
+@attrs.define(kw_only=True)
+class GiftCardSendToFriend(_GiftCardOrderEvent):
+    """10.2: the buyer gave the card(s) away."""
+
+    EVENT: ClassVar[str] = "giftcard_send_to_friend"
+
+    is_chat_room: LooseBool | None = attrs.field(default=None, metadata=_wire("IsChatRoom"))
+    #: True when the card went back to the buyer after 24 h unclaimed
+    is_return_back: LooseBool | None = attrs.field(default=None, metadata=_wire("IsReturnBack"))
+
+
+@attrs.define(kw_only=True)
+class GiftCardUserAccept(_GiftCardOrderEvent):
+    """10.3: a friend accepted the gift card."""
+
+    EVENT: ClassVar[str] = "giftcard_user_accept"
+
+    is_chat_room: LooseBool | None = attrs.field(default=None, metadata=_wire("IsChatRoom"))
+
+
+@attrs.define(kw_only=True)
+class _CardEvent(Event):
+    card_id: str = attrs.field(metadata=_wire("CardId"))
+    user_card_code: str | None = attrs.field(default=None, metadata=_wire("UserCardCode"))
+    friend_user_name: str | None = attrs.field(default=None, metadata=_wire("FriendUserName"))
+
+    def _identity(self) -> tuple[str, ...]:
+        return (self.card_id, self.user_card_code or "")
+
+
+@attrs.define(kw_only=True)
+class UserGetCard(_CardEvent):
+    """10.4: a user got a card (also when an unclaimed gift returns after 24 h)."""
+
+    EVENT: ClassVar[str] = "user_get_card"
+
+    is_give_by_friend: LooseBool | None = attrs.field(
+        default=None, metadata=_wire("IsGiveByFriend")
+    )
+    old_user_card_code: str | None = attrs.field(default=None, metadata=_wire("OldUserCardCode"))
+
+
+@attrs.define(kw_only=True)
+class UserGiftingCard(_CardEvent):
+    """10.4: a user gave a card to a friend."""
+
+    EVENT: ClassVar[str] = "user_gifting_card"
+
+    is_return_back: LooseBool | None = attrs.field(default=None, metadata=_wire("IsReturnBack"))
+    is_chat_room: LooseBool | None = attrs.field(default=None, metadata=_wire("IsChatRoom"))
+
+
+@attrs.define(kw_only=True)
+class UserAuthorizeInvoice(Event):
+    """12.2.2.4: the user authorized invoicing; call ``client.invoice.get_auth_data``."""
+
+    EVENT: ClassVar[str] = "user_authorize_invoice"
+
+    succ_order_id: str | None = attrs.field(default=None, metadata=_wire("SuccOrderId"))
+    fail_order_id: str | None = attrs.field(default=None, metadata=_wire("FailOrderId"))
+    app_id: str | None = attrs.field(default=None, metadata=_wire("AppId", "AuthorizeAppId"))
+    #: ``web`` (H5 inside WeChat) or ``app``
+    source: str | None = attrs.field(default=None, metadata=_wire("Source", "source"))
+
+    def _identity(self) -> tuple[str, ...]:
+        return (self.succ_order_id or "", self.fail_order_id or "")
+
+
+@attrs.define(kw_only=True)
+class WaybillAgent(Response):
+    """The rider."""
+
+    name: str | None = None
+    phone: str | None = None
+    #: expected arrival (Unix seconds), only while delivering
+    reach_time: int | None = None
+
+
+@attrs.define(kw_only=True)
+class UpdateWaybillStatus(Event):
+    """Instant delivery: the carrier moved the order (specs/delivery.md section 6)."""
+
+    EVENT: ClassVar[str] = "update_waybill_status"
+    REPLY: ClassVar[str] = "waybill"
+
+    shopid: str | None = None
+    shop_order_id: str = ""
+    shop_no: str | None = None
+    waybill_id: str | None = None
+    action_time: int | None = None
+    order_status: int | None = None
+    action_msg: str | None = None
+    agent: WaybillAgent | None = None
+
+    def _identity(self) -> tuple[str, ...]:
+        return (self.shop_order_id, str(self.order_status), str(self.action_time))
+
+
+@attrs.define(kw_only=True)
+class UnknownEvent(Response):
+    """A push this SDK has no class for; every field is in ``fields`` (as received)."""
+
+    REPLY: ClassVar[str] = "success"
+
+    fields: dict[str, Any] = attrs.field(factory=dict)
+
+    @property
+    def event(self) -> str:
+        return str(self.fields.get("Event", ""))
+
+    def identity(self) -> str:
+        keys = ("FromUserName", "CreateTime", "MsgType", "Event", "MsgId")
+        return "|".join(str(self.fields.get(k, "")) for k in keys)
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.EVENT: cls
+    for cls in (
+        GiftCardPayDone,
+        GiftCardSendToFriend,
+        GiftCardUserAccept,
+        UserGetCard,
+        UserGiftingCard,
+        UserAuthorizeInvoice,
+        UpdateWaybillStatus,
+    )
+}
+# An older page misspelled it; WeChat acknowledged the typo.
+EVENT_TYPES["udate_waybill_status"] = UpdateWaybillStatus
