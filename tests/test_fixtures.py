@@ -9,6 +9,7 @@ unstructured back to wire form, or ``error``: exception class name, plus ``errco
 
 from __future__ import annotations
 
+import base64
 import json
 from decimal import Decimal
 from typing import Any
@@ -27,6 +28,7 @@ from tests.helpers import (
     iter_fixtures,
     mock_token,
 )
+from wechat_async import Upload
 from wechat_async._convert import converter, dumps, make_converter
 from wechat_async._request import parse_response
 
@@ -37,6 +39,18 @@ STRICT = make_converter(strict=True)
 def _endpoint(fixture: Fixture) -> Any:
     ns = NAMESPACES[fixture.domain]
     return getattr(ns, fixture.endpoint)
+
+
+def _call_args(call: dict[str, Any]) -> dict[str, Any]:
+    """JSON cannot hold files: ``{"$upload": {"filename", "base64"}}`` stands for an Upload."""
+    return {
+        k: Upload(
+            content=base64.b64decode(v["$upload"]["base64"]), filename=v["$upload"]["filename"]
+        )
+        if isinstance(v, dict) and "$upload" in v
+        else v
+        for k, v in call.items()
+    }
 
 
 def _error_class(name: str) -> type[BaseException]:
@@ -71,14 +85,14 @@ async def test_endpoint_fixture(case: Fixture) -> None:
         bound = getattr(getattr(client, case.domain), case.endpoint)
         if "error" in expect:
             with pytest.raises(_error_class(expect["error"])) as info:
-                await bound(**spec["call"])
+                await bound(**_call_args(spec["call"]))
             error = info.value
             for key in ("errcode", "resultcode", "may_have_been_applied"):
                 if key in expect:
                     assert getattr(error, key) == expect[key]
             assert endpoint.path in str(error)
         else:
-            result = await bound(**spec["call"])
+            result = await bound(**_call_args(spec["call"]))
             # Back to wire form, through the same JSON writer requests use.
             wire = json.loads(dumps(converter.unstructure(result)), parse_float=Decimal)
             assert wire == expect["result"]

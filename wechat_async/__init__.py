@@ -6,7 +6,7 @@ import attrs as _attrs
 
 from ._client import TokenProvider, WeChatClient
 from ._endpoint import BoundEndpoint, Endpoint, Namespace, OffsetPaging, RawResponse
-from ._models import EmptyResponse, Response, datetime_to_unix, unix_to_datetime
+from ._models import EmptyResponse, Response, Upload, datetime_to_unix, unix_to_datetime
 from ._retry import RetryBudget, RetryPolicy
 from ._token import TokenManager
 from .errors import *  # noqa: F403
@@ -30,6 +30,7 @@ __all__ = [
     "TokenManager",
     "TokenProvider",
     "TokenStore",
+    "Upload",
     "WeChatClient",
     "datetime_to_unix",
     "unix_to_datetime",

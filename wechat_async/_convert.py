@@ -20,7 +20,7 @@ import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from ._errors import FieldError
-from ._models import ALIASES, CHECK, WIRE
+from ._models import ALIASES, CHECK, WIRE, Upload
 
 __all__ = [
     "LooseBool",
@@ -128,6 +128,21 @@ def _structure_decimal_exact(value: Any, cls: Any) -> Decimal:
     return _structure_decimal(value, cls)
 
 
+def _structure_upload(value: Any, _: Any) -> Upload:
+    if isinstance(value, Upload):
+        return value
+    if isinstance(value, (bytes, bytearray)):
+        return Upload(content=bytes(value))
+    if (
+        isinstance(value, tuple)
+        and len(value) == 3
+        and isinstance(value[0], str)
+        and isinstance(value[1], (bytes, bytearray))
+    ):
+        return Upload(content=bytes(value[1]), filename=value[0], content_type=value[2])
+    raise TypeError(f"expected Upload or bytes, got {_type_name(value)}")
+
+
 def _structure_bytes(value: Any, _: type) -> bytes:
     if isinstance(value, (bytes, bytearray)):
         return bytes(value)
@@ -195,6 +210,10 @@ def make_converter(
     conv.register_structure_hook_factory(
         lambda tp: _optional_primitive(tp) is not None, optional_factory
     )
+
+    # Files travel as (filename, content, content_type) parts, the shape httpx sends.
+    conv.register_unstructure_hook(Upload, Upload.as_part)
+    conv.register_structure_hook(Upload, _structure_upload)
 
     # IntEnum subclasses int: registered by class so the int hook does not win and hand
     # back a bare int.

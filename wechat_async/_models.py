@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as _dt
+import mimetypes
+import os
+import pathlib
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
@@ -11,6 +14,7 @@ import attrs
 __all__ = [
     "EmptyResponse",
     "Response",
+    "Upload",
     "datetime_to_unix",
     "meta",
     "unix_to_datetime",
@@ -61,6 +65,31 @@ class Response:
 @attrs.define(kw_only=True)
 class EmptyResponse(Response):
     """A response that carries nothing but success (``{"errcode": 0, "errmsg": "ok"}``)."""
+
+
+@attrs.frozen
+class Upload:
+    """A file sent as a multipart part (e.g. ``giftcard.upload_image(buffer=...)``).
+
+    >>> Upload.from_path("logo.png")  # doctest: +SKIP
+    """
+
+    content: bytes = attrs.field(repr=lambda b: f"<{len(b)} bytes>")
+    filename: str = "upload.jpg"
+    content_type: str | None = None
+
+    @classmethod
+    def from_path(cls, path: str | os.PathLike[str]) -> Upload:
+        file = pathlib.Path(path)
+        return cls(content=file.read_bytes(), filename=file.name)
+
+    def as_part(self) -> tuple[str, bytes, str]:
+        guessed = mimetypes.guess_type(self.filename)[0]
+        return (
+            self.filename,
+            self.content,
+            self.content_type or guessed or "application/octet-stream",
+        )
 
 
 def unix_to_datetime(ts: int) -> _dt.datetime:

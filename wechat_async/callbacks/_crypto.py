@@ -13,7 +13,7 @@ from typing import Any
 
 from .._errors import ConfigurationError, DecryptError, SignatureError
 from .._redact import mask
-from ._signature import sign
+from ._signature import same_signature, sign
 
 __all__ = ["MessageCrypto"]
 
@@ -88,7 +88,7 @@ class MessageCrypto:
 
         Old timestamps are accepted here: replay windows belong to the router.
         """
-        if not hmac.compare_digest(self.signature(timestamp, nonce, encrypt), msg_signature or ""):
+        if not same_signature(self.signature(timestamp, nonce, encrypt), msg_signature):
             raise SignatureError("msg_signature does not match")
         try:
             data = base64.b64decode(encrypt, validate=True)

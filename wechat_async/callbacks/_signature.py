@@ -5,14 +5,25 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-__all__ = ["check_signature", "sign"]
+__all__ = ["check_signature", "same_signature", "sign"]
+
+
+def _bytes(text: str) -> bytes:
+    # Query values are attacker-controlled: lone surrogates must not make encoding raise.
+    return text.encode("utf-8", "surrogatepass")
 
 
 def sign(*parts: str) -> str:
     """SHA1 hex of the parts sorted and joined, as WeChat computes ``signature`` and
     ``msg_signature``."""
     joined = "".join(sorted(parts))
-    return hashlib.sha1(joined.encode("utf-8"), usedforsecurity=False).hexdigest()
+    return hashlib.sha1(_bytes(joined), usedforsecurity=False).hexdigest()
+
+
+def same_signature(expected: str, received: str | None) -> bool:
+    """Constant-time equality that also accepts non-ASCII input (``compare_digest`` raises
+    TypeError on non-ASCII ``str``)."""
+    return hmac.compare_digest(_bytes(expected), _bytes(received or ""))
 
 
 def check_signature(token: str, signature: str, timestamp: str, nonce: str) -> bool:
@@ -21,4 +32,4 @@ def check_signature(token: str, signature: str, timestamp: str, nonce: str) -> b
     >>> check_signature("tok", sign("tok", "1", "2"), "1", "2")
     True
     """
-    return hmac.compare_digest(sign(token, timestamp, nonce), signature or "")
+    return same_signature(sign(token, timestamp, nonce), signature)

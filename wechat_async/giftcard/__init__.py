@@ -7,6 +7,27 @@ from collections.abc import Callable
 
 from .._endpoint import Namespace
 from . import _endpoints
+from ._card_models import (
+    AdvancedInfo,
+    BaseInfo,
+    Card,
+    CreateCardResponse,
+    CustomField,
+    DateInfo,
+    GeneralCard,
+    GiftCardInfo,
+    Sku,
+    TextImage,
+    UploadImageResponse,
+)
+from ._code_models import (
+    CodeCard,
+    ConsumeCodeResponse,
+    DecryptCodeResponse,
+    GetCodeResponse,
+    UpdateUserCardResponse,
+)
+from ._links import JumpParams, parse_jump, shelf_url
 from ._order_models import (
     MAX_ORDER_WINDOW,
     BatchGetOrdersRequest,
@@ -16,27 +37,89 @@ from ._order_models import (
     Order,
     OrderCard,
 )
+from ._page_models import (
+    AddPageResponse,
+    AddPayWhitelistResponse,
+    Category,
+    Cell,
+    ControlInfo,
+    GetPageResponse,
+    ListPagesResponse,
+    Page,
+    PageControl,
+    PageItem,
+    PicItem,
+    SetMaintainResponse,
+    Theme,
+)
 from ._sync import OrderSync, SyncCheckpoint, SyncProgress, split_windows
 
 __all__ = [
     "MAX_ORDER_WINDOW",
+    "AddPageResponse",
+    "AddPayWhitelistResponse",
+    "AdvancedInfo",
+    "BaseInfo",
     "BatchGetOrdersRequest",
     "BatchGetOrdersResponse",
+    "Card",
+    "Category",
+    "Cell",
+    "CodeCard",
+    "ConsumeCodeResponse",
+    "ControlInfo",
+    "CreateCardResponse",
+    "CustomField",
+    "DateInfo",
+    "DecryptCodeResponse",
+    "GeneralCard",
+    "GetCodeResponse",
     "GetOrderRequest",
     "GetOrderResponse",
+    "GetPageResponse",
+    "GiftCardInfo",
     "GiftCardNamespace",
+    "JumpParams",
+    "ListPagesResponse",
     "Order",
     "OrderCard",
     "OrderSync",
+    "Page",
+    "PageControl",
+    "PageItem",
+    "PicItem",
+    "SetMaintainResponse",
+    "Sku",
     "SyncCheckpoint",
     "SyncProgress",
+    "TextImage",
+    "Theme",
+    "UpdateUserCardResponse",
+    "UploadImageResponse",
+    "parse_jump",
+    "shelf_url",
     "split_windows",
 ]
 
 
 class GiftCardNamespace(Namespace):
+    upload_image = _endpoints.upload_image
+    create_card = _endpoints.create_card
+    add_page = _endpoints.add_page
+    get_page = _endpoints.get_page
+    update_page = _endpoints.update_page
+    list_pages = _endpoints.list_pages
+    set_maintain = _endpoints.set_maintain
+    add_pay_whitelist = _endpoints.add_pay_whitelist
+    bind_submch = _endpoints.bind_submch
+    set_wxa = _endpoints.set_wxa
     get_order = _endpoints.get_order
     batch_get_orders = _endpoints.batch_get_orders
+    refund_order = _endpoints.refund_order
+    update_user_card = _endpoints.update_user_card
+    consume_code = _endpoints.consume_code
+    get_code = _endpoints.get_code
+    decrypt_code = _endpoints.decrypt_code
 
     def iter_orders(
         self,

@@ -1,0 +1,70 @@
+"""Hardened XML reading: push bodies come from the internet, so no DTD, entity or network."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .._errors import MalformedMessageError
+
+__all__ = ["xml_fields"]
+
+# A DTD can only sit before the root element; looking there alone lets a text message carry
+# "<!DOCTYPE" inside its CDATA.
+_ROOT_START = re.compile(rb"<[A-Za-z_:]")
+_DECLARATION = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
+
+_PARSER: Any = None
+
+
+def _parser() -> Any:
+    global _PARSER
+    if _PARSER is None:
+        from lxml import etree
+
+        # No entities, no DTD, no network: XXE and billion-laughs have nothing to expand.
+        _PARSER = etree.XMLParser(
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            dtd_validation=False,
+            huge_tree=False,
+            remove_comments=True,
+            remove_pis=True,
+        )
+    return _PARSER
+
+
+def xml_fields(body: bytes) -> dict[str, Any]:
+    """The root element's children as ``{tag: text}`` (nested elements as dicts)."""
+    from lxml import etree
+
+    root_start = _ROOT_START.search(body)
+    prolog = body[: root_start.start()] if root_start else body
+    if _DECLARATION.search(prolog):
+        raise MalformedMessageError("XML with a DOCTYPE or ENTITY declaration is refused")
+    try:
+        root = etree.fromstring(body, _parser())
+    except etree.XMLSyntaxError as exc:
+        raise MalformedMessageError(f"malformed XML: {exc}") from None
+    except ValueError as exc:  # e.g. an unknown encoding in the declaration
+        raise MalformedMessageError(f"unreadable XML: {exc}") from None
+    if root is None:
+        raise MalformedMessageError("empty XML document")
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:
+        raise MalformedMessageError("XML with a DOCTYPE is refused")
+    return {_name(child): _value(child) for child in root if isinstance(child.tag, str)}
+
+
+def _name(element: Any) -> str:
+    # Namespaced tags ("{uri}Tag") keep only the local name: pushes never use namespaces.
+    return str(element.tag).rpartition("}")[2]
+
+
+def _value(element: Any) -> Any:
+    children = [c for c in element if isinstance(c.tag, str)]
+    if children:
+        return {_name(c): _value(c) for c in children}
+    # WeChat pads values with spaces around the CDATA ("<Event> <![CDATA[x]]> </Event>").
+    return (element.text or "").strip()
