@@ -21,7 +21,7 @@ from ._events import (
     UserGiftingCard,
     WaybillAgent,
 )
-from ._parse import parse_event
+from ._parse import PayloadTooLargeError, parse_event
 from ._router import CallbackReply, CallbackRouter, StaleTimestampError
 from ._signature import check_signature
 
@@ -34,6 +34,7 @@ __all__ = [
     "GiftCardSendToFriend",
     "GiftCardUserAccept",
     "MessageCrypto",
+    "PayloadTooLargeError",
     "StaleTimestampError",
     "UnknownEvent",
     "UpdateWaybillStatus",

@@ -11,6 +11,11 @@ from ._router import CallbackRouter
 
 __all__ = ["CallbackApp"]
 
+
+class _Disconnected(Exception):
+    """The client went away before the whole body arrived."""
+
+
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
@@ -28,24 +33,36 @@ class CallbackApp:
         if scope["type"] == "lifespan":
             await _lifespan(receive, send)
             return
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1003})
+            return
         if scope["type"] != "http":
             return
-        body = await self._read_body(receive)
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_body:
+            # Refused before reading: a 10 MB body never reaches memory.
+            await _respond(send, 413, {"content-type": "text/plain"}, b"push too large")
+            return
+        try:
+            body = await self._read_body(receive)
+        except _Disconnected:
+            return  # half a push is no push; WeChat will retry it
         if body is None:
             await _respond(send, 413, {"content-type": "text/plain"}, b"push too large")
             return
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", [])}
         reply = await self.router.handle(scope["method"], query, body, headers)
         await _respond(send, reply.status, reply.headers, reply.body)
 
     async def _read_body(self, receive: Receive) -> bytes | None:
+        """The request body, or None when it is over ``max_body``."""
         chunks: list[bytes] = []
         size = 0
         while True:
             message = await receive()
             if message["type"] == "http.disconnect":
-                return b"".join(chunks)
+                raise _Disconnected
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_body:

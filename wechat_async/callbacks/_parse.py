@@ -15,80 +15,72 @@ from .._errors import MalformedMessageError
 from .._models import WIRE
 from ._crypto import MessageCrypto
 from ._events import EVENT_TYPES, Event, UnknownEvent
+from ._xml import xml_fields
 
-__all__ = ["MAX_BODY", "body_fields", "parse_event"]
+__all__ = [
+    "MAX_BODY",
+    "PayloadTooLargeError",
+    "body_fields",
+    "event_from_fields",
+    "is_encrypted",
+    "is_json",
+    "parse_event",
+]
 
 #: Pushes are a few hundred bytes; anything near this is not from WeChat.
 MAX_BODY = 1 << 20
-_DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
+_INT = re.compile(r"-?\d{1,18}")
 
 
-def _xml_parser() -> Any:
-    from lxml import etree
-
-    # No entities, no DTD, no network: XXE and billion-laughs have nothing to expand.
-    return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
+class PayloadTooLargeError(MalformedMessageError):
+    """The push body is over the size limit (checked before any parsing)."""
 
 
-_PARSER: Any = None
-
-
-def _parse_xml(body: bytes) -> dict[str, Any]:
-    global _PARSER
-    from lxml import etree
-
-    if _DTD.search(body):
-        raise MalformedMessageError("XML with a DOCTYPE or ENTITY declaration is refused")
-    if _PARSER is None:
-        _PARSER = _xml_parser()
-    try:
-        root = etree.fromstring(body, _PARSER)
-    except etree.XMLSyntaxError as exc:
-        raise MalformedMessageError(f"malformed XML: {exc}") from None
-    if root is None:
-        raise MalformedMessageError("empty XML document")
-    return {child.tag: _xml_value(child) for child in root if isinstance(child.tag, str)}
-
-
-def _xml_value(element: Any) -> Any:
-    children = [c for c in element if isinstance(c.tag, str)]
-    if children:
-        return {c.tag: _xml_value(c) for c in children}
-    return (element.text or "").strip()
+def is_json(body: bytes, content_type: str | None = None) -> bool:
+    """Whether a body is JSON: the first character decides, the content type breaks ties
+    (Mini Programs may be set to either format whatever header the proxy adds)."""
+    head = body.lstrip(b" \t\r\n\xef\xbb\xbf")[:1]
+    if head in (b"{", b"["):
+        return True
+    if head == b"<":
+        return False
+    return "json" in (content_type or "").lower()
 
 
 def body_fields(body: bytes | str, content_type: str | None = None) -> dict[str, Any]:
     """The top-level fields of a push body, XML or JSON, as a dict (values as received)."""
-    raw = body.encode("utf-8") if isinstance(body, str) else bytes(body)
+    raw = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else bytes(body)
     if len(raw) > MAX_BODY:
-        raise MalformedMessageError(f"push body of {len(raw)} bytes is over {MAX_BODY}")
-    text = raw.lstrip()
-    if not text:
+        raise PayloadTooLargeError(f"push body of {len(raw)} bytes is over {MAX_BODY}")
+    if not raw.strip():
         raise MalformedMessageError("empty push body")
-    is_json = "json" in (content_type or "").lower() or text[:1] in (b"{", b"[")
-    if is_json:
-        try:
-            data = json.loads(text)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise MalformedMessageError(f"malformed JSON: {exc}") from None
-        if not isinstance(data, dict):
-            raise MalformedMessageError("JSON push is not an object")
-        return data
-    return _parse_xml(text)
+    if is_json(raw, content_type):
+        return _json_fields(raw)
+    return xml_fields(raw.strip())
+
+
+def _json_fields(raw: bytes) -> dict[str, Any]:
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise MalformedMessageError(f"malformed JSON: {exc}") from None
+    except RecursionError:
+        # json's C scanner recurses per nesting level: "[[[[..." is a cheap stack bomb.
+        raise MalformedMessageError("JSON nested too deeply") from None
+    if not isinstance(data, dict):
+        raise MalformedMessageError("JSON push is not an object")
+    return data
+
+
+def is_encrypted(fields: Mapping[str, Any]) -> bool:
+    """A safe-mode envelope; compatibility mode sends plain fields beside ``Encrypt``."""
+    return "Encrypt" in fields and "Event" not in fields and "MsgType" not in fields
 
 
 def parse_event(
     body: bytes | str,
-    *,
     content_type: str | None = None,
+    *,
     crypto: MessageCrypto | None = None,
     query: Mapping[str, str] | None = None,
 ) -> Event | UnknownEvent:
@@ -101,14 +93,15 @@ def parse_event(
     GiftCardPayDone(...)
     """
     fields = body_fields(body, content_type)
-    if "Encrypt" in fields and "Event" not in fields and "MsgType" not in fields:
-        fields = _decrypt_envelope(fields, crypto, query or {})
+    if is_encrypted(fields):
+        fields = decrypt_envelope(fields, crypto, query or {})
     return event_from_fields(fields)
 
 
-def _decrypt_envelope(
+def decrypt_envelope(
     fields: Mapping[str, Any], crypto: MessageCrypto | None, query: Mapping[str, str]
 ) -> dict[str, Any]:
+    """The fields inside an ``Encrypt`` envelope; checks ``msg_signature`` on the way."""
     if crypto is None:
         raise MalformedMessageError("encrypted push: pass crypto= (or use CallbackRouter)")
     encrypt = fields.get("Encrypt")
@@ -124,36 +117,60 @@ def _decrypt_envelope(
 
 
 def event_from_fields(fields: Mapping[str, Any]) -> Event | UnknownEvent:
+    """Typed event from already-read fields (``UnknownEvent`` when no class matches)."""
     name = str(fields.get("Event", "")).strip().lower()
-    cls = EVENT_TYPES.get(name) if str(fields.get("MsgType", "event")).lower() == "event" else None
+    msg_type = str(fields.get("MsgType", "event")).strip().lower()
+    cls = EVENT_TYPES.get(name) if msg_type == "event" else None
     if cls is None:
         return UnknownEvent(fields=dict(fields))
     try:
-        return converter.structure(_coerce_numbers(fields, cls), cls)
-    except (cattrs.BaseValidationError, TypeError, ValueError) as exc:
+        return converter.structure(_from_text(fields, cls), cls)
+    except (cattrs.BaseValidationError, TypeError, ValueError, AttributeError) as exc:
         detail = "; ".join(str(e) for e in field_errors(exc))
         raise MalformedMessageError(f"{name} push does not fit {cls.__name__}: {detail}") from None
 
 
-_INT_FIELDS: dict[type, frozenset[str]] = {}
+@attrs.frozen
+class _Plan:
+    ints: frozenset[str]
+    nested: dict[str, type]
 
 
-def _coerce_numbers(fields: Mapping[str, Any], cls: type) -> dict[str, Any]:
-    """XML carries every value as text: turn digit strings into ints where the model says int."""
-    names = _INT_FIELDS.get(cls)
-    if names is None:
+_PLANS: dict[type, _Plan] = {}
+
+
+def _plan(cls: type) -> _Plan:
+    plan = _PLANS.get(cls)
+    if plan is None:
         attrs.resolve_types(cls)
-        names = frozenset(
-            a.metadata.get(WIRE, a.name)
-            for a in attrs.fields(cls)
-            if a.type is int or int in get_args(a.type)
-        )
-        _INT_FIELDS[cls] = names
+        ints, nested = set(), {}
+        for a in attrs.fields(cls):
+            key = a.metadata.get(WIRE, a.name)
+            options = get_args(a.type) or (a.type,)
+            if int in options:
+                ints.add(key)
+            for option in options:
+                if attrs.has(option):
+                    nested[key] = option
+        plan = _PLANS[cls] = _Plan(frozenset(ints), nested)
+    return plan
+
+
+def _from_text(fields: Mapping[str, Any], cls: type) -> dict[str, Any]:
+    """XML carries every value as text: digit strings become ints where the model says int
+    (nested objects too), and empty optional numbers become None."""
+    plan = _plan(cls)
     data = dict(fields)
-    for key in names & data.keys():
+    for key in plan.ints & data.keys():
         value = data[key]
-        if isinstance(value, str) and re.fullmatch(r"-?\d{1,18}", value.strip()):
+        if isinstance(value, str) and _INT.fullmatch(value.strip()):
             data[key] = int(value)
+        elif value == "":
+            data[key] = None
+    for key, inner in plan.nested.items():
+        value = data.get(key)
+        if isinstance(value, Mapping):
+            data[key] = _from_text(value, inner)
         elif value == "":
             data[key] = None
     return data
