@@ -9,7 +9,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wechat_async import ConfigurationError, DecryptError, SignatureError
-from wechat_async.callbacks import MessageCrypto, UnknownEvent, check_signature, parse_event
+from wechat_async.callbacks import (
+    CallbackRouter,
+    MessageCrypto,
+    UnknownEvent,
+    check_signature,
+    parse_event,
+)
 from wechat_async.callbacks._crypto import _cipher
 from wechat_async.callbacks._signature import sign
 
@@ -119,3 +125,16 @@ def test_round_trip_any_message(message: str, prefix: bytes) -> None:
 def _reorder(parts: tuple[str, str, str, str]) -> tuple[str, str, str, str]:
     encrypt, signature, timestamp, nonce = parts
     return signature, timestamp, nonce, encrypt
+
+
+def test_missing_cryptography_is_a_configuration_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    # None in sys.modules makes the import fail as if the extra were not installed.
+    monkeypatch.setitem(sys.modules, "cryptography.hazmat.primitives.ciphers", None)
+    with pytest.raises(ConfigurationError, match=r"wechat-async\[crypto\]"):
+        MessageCrypto(TOKEN, KEY, APPID)
+    with pytest.raises(ConfigurationError):
+        CallbackRouter(TOKEN, encoding_aes_key=KEY, app_id=APPID)
+    # Plain-mode routers need no cryptography at all.
+    assert "encrypted=False" in repr(CallbackRouter(TOKEN))

@@ -123,7 +123,11 @@ def test_text_message_sample_is_an_unknown_event_with_every_field() -> None:
     event = parse_event(body)
     assert isinstance(event, UnknownEvent)
     assert event.fields["MsgId"] == 7
-    assert event.identity() == "o|1|text||7"
+    assert event.identity().startswith("o|1|text||7|")
+    same = parse_event(body)
+    other = parse_event(body.replace('"MsgId": 7', '"MsgId": 7, "Content": "b"'))
+    assert same.identity() == event.identity()
+    assert other.identity() != event.identity()  # same user and second, different push
 
 
 _TAGS = st.sampled_from(

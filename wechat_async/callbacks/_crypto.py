@@ -23,7 +23,7 @@ _BLOCK = 32  # WeChat pads to 32 bytes, not AES's 16
 def _cipher(key: bytes) -> Any:
     try:
         from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-    except ImportError:  # pragma: no cover - depends on the install
+    except ImportError:
         raise ConfigurationError(
             "encrypted pushes need the crypto extra: pip install 'wechat-async[crypto]'"
         ) from None
@@ -53,6 +53,7 @@ class MessageCrypto:
             raise ConfigurationError("encoding_aes_key is not valid base64") from None
         if len(key) != 32:
             raise ConfigurationError("encoding_aes_key must decode to 32 bytes")
+        _cipher(key)  # a missing ``cryptography`` is a setup error: say so now, not per push
         self._token = token
         self._key = key
         self.app_id = app_id

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any, ClassVar
 
 import attrs
@@ -182,8 +184,12 @@ class UnknownEvent(Response):
         return str(self.fields.get("Event", ""))
 
     def identity(self) -> str:
+        # Nothing says which fields tell two unknown pushes apart, so the whole body does:
+        # retries repeat it field for field.
         keys = ("FromUserName", "CreateTime", "MsgType", "Event", "MsgId")
-        return "|".join(str(self.fields.get(k, "")) for k in keys)
+        canonical = json.dumps(self.fields, sort_keys=True, ensure_ascii=False, default=str)
+        digest = hashlib.sha1(canonical.encode("utf-8", "surrogatepass"), usedforsecurity=False)
+        return "|".join([*(str(self.fields.get(k, "")) for k in keys), digest.hexdigest()[:16]])
 
 
 EVENT_TYPES: dict[str, type[Event]] = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from types import MappingProxyType
 
 import attrs
 
@@ -12,9 +13,10 @@ from ._events import Event, UnknownEvent
 
 __all__ = ["CallbackReply", "acknowledge", "text_reply"]
 
-TEXT = {"content-type": "text/plain; charset=utf-8"}
-XML = {"content-type": "application/xml; charset=utf-8"}
-JSON = {"content-type": "application/json; charset=utf-8"}
+# Read-only: every reply shares these, and callers get them as reply.headers.
+TEXT = MappingProxyType({"content-type": "text/plain; charset=utf-8"})
+XML = MappingProxyType({"content-type": "application/xml; charset=utf-8"})
+JSON = MappingProxyType({"content-type": "application/json; charset=utf-8"})
 
 
 @attrs.frozen
