@@ -26,8 +26,12 @@ class Claim(enum.Enum):
 
 @runtime_checkable
 class DedupeStore(Protocol):
-    """Redis-shaped: ``claim`` is ``SET key running NX PX``, ``complete`` a ``SET key done``,
-    ``release`` a ``DEL``."""
+    """Redis-shaped: ``claim`` is ``SET key running NX PX ttl`` (on failure, ``GET`` tells
+    RUNNING from DONE), ``complete`` a ``SET key done PX ttl``, ``release`` a ``DEL``.
+
+    Every method must be atomic with respect to the others: two concurrent ``claim`` calls for
+    one key get one ``Claim.NEW``.
+    """
 
     async def claim(self, key: str, ttl: float = RUNNING_TTL) -> Claim: ...
 
