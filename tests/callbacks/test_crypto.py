@@ -138,3 +138,19 @@ def test_missing_cryptography_is_a_configuration_error(monkeypatch: pytest.Monke
         CallbackRouter(TOKEN, encoding_aes_key=KEY, app_id=APPID)
     # Plain-mode routers need no cryptography at all.
     assert "encrypted=False" in repr(CallbackRouter(TOKEN))
+
+
+def test_encrypt_reproduces_the_official_sample_byte_for_byte() -> None:
+    # CBC with a fixed IV is deterministic: given the sample's own 16 random bytes, encrypt
+    # must rebuild WeChat's ciphertext and msg_signature exactly (interop in both directions).
+    key = base64.b64decode(KEY + "=")
+    decryptor = _cipher(key).decryptor()
+    raw = decryptor.update(base64.b64decode(ENCRYPT)) + decryptor.finalize()
+    message = crypto().decrypt(SIGNATURE, TIMESTAMP, NONCE, ENCRYPT)
+    box = crypto(prefix=raw[:16])
+    assert box.encrypt(message, nonce=NONCE, timestamp=TIMESTAMP) == (
+        ENCRYPT,
+        SIGNATURE,
+        TIMESTAMP,
+        NONCE,
+    )
