@@ -16,6 +16,7 @@ from wechat_async.callbacks import (
     PayloadTooLargeError,
     UnknownEvent,
     UpdateWaybillStatus,
+    UserGiftingCard,
     check_signature,
     parse_event,
 )
@@ -187,3 +188,16 @@ def test_structured_pushes_raise_only_callback_errors(
 
 def test_sign_accepts_what_a_query_string_can_carry() -> None:
     assert len(sign("tok", "\udcff", "é")) == 40
+
+
+def test_empty_optional_elements_mean_not_said() -> None:
+    body = (
+        b"<xml><ToUserName>gh</ToUserName><FromUserName>o</FromUserName>"
+        b"<CreateTime>1</CreateTime><MsgType>event</MsgType><Event>user_gifting_card</Event>"
+        b"<CardId>c</CardId><IsReturnBack></IsReturnBack><IsChatRoom><![CDATA[]]></IsChatRoom>"
+        b"<FriendUserName><![CDATA[]]></FriendUserName></xml>"
+    )
+    event = parse_event(body)
+    assert isinstance(event, UserGiftingCard)
+    assert (event.is_return_back, event.is_chat_room) == (None, None)  # not False
+    assert event.friend_user_name == ""  # text stays text

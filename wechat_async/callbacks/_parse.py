@@ -133,6 +133,8 @@ def event_from_fields(fields: Mapping[str, Any]) -> Event | UnknownEvent:
 @attrs.frozen
 class _Plan:
     ints: frozenset[str]
+    #: optional non-text fields, where an empty element means "not said" (None), not False/0
+    blanks: frozenset[str]
     nested: dict[str, type]
 
 
@@ -143,34 +145,35 @@ def _plan(cls: type) -> _Plan:
     plan = _PLANS.get(cls)
     if plan is None:
         attrs.resolve_types(cls)
-        ints, nested = set(), {}
+        ints, blanks, nested = set(), set(), {}
         for a in attrs.fields(cls):
             key = a.metadata.get(WIRE, a.name)
             options = get_args(a.type) or (a.type,)
             if int in options:
                 ints.add(key)
+            if type(None) in options and str not in options:
+                blanks.add(key)
             for option in options:
                 if attrs.has(option):
                     nested[key] = option
-        plan = _PLANS[cls] = _Plan(frozenset(ints), nested)
+        plan = _PLANS[cls] = _Plan(frozenset(ints), frozenset(blanks), nested)
     return plan
 
 
 def _from_text(fields: Mapping[str, Any], cls: type) -> dict[str, Any]:
     """XML carries every value as text: digit strings become ints where the model says int
-    (nested objects too), and empty optional numbers become None."""
+    (nested objects too), and empty optional values become None."""
     plan = _plan(cls)
     data = dict(fields)
+    for key in plan.blanks & data.keys():
+        if data[key] == "":
+            data[key] = None
     for key in plan.ints & data.keys():
         value = data[key]
         if isinstance(value, str) and _INT.fullmatch(value.strip()):
             data[key] = int(value)
-        elif value == "":
-            data[key] = None
     for key, inner in plan.nested.items():
         value = data.get(key)
         if isinstance(value, Mapping):
             data[key] = _from_text(value, inner)
-        elif value == "":
-            data[key] = None
     return data
