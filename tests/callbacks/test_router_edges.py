@@ -397,3 +397,13 @@ async def test_asgi_through_httpx_json_waybill_and_refusals() -> None:
         broken = await http.post("/", params=signed(), content=b"<xml><Event>")
         assert broken.status_code == 400
     assert len(seen) == 1
+
+
+@pytest.mark.parametrize("declared", [b"\xb2", b"-1", b"abc", b""])
+async def test_asgi_odd_content_length_headers_do_not_crash(declared: bytes) -> None:
+    seen: list[Any] = []
+    io = _Recorder([{"type": "http.request", "body": pay_done(), "more_body": False}])
+    scope = _scope(headers=[(b"content-length", declared)])
+    await CallbackApp(router_with(seen))(scope, io.receive, io.send)
+    assert io.sent[0]["status"] == 200  # "²" passes str.isdigit() but not int()
+    assert len(seen) == 1

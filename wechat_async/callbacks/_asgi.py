@@ -40,7 +40,7 @@ class CallbackApp:
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         declared = headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_body:
+        if declared.isascii() and declared.isdigit() and int(declared) > self.max_body:
             # Refused before reading: a 10 MB body never reaches memory.
             await _respond(send, 413, {"content-type": "text/plain"}, b"push too large")
             return
