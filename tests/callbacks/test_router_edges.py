@@ -29,6 +29,8 @@ from wechat_async.callbacks._signature import sign
 
 TOKEN, KEY, APPID = "edge-token", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "wxedge00000001"
 NOW = 1_700_000_000
+# str.isdigit() and \d accept these; int() would even parse them.
+ARABIC_INDIC_NOW = "".join(chr(0x0660 + int(d)) for d in str(NOW))
 
 
 def pay_done(order_id: str = "O1") -> bytes:
@@ -87,7 +89,9 @@ async def test_non_ascii_or_empty_signature_is_a_403(signature: str) -> None:
     assert seen == []
 
 
-@pytest.mark.parametrize("timestamp", ["nan", "inf", "", "1e9", "-1", " 1700000000"])
+@pytest.mark.parametrize(
+    "timestamp", ["nan", "inf", "", "1e9", "-1", " 1700000000", ARABIC_INDIC_NOW]
+)
 async def test_correctly_signed_but_unusable_timestamps_are_refused(timestamp: str) -> None:
     seen: list[Any] = []
     reply = await router_with(seen).handle("POST", signed(timestamp=timestamp), pay_done())

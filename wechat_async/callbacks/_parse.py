@@ -29,7 +29,7 @@ __all__ = [
 
 #: Pushes are a few hundred bytes; anything near this is not from WeChat.
 MAX_BODY = 1 << 20
-_INT = re.compile(r"-?\d{1,18}")
+_INT = re.compile(r"-?[0-9]{1,18}")
 
 
 class PayloadTooLargeError(MalformedMessageError):

@@ -31,7 +31,7 @@ logger = logging.getLogger("wechat_async.callbacks")
 
 E = TypeVar("E", bound="Event | UnknownEvent")
 Handler = Callable[[Any], Awaitable[Any]]
-_TIMESTAMP = re.compile(r"\d{1,12}")
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
 
 class StaleTimestampError(SignatureError):
