@@ -11,6 +11,7 @@ from typing import Any
 
 import attrs
 import httpx
+import pytest
 import respx
 
 from wechat_async import Namespace, RetryPolicy, WeChatClient
@@ -31,6 +32,18 @@ NAMESPACES: dict[str, type[Namespace]] = {
     "invoice": InvoiceNamespace,
     "delivery": DeliveryNamespace,
 }
+
+
+#: One failure of each ambiguous kind: WeChat may or may not have acted on the request.
+AMBIGUOUS_FAILURES = pytest.mark.parametrize(
+    "failure",
+    [
+        httpx.Response(502),
+        httpx.ReadTimeout("timed out"),
+        httpx.Response(200, json={"errcode": -1, "errmsg": "system error"}),
+    ],
+    ids=["502", "read-timeout", "errcode-1"],
+)
 
 
 async def no_sleep(_: float) -> None:

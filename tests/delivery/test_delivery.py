@@ -11,8 +11,8 @@ import httpx
 import pytest
 import respx
 
-from tests.helpers import BASE, client_for, mock_token
-from wechat_async import CarrierError, ConfigurationError, RequestValidationError, TransportError
+from tests.helpers import AMBIGUOUS_FAILURES, BASE, client_for, mock_token
+from wechat_async import CarrierError, ConfigurationError, RequestValidationError, WeChatError
 from wechat_async.delivery import CarrierAccount, DeliveryNamespace, OrderStatus, delivery_sign
 
 SHOP, SECRET, OID = "test_shop_id", "test_app_secrect", "test_shop_order_id"
@@ -162,15 +162,7 @@ def test_account_repr_hides_the_secret() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(NOT_RETRY_SAFE))
-@pytest.mark.parametrize(
-    "failure",
-    [
-        httpx.Response(502),
-        httpx.ReadTimeout("timed out"),
-        httpx.Response(200, json={"errcode": -1, "errmsg": "system error"}),
-    ],
-    ids=["502", "read-timeout", "errcode-1"],
-)
+@AMBIGUOUS_FAILURES
 async def test_unsafe_endpoints_are_never_retried_after_ambiguous_failure(
     name: str, failure: Any
 ) -> None:
@@ -181,7 +173,7 @@ async def test_unsafe_endpoints_are_never_retried_after_ambiguous_failure(
     )
     async with client_for(router) as client:
         client.delivery.add_account(shopid=SHOP, app_secret=SECRET)
-        with pytest.raises((TransportError, Exception)) as info:
+        with pytest.raises(WeChatError) as info:
             await getattr(client.delivery, name)(**copy.deepcopy(CALLS[name]))
     assert route.call_count == 1
     assert info.value.may_have_been_applied is True  # type: ignore[attr-defined]

@@ -11,7 +11,7 @@ import httpx
 import pytest
 import respx
 
-from tests.helpers import BASE, client_for, mock_token
+from tests.helpers import AMBIGUOUS_FAILURES, BASE, client_for, mock_token
 from wechat_async import RequestValidationError, Upload, WeChatError
 from wechat_async.giftcard import GiftCardNamespace, parse_jump, shelf_url
 
@@ -27,15 +27,7 @@ OK = httpx.Response(200, json={"errcode": 0, "errmsg": "ok", "card_id": "c", "pa
 
 
 @pytest.mark.parametrize("name", ["refund_order", "consume_code", "create_card", "add_page"])
-@pytest.mark.parametrize(
-    "failure",
-    [
-        httpx.Response(502),
-        httpx.ReadTimeout("timed out"),
-        httpx.Response(200, json={"errcode": -1, "errmsg": "system error"}),
-    ],
-    ids=["502", "read-timeout", "errcode-1"],
-)
+@AMBIGUOUS_FAILURES
 async def test_non_idempotent_calls_are_never_retried_after_ambiguous_failure(
     name: str, failure: Any
 ) -> None:
