@@ -270,3 +270,19 @@ async def test_with_options_changes_retries_and_shares_pool_tokens_budget() -> N
         await quiet.aclose()  # must not close the shared pool
         assert not client._http.is_closed
     assert token_route.call_count == 1
+
+
+@pytest.mark.parametrize(("resultcode", "fails"), [("0", False), (None, False), ("2003", True)])
+async def test_resultcode_of_another_json_type_is_read_as_a_number(
+    resultcode: object, fails: bool
+) -> None:
+    router = respx.Router()
+    mock_token(router)
+    router.post(BASE + "/test/carrier").respond(json={"resultcode": resultcode, "resultmsg": "m"})
+    async with client_for(router) as client:
+        if fails:
+            with pytest.raises(CarrierError) as info:
+                await RetryNamespace(client).carrier()
+            assert info.value.resultcode == 2003
+        else:
+            assert await RetryNamespace(client).carrier() == EmptyResponse()

@@ -8,7 +8,13 @@ import pytest
 import respx
 
 from tests.helpers import BASE, client_for, mock_token
-from wechat_async import RequestValidationError, ResponseDecodeError, ResponseValidationError
+from wechat_async import (
+    APIError,
+    RequestValidationError,
+    ResponseDecodeError,
+    ResponseValidationError,
+    WeChatError,
+)
 from wechat_async.cityservice import SendMsgDataRequest, TemplateValue
 
 SEND = f"{BASE}/cityservice/sendmsgdata"
@@ -136,3 +142,26 @@ async def test_unknown_response_keys_are_kept_in_extra_and_raw_has_http_pieces()
     assert raw.headers["x-request-id"] == "r1"
     assert raw.json["errmsg"] == "ok"
     assert attrs.asdict(raw.parsed)["extra"] == {"new_field": [1]}
+
+
+@pytest.mark.parametrize(
+    ("errcode", "outcome"),
+    [("0", "ok"), (0.0, "ok"), (None, "ok"), ("40097", 40097), (True, 1), ("abc", "error")],
+)
+async def test_errcode_of_another_json_type_is_read_as_a_number(
+    errcode: object, outcome: object
+) -> None:
+    router = respx.Router()
+    mock_token(router)
+    router.post(SEND).respond(json={"errcode": errcode, "errmsg": "x", "result_page_url": ""})
+    async with client_for(router) as client:
+        if outcome == "ok":
+            result = await client.cityservice.send_msg_data(**GOOD)  # type: ignore[arg-type]
+            assert result.result_page_url == ""
+        elif outcome == "error":
+            with pytest.raises(WeChatError, match="not a number"):
+                await client.cityservice.send_msg_data(**GOOD)  # type: ignore[arg-type]
+        else:
+            with pytest.raises(APIError) as info:
+                await client.cityservice.send_msg_data(**GOOD)  # type: ignore[arg-type]
+            assert info.value.errcode == outcome

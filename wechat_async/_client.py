@@ -263,9 +263,9 @@ class WeChatClient:
                 )
             data = decode_json(endpoint, response.status_code, response.content)
             errcode = data.get("errcode", 0)
+            if errcode.__class__ is not int:
+                errcode = _coerce_errcode(errcode)  # "0" or 0.0 from a proxy still means ok
             if errcode:
-                if not isinstance(errcode, int):
-                    errcode = _coerce_errcode(errcode)
                 failure = classify_errcode(errcode, TOKEN_ERRCODES)
                 if failure is Failure.TOKEN and token is not None and not replayed_token:
                     # Replayed once, outside the retry count: peers that recurse here loop forever.
@@ -284,11 +284,11 @@ class WeChatClient:
                 )
             if "resultcode" in endpoint.layers:
                 resultcode = data.get("resultcode", 0)
+                if resultcode.__class__ is not int:
+                    resultcode = _coerce_errcode(resultcode)
                 if resultcode:
                     raise CarrierError(
-                        resultcode if isinstance(resultcode, int) else _coerce_errcode(resultcode),
-                        str(data.get("resultmsg", "")),
-                        endpoint=endpoint.path,
+                        resultcode, str(data.get("resultmsg", "")), endpoint=endpoint.path
                     )
             if attempt == 0:
                 self._budget.on_first_try_success()
@@ -346,7 +346,12 @@ def _min(value: float | None, cap: float) -> float:
 
 
 def _coerce_errcode(value: Any) -> int:
+    if value is None:
+        return 0
     try:
-        return int(value)
+        number = float(value)
     except (TypeError, ValueError):
         raise WeChatError(f"errcode is not a number: {value!r}") from None
+    if not number.is_integer():
+        raise WeChatError(f"errcode is not a whole number: {value!r}")
+    return int(number)
