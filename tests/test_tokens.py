@@ -285,3 +285,31 @@ def test_client_needs_secret_or_provider() -> None:
         WeChatClient(APPID)
     with pytest.raises(ConfigurationError, match="token_endpoint"):
         WeChatClient(APPID, SECRET, token_endpoint="bogus")  # type: ignore[arg-type]
+
+
+async def test_stable_token_repeating_itself_is_not_asked_again_until_it_expires() -> None:
+    """stable_token returns the same token (with less time left) until it expires."""
+    clock = Clock()
+    issued = {"value": "T1", "expires_at": clock.now + 7200}
+    fetches = 0
+
+    async def stable_token() -> AccessToken:
+        nonlocal fetches
+        fetches += 1
+        if clock.now >= issued["expires_at"]:
+            issued["value"], issued["expires_at"] = f"T{fetches}", clock.now + 7200
+        return AccessToken(str(issued["value"]), float(issued["expires_at"]))
+
+    manager = TokenManager("wx", stable_token, MemoryTokenStore(), clock=clock)
+    assert await manager.get() == "T1"
+    clock.now += 7200 - 200  # advisory window: one refresh, which returns the same token
+    for _ in range(50):
+        assert await manager.get() == "T1"
+    clock.now += 170  # mandatory window: still no refetch, the token is good to its end
+    for _ in range(50):
+        assert await manager.get() == "T1"
+    assert fetches == 2
+    clock.now += 40  # expired: a new token
+    assert (await manager.get()).startswith("T")
+    assert await manager.get() != "T1"
+    assert fetches == 3

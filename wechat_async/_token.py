@@ -51,6 +51,9 @@ class TokenManager:
         self._failure: WeChatError | None = None
         self._failure_until = 0.0
         self._rejected: str | None = None
+        # stable_token hands back the same token until it expires: once a refresh has said so,
+        # keep using it to the end instead of asking again on every call.
+        self._hold_until = 0.0
         #: how many times the token endpoint (or provider) was actually called
         self.fetch_count = 0
 
@@ -59,14 +62,17 @@ class TokenManager:
 
     async def get(self) -> str:
         current = self._current
-        if current is not None and self._clock() < current.expires_at - self._advisory:
-            return current.value
+        if current is not None:
+            now = self._clock()
+            if now < current.expires_at - self._advisory or now < self._hold_until:
+                return current.value
         return await self._get_slow(current)
 
     async def invalidate(self, value: str) -> None:
         """Drop ``value`` if it is still the current token (compare-and-swap)."""
         if self._current is not None and self._current.value == value:
             self._current = None
+            self._hold_until = 0.0
         self._rejected = value
         await self._store.invalidate(self._key, value)
 
@@ -88,8 +94,10 @@ class TokenManager:
                     return seen.value
         async with self._lock:
             current = self._current
-            if current is not None and self._clock() < current.expires_at - self._mandatory:
-                return current.value
+            if current is not None:
+                now = self._clock()
+                if now < current.expires_at - self._mandatory or now < self._hold_until:
+                    return current.value
             return (await self._refresh()).value
 
     async def _refresh(self) -> AccessToken:
@@ -114,6 +122,9 @@ class TokenManager:
             self._failure_until = self._clock() + self._failure_ttl
             raise
         self._failure = None
+        previous = self._current
+        if previous is not None and token.value == previous.value:
+            self._hold_until = token.expires_at
         self._current = token
         await self._store.set(self._key, token)
         return token
