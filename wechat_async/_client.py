@@ -228,7 +228,7 @@ class WeChatClient:
             url = build_url(self._base_url, endpoint, encoded.query, token)
             remaining = deadline - time.monotonic()
             try:
-                response = await self._http.request(
+                request = self._http.build_request(
                     endpoint.method,
                     url,
                     content=encoded.content,
@@ -237,6 +237,9 @@ class WeChatClient:
                     headers=encoded.headers,
                     timeout=_cap_timeout(self._timeout, remaining),
                 )
+                if encoded.content is not None:
+                    request.stream = _Body(encoded.content)
+                response = await self._http.send(request)
             except httpx.TransportError as exc:
                 failure = classify_exception(exc)
                 error_text = f"{type(exc).__name__}: {exc}"
@@ -316,6 +319,26 @@ class WeChatClient:
         )
         await policy.sleep(delay)
         return True
+
+
+class _Body(httpx.AsyncByteStream):
+    """A request body sent as one chunk by a plain iterator. httpx's own is an async
+    generator, which trio reports (ResourceWarning) when a request is cancelled mid-send,
+    e.g. when a task group cancels its other fetches (encode/httpx#3686)."""
+
+    def __init__(self, content: bytes) -> None:
+        self._content = content
+        self._sent = False
+
+    def __aiter__(self) -> _Body:
+        self._sent = False
+        return self
+
+    async def __anext__(self) -> bytes:
+        if self._sent:
+            raise StopAsyncIteration
+        self._sent = True
+        return self._content
 
 
 def _as_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
