@@ -203,3 +203,47 @@ async def test_a_failing_page_raises_the_wechat_error_itself() -> None:
                 pass
     assert info.value.errcode == 45009
     assert sync.checkpoint.window == 0  # nothing handed out: resume from the start
+
+
+async def test_resume_right_after_an_order_on_the_shared_window_second_does_not_repeat_it() -> None:
+    # 20,000 orders over 100 days are 432 s apart: FAKE00006200 is created exactly on the
+    # second that window 0 and window 1 share.
+    async with synced(20_000, days=100) as (wx, client):
+        boundary = split_windows(wx.start_time, wx.end_time)[0][1]
+        first: list[str] = []
+        sync = client.giftcard.iter_orders(wx.start_time, wx.end_time)
+        async for order in sync:
+            first.append(order.order_id)
+            if order.create_time == boundary:
+                break
+        resumed = client.giftcard.iter_orders(
+            wx.start_time, wx.end_time, checkpoint=sync.checkpoint
+        )
+        rest = [order.order_id async for order in resumed]
+    assert first[-1] == "FAKE00006200"
+    assert "FAKE00006200" not in rest
+    assert len(first) + len(rest) == 20_000
+
+
+@pytest.mark.parametrize("pipelined", [False, True])
+async def test_desc_sync_with_new_orders_arriving_at_the_newest_end(pipelined: bool) -> None:
+    async with synced(2_000, days=40) as (wx, client):
+        calls = 0
+
+        def buy_now(path: str, body: object) -> None:
+            nonlocal calls
+            calls += 1
+            if path.endswith("batchget") and calls % 2 == 0:
+                wx.book.add_new(wx.end_time - calls)  # newest first: every page shifts down
+
+        wx.on_request = buy_now
+        sync = client.giftcard.iter_orders(
+            wx.start_time, wx.end_time, sort_type="DESC", concurrency=6, page_size=40
+        )
+        if pipelined:
+            async with sync:
+                ids = [order.order_id async for order in sync]
+        else:
+            ids = [order.order_id async for order in sync]
+    assert len(ids) == len(set(ids))
+    assert {f"FAKE{i:08d}" for i in range(2_000)} <= set(ids)

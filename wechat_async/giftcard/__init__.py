@@ -134,8 +134,14 @@ class GiftCardNamespace(Namespace):
     ) -> OrderSync:
         """Every order created in ``[begin_time, end_time]``, each exactly once.
 
+        ``async for`` alone fetches ``concurrency`` pages per batch; inside ``async with`` the
+        pages are prefetched by a task group that the block's exit cancels (faster).
+
         >>> async for order in client.giftcard.iter_orders(b, e, concurrency=32):  # doctest: +SKIP
         ...     save(order)
+        >>> async with client.giftcard.iter_orders(b, e) as orders:  # doctest: +SKIP
+        ...     async for order in orders:
+        ...         save(order)
         """
         return OrderSync(
             self.batch_get_orders,

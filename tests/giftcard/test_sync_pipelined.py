@@ -1,0 +1,149 @@
+"""iter_orders consumed inside ``async with`` (pipelined prefetch): same guarantees as the
+plain iterator, plus outstanding fetches cancelled when the block is left."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio
+import pytest
+import respx
+
+from tests.helpers import client_for, fast_retry, mock_token
+from wechat_async import QuotaExceededError, WeChatClient
+from wechat_async.giftcard import OrderSync, SyncCheckpoint
+from wechat_async.testing import FakeWeChat
+
+BATCHGET = "/card/giftcard/order/batchget"
+
+
+@asynccontextmanager
+async def served(
+    orders: int, **server_options: object
+) -> AsyncIterator[tuple[FakeWeChat, WeChatClient]]:
+    async with (
+        FakeWeChat(orders=orders, **server_options) as wx,  # type: ignore[arg-type]
+        WeChatClient(
+            wx.appid, wx.secret, base_url=wx.base_url, retry=fast_retry(max_retries=8)
+        ) as client,
+    ):
+        yield wx, client
+
+
+async def drain(sync: OrderSync, fail_with: Exception | None = None) -> None:
+    async with sync:
+        async for _ in sync:
+            if fail_with is not None:
+                raise fail_with
+
+
+async def test_20000_orders_with_faults_exactly_once_pipelined() -> None:
+    async with (
+        served(20_000, days=100, fault_rate=0.05, seed=5) as (wx, client),
+        client.giftcard.iter_orders(wx.start_time, wx.end_time, concurrency=16) as sync,
+    ):
+        ids = [order.order_id async for order in sync]
+    assert len(ids) == 20_000
+    assert set(ids) == {f"FAKE{i:08d}" for i in range(20_000)}
+    assert sync.progress.orders_done == 20_000
+    # the totals count an order on a shared window-boundary second once per window
+    assert 20_000 <= sync.progress.orders_total <= 20_003
+    assert sync.progress.windows_done == 4
+    assert wx.requests[BATCHGET] > sync.progress.pages_done  # faults were retried
+
+
+@pytest.mark.parametrize("sort_type", ["ASC", "DESC"])
+async def test_pipelined_keeps_the_order(sort_type: str) -> None:
+    async with (
+        served(900, days=70) as (wx, client),
+        client.giftcard.iter_orders(
+            wx.start_time, wx.end_time, sort_type=sort_type, concurrency=3, page_size=29
+        ) as sync,
+    ):
+        times = [order.create_time async for order in sync]
+    assert len(times) == 900
+    assert times == sorted(times, reverse=sort_type == "DESC")  # type: ignore[type-var]
+
+
+async def test_pipelined_orders_inserted_mid_sync_no_repeat_none_missing() -> None:
+    async with served(3_000, days=60) as (wx, client):
+        calls = 0
+
+        def insert(path: str, body: object) -> None:
+            nonlocal calls
+            calls += 1
+            if path == BATCHGET and calls % 4 == 0:
+                wx.book.add_new(wx.start_time + calls)  # shifts every later page by one
+
+        wx.on_request = insert
+        async with client.giftcard.iter_orders(
+            wx.start_time, wx.end_time, concurrency=8, page_size=50
+        ) as sync:
+            ids = [order.order_id async for order in sync]
+    assert len(ids) == len(set(ids))
+    assert {f"FAKE{i:08d}" for i in range(3_000)} <= set(ids)
+    assert any(i.startswith("NEW") for i in ids)
+
+
+async def test_breaking_out_cancels_the_fetches_in_flight() -> None:
+    async with served(8_000, latency=0.05) as (wx, client):
+        async with client.giftcard.iter_orders(wx.start_time, wx.end_time, concurrency=8) as sync:
+            async for _ in sync:
+                break
+        # Leaving the block waited for nothing: the prefetched pages were cancelled, so the
+        # server sees no new request afterwards (each takes 50 ms to answer).
+        served_at_exit = wx.requests[BATCHGET]
+        await anyio.sleep(0.2)
+        assert wx.requests[BATCHGET] == served_at_exit
+        assert served_at_exit < 8_000 // 100  # far from every page
+        with pytest.raises(RuntimeError, match="checkpoint"):
+            await sync.__anext__()
+    assert sync.checkpoint.skip == 1
+
+
+async def test_resume_a_pipelined_sync_from_its_checkpoint() -> None:
+    async with served(2_000, days=40) as (wx, client):
+        first: list[str] = []
+        async with client.giftcard.iter_orders(wx.start_time, wx.end_time, page_size=30) as sync:
+            async for order in sync:
+                first.append(order.order_id)
+                if len(first) == 777:
+                    break
+        saved = SyncCheckpoint.from_dict(sync.checkpoint.to_dict())
+        async with client.giftcard.iter_orders(
+            wx.start_time, wx.end_time, page_size=30, checkpoint=saved
+        ) as resumed:
+            rest = [order.order_id async for order in resumed]
+    assert len(first) + len(rest) == 2_000
+    assert set(first) | set(rest) == {f"FAKE{i:08d}" for i in range(2_000)}
+
+
+async def test_a_failing_page_raises_the_wechat_error_itself_pipelined() -> None:
+    router = respx.Router()
+    mock_token(router)
+    router.post(url__regex=r".*/order/batchget.*").respond(
+        json={"errcode": 45009, "errmsg": "reach max api daily quota limit"}
+    )
+    async with client_for(router) as client:
+        sync = client.giftcard.iter_orders(0, 100 * 86400, concurrency=4)
+        with pytest.raises(QuotaExceededError):
+            await drain(sync)
+    assert sync.checkpoint.window == 0
+
+
+async def test_an_error_in_the_consumer_comes_out_as_itself() -> None:
+    async with served(500) as (wx, client):
+        sync = client.giftcard.iter_orders(wx.start_time, wx.end_time)
+        with pytest.raises(KeyError):
+            await drain(sync, fail_with=KeyError("consumer bug"))
+
+
+async def test_enter_once_and_before_iterating() -> None:
+    async with served(300, days=5) as (wx, client):
+        sync = client.giftcard.iter_orders(wx.start_time, wx.end_time)
+        await sync.__anext__()
+        with pytest.raises(RuntimeError, match="before iterating"):
+            await sync.__aenter__()
+        # The plain iterator is still whole after the refused enter.
+        assert len([o async for o in sync]) == 299
