@@ -28,6 +28,8 @@ Reply = tuple[int, dict[str, Any]]
 Handler = Callable[["FakeWeChat", dict[str, str], Any], Awaitable[Reply]]
 
 _MAX_BODY = 1 << 20
+#: paths answered without an access_token (and never failed by fault injection)
+_NO_TOKEN = ("/cgi-bin/", "/__fake__/")
 
 
 def _error(code: int, message: str) -> Reply:
@@ -72,6 +74,7 @@ class FakeWeChat:
         self._tokens: set[str] = set()
         self._listener: anyio.streams.stapled.MultiListener[anyio.abc.SocketStream] | None = None
         self._tg: anyio.abc.TaskGroup | None = None
+        self._url = "http://<not started>"
         #: requests served, by path
         self.requests: dict[str, int] = {}
         #: called with (path, json body) before each order request is answered (tests use it
@@ -88,15 +91,15 @@ class FakeWeChat:
 
     @property
     def base_url(self) -> str:
-        if self._listener is None:
-            return "http://<not started>"
-        port = self._listener.listeners[0].extra(anyio.abc.SocketAttribute.local_port)  # noqa: S610
-        return f"http://{self._host}:{port}"
+        """``http://127.0.0.1:<port>`` once started (kept after the server stops, for reprs)."""
+        return self._url
 
     async def __aenter__(self) -> FakeWeChat:
         self._listener = await anyio.create_tcp_listener(
             local_host=self._host, local_port=self._port
         )
+        port = self._listener.listeners[0].extra(anyio.abc.SocketAttribute.local_port)  # noqa: S610
+        self._url = f"http://{self._host}:{port}"
         self._tg = anyio.create_task_group()
         await self._tg.__aenter__()
         self._tg.start_soon(self._listener.serve, self._serve_connection)
@@ -185,7 +188,7 @@ class FakeWeChat:
             return _error(47001, "data format error")
         if self.latency:
             await anyio.sleep(self.latency)
-        if not path.startswith("/cgi-bin/"):
+        if not path.startswith(_NO_TOKEN):
             if query.get("access_token") not in self._tokens:
                 return _error(40001, "invalid credential, access_token is invalid or not latest")
             if self.fault_rate and self._rng.random() < self.fault_rate:
@@ -197,6 +200,10 @@ class FakeWeChat:
         return await handler(self, query, data)
 
     # -- routes -------------------------------------------------------------------------------
+    async def _stats(self, query: dict[str, str], data: Any) -> Reply:
+        """Requests served so far, by path (benchmarks read it across processes)."""
+        return 200, {"requests": self.requests, "orders": len(self.book)}
+
     def _issue_token(self, appid: str | None, secret: str | None) -> Reply:
         if appid != self.appid:
             return _error(40013, "invalid appid")
@@ -244,4 +251,5 @@ _ROUTES: dict[tuple[str, str], Handler] = {
     ("GET", "/cgi-bin/token"): FakeWeChat._token,
     ("POST", "/card/giftcard/order/get"): FakeWeChat._order_get,
     ("POST", "/card/giftcard/order/batchget"): FakeWeChat._order_batchget,
+    ("GET", "/__fake__/stats"): FakeWeChat._stats,
 }
