@@ -2,6 +2,8 @@
 
 Both run in this process against the same fake WeChat server, started in a separate process
 (so its CPU does not count against the client) on 127.0.0.1, with 20 ms latency per request.
+The SDK is measured both ways it can be consumed: ``async for`` alone (batches of
+``concurrency`` pages) and inside ``async with`` (pipelined prefetch).
 
     python benchmarks/bench_order_sync.py [--orders 20000] [--concurrency 32] [--latency 0.02]
 """
@@ -9,7 +11,6 @@ Both run in this process against the same fake WeChat server, started in a separ
 from __future__ import annotations
 
 import argparse
-import asyncio
 import statistics
 import subprocess
 import sys
@@ -24,8 +25,14 @@ import httpx
 from wechat_async import WeChatClient
 from wechat_async.giftcard import split_windows
 
+START, DAYS = 1_767_225_600, 100  # the fake server's default order range
+END = START + DAYS * 86400
+PAGE = 100
+
 
 class Server:
+    """``python -m wechat_async.testing`` in a child process."""
+
     def __init__(self, orders: int, latency: float) -> None:
         self.proc = subprocess.Popen(  # noqa: S603 - our own module
             [
@@ -43,19 +50,37 @@ class Server:
         assert self.proc.stdout is not None
         _, self.base_url, self.appid, self.secret = self.proc.stdout.readline().split()
 
+    def requests_served(self) -> int:
+        stats = httpx.get(f"{self.base_url}/__fake__/stats").json()
+        return sum(stats["requests"].values())
+
     def close(self) -> None:
         self.proc.terminate()
         self.proc.wait(timeout=10)
+        assert self.proc.stdout is not None
+        self.proc.stdout.close()
 
 
-START, DAYS = 1_767_225_600, 100
-END = START + DAYS * 86400
+Sync = Callable[["Server", int], Awaitable[int]]
 
 
 async def sdk_sync(server: Server, concurrency: int) -> int:
+    """``async for`` alone: pages fetched ``concurrency`` at a time, in batches."""
     async with WeChatClient(server.appid, server.secret, base_url=server.base_url) as client:
         count = 0
         async for _ in client.giftcard.iter_orders(START, END, concurrency=concurrency):
+            count += 1
+        return count
+
+
+async def sdk_sync_pipelined(server: Server, concurrency: int) -> int:
+    """Inside ``async with``: ``concurrency`` requests kept in flight while orders are read."""
+    async with (
+        WeChatClient(server.appid, server.secret, base_url=server.base_url) as client,
+        client.giftcard.iter_orders(START, END, concurrency=concurrency) as orders,
+    ):
+        count = 0
+        async for _ in orders:
             count += 1
         return count
 
@@ -77,7 +102,7 @@ async def raw_sync(server: Server, concurrency: int) -> int:
         gate = anyio.Semaphore(concurrency)
         seen: set[str] = set()
 
-        async def page(begin: int, end: int, offset: int) -> dict[str, object]:
+        async def page(begin: int, end: int, offset: int) -> dict[str, Any]:
             async with gate:
                 response = await http.post(
                     "/card/giftcard/order/batchget",
@@ -87,40 +112,78 @@ async def raw_sync(server: Server, concurrency: int) -> int:
                         "end_time": end,
                         "sort_type": "ASC",
                         "offset": offset,
-                        "count": 100,
+                        "count": PAGE,
                     },
                 )
-                data: dict[str, object] = response.json()
+                data: dict[str, Any] = response.json()
                 if data.get("errcode", 0) != 0:
                     raise RuntimeError(data)
                 return data
 
         for begin, end in split_windows(START, END):
             first = await page(begin, end, 0)
-            total = int(first["total_count"])  # type: ignore[call-overload]
-            pages = [first]
+            offsets = range(PAGE, int(first["total_count"]), PAGE)
+            pages: list[dict[str, Any]] = [first, *({} for _ in offsets)]
 
             async def fetch(
-                offset: int, slot: int, b: int = begin, e: int = end, out: list[Any] = pages
+                slot: int, offset: int, b: int = begin, e: int = end, out: list[Any] = pages
             ) -> None:
                 out[slot] = await page(b, e, offset)
 
-            offsets = list(range(100, total, 100))
-            pages.extend({} for _ in offsets)
             async with anyio.create_task_group() as tg:
                 for slot, offset in enumerate(offsets, start=1):
-                    tg.start_soon(fetch, offset, slot)
+                    tg.start_soon(fetch, slot, offset)
             for data in pages:
-                for order in data["order_list"]:  # type: ignore[attr-defined]
-                    seen.add(order["order_id"])
+                seen.update(order["order_id"] for order in data["order_list"])
         return len(seen)
 
 
-async def timed(fn: Callable[[Server, int], Awaitable[int]], server: Server, c: int) -> float:
+def measure(sync: Sync, server: Server, concurrency: int) -> tuple[int, float, int]:
+    """(orders, seconds, requests served) of one run."""
+    before = server.requests_served()
     started = time.perf_counter()
-    count = await fn(server, c)
+    count = anyio.run(sync, server, concurrency)
     elapsed = time.perf_counter() - started
-    return count / elapsed
+    return count, elapsed, server.requests_served() - before - 1  # minus the stats call
+
+
+def peak_memory(sync: Sync, server: Server, concurrency: int) -> int:
+    """Peak bytes allocated by Python during one run (tracemalloc)."""
+    tracemalloc.start()
+    try:
+        anyio.run(sync, server, concurrency)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def run(orders: int, concurrency: int, latency: float, rounds: int) -> dict[str, dict[str, float]]:
+    """Median orders/s and requests/s of each loop, and its peak memory."""
+    loops: dict[str, Sync] = {
+        "sdk iter_orders (async with)": sdk_sync_pipelined,
+        "sdk iter_orders (async for)": sdk_sync,
+        "raw httpx loop": raw_sync,
+    }
+    server = Server(orders, latency)
+    try:
+        runs: dict[str, list[tuple[int, float, int]]] = {name: [] for name in loops}
+        for _ in range(rounds):  # interleaved, so drift hits every loop alike
+            for name, sync in loops.items():
+                runs[name].append(measure(sync, server, concurrency))
+        results = {}
+        for name, sync in loops.items():
+            counts = {count for count, _, _ in runs[name]}
+            if counts != {orders}:
+                raise RuntimeError(f"{name} read {counts} orders, not {orders}")
+            results[name] = {
+                "orders_per_s": statistics.median(n / t for n, t, _ in runs[name]),
+                "requests_per_s": statistics.median(r / t for _, t, r in runs[name]),
+                "requests": statistics.median(r for _, _, r in runs[name]),
+                "peak_mb": peak_memory(sync, server, concurrency) / 1e6,
+            }
+        return results
+    finally:
+        server.close()
 
 
 def main() -> None:
@@ -130,28 +193,20 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.02)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    server = Server(args.orders, args.latency)
-    try:
-        sdk: list[float] = []
-        raw: list[float] = []
-        for _ in range(args.rounds):  # alternate, so drift hits both alike
-            sdk.append(asyncio.run(timed(sdk_sync, server, args.concurrency)))
-            raw.append(asyncio.run(timed(raw_sync, server, args.concurrency)))
-        tracemalloc.start()
-        asyncio.run(sdk_sync(server, args.concurrency))
-        _, sdk_peak = tracemalloc.get_traced_memory()
-        tracemalloc.reset_peak()
-        asyncio.run(raw_sync(server, args.concurrency))
-        _, raw_peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-    finally:
-        server.close()
-    s, r = statistics.median(sdk), statistics.median(raw)
-    setup = f"orders: {args.orders}, concurrency: {args.concurrency}"
-    print(f"{setup}, latency: {args.latency * 1000:.0f} ms, median of {args.rounds} runs")
-    print(f"sdk iter_orders: {s:,.0f} orders/s, peak {sdk_peak / 1e6:.1f} MB")
-    print(f"raw httpx loop:  {r:,.0f} orders/s, peak {raw_peak / 1e6:.1f} MB")
-    print(f"ratio sdk/raw: {s / r:.2f}x")
+    results = run(args.orders, args.concurrency, args.latency, args.rounds)
+    print(
+        f"orders: {args.orders}, concurrency: {args.concurrency}, "
+        f"latency: {args.latency * 1000:.0f} ms, median of {args.rounds} runs"
+    )
+    for name, r in results.items():
+        print(
+            f"{name:30} {r['orders_per_s']:9,.0f} orders/s {r['requests_per_s']:7,.0f} req/s "
+            f"({r['requests']:.0f} requests)  peak {r['peak_mb']:.1f} MB"
+        )
+    raw = results["raw httpx loop"]["orders_per_s"]
+    for name, r in results.items():
+        if name != "raw httpx loop":
+            print(f"ratio {name} / raw: {r['orders_per_s'] / raw:.2f}x")
 
 
 if __name__ == "__main__":
