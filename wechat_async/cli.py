@@ -15,7 +15,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO
 
 try:
     import click
@@ -131,20 +131,41 @@ class _SyncJob:
                 _parse_time(end) if end else wx.end_time,
             )
 
-    def _load_checkpoint(self) -> SyncCheckpoint | None:
+    def _load_checkpoint(self) -> tuple[SyncCheckpoint, int] | None:
+        """The saved position and how many bytes of OUT it covers."""
         if self.checkpoint_path is None or not self.checkpoint_path.exists():
             return None
-        return SyncCheckpoint.from_dict(json.loads(self.checkpoint_path.read_text()))
+        try:
+            saved = json.loads(self.checkpoint_path.read_text())
+            return SyncCheckpoint.from_dict(saved["sync"]), int(saved["out_bytes"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise click.ClickException(
+                f"{self.checkpoint_path} is not a checkpoint of this command ({exc!r})"
+            ) from None
 
-    def _save_checkpoint(self, checkpoint: SyncCheckpoint, sink: TextIO) -> None:
+    def _save_checkpoint(self, checkpoint: SyncCheckpoint, sink: BinaryIO) -> None:
         if self.checkpoint_path is None:
             return
-        # Orders first, then the checkpoint, atomically: a crash never skips an order.
+        # Orders first, then the checkpoint, atomically: a crash never skips an order. The
+        # size of OUT goes with it: orders written after it are cut off on resume, not
+        # written twice.
         sink.flush()
         os.fsync(sink.fileno())
+        state = {"sync": checkpoint.to_dict(), "out_bytes": sink.tell()}
         tmp = self.checkpoint_path.with_suffix(self.checkpoint_path.suffix + ".tmp")
-        tmp.write_text(json.dumps(checkpoint.to_dict()))
+        tmp.write_text(json.dumps(state))
         tmp.replace(self.checkpoint_path)
+
+    def _open_out(self, out_bytes: int | None) -> BinaryIO:
+        if out_bytes is None:
+            return self.out.open("wb")
+        try:
+            sink = self.out.open("r+b")
+        except FileNotFoundError:
+            raise click.ClickException(f"{self.out} is missing: cannot resume into it") from None
+        sink.truncate(out_bytes)
+        sink.seek(out_bytes)
+        return sink
 
     async def run(
         self, appid: str, secret: str, base_url: str | None, begin: int, end: int
@@ -160,17 +181,18 @@ class _SyncJob:
                 end,
                 sort_type=self.sort,
                 concurrency=self.concurrency,
-                checkpoint=resume,
+                checkpoint=resume[0] if resume else None,
                 progress=reporter.update,
             )
-            with self.out.open("a" if resume else "w", encoding="utf-8") as sink:
+            with self._open_out(resume[1] if resume else None) as sink:
                 try:
-                    async for order in sync:
-                        sink.write(dumps(converter.unstructure(order)).decode("utf-8"))
-                        sink.write("\n")
-                        written += 1
-                        if written % _CHECKPOINT_EVERY == 0:
-                            self._save_checkpoint(sync.checkpoint, sink)
+                    # inside async with: pages are prefetched while orders are written
+                    async with sync:
+                        async for order in sync:
+                            sink.write(dumps(converter.unstructure(order)) + b"\n")
+                            written += 1
+                            if written % _CHECKPOINT_EVERY == 0:
+                                self._save_checkpoint(sync.checkpoint, sink)
                 finally:
                     self._save_checkpoint(sync.checkpoint, sink)
                     reporter.close()
@@ -183,11 +205,12 @@ class _SyncJob:
 
 
 class _Reporter:
-    """A rich progress bar on a terminal, nothing otherwise (logs stay clean)."""
+    """A rich progress bar on a terminal; otherwise one plain line per window done."""
 
     def __init__(self) -> None:
         self._progress: Any = None
         self._task: Any = None
+        self._windows_reported = -1
         if sys.stderr.isatty():
             try:
                 from rich.progress import Progress
@@ -201,6 +224,14 @@ class _Reporter:
         if self._progress is not None:
             self._progress.update(
                 self._task, completed=progress.orders_done, total=progress.orders_total
+            )
+        elif progress.windows_done != self._windows_reported:
+            self._windows_reported = progress.windows_done
+            click.echo(
+                f"windows {progress.windows_done}/{progress.windows_total}, "
+                f"pages {progress.pages_done}, "
+                f"orders {progress.orders_done:,} of {progress.orders_total:,} so far announced",
+                err=True,
             )
 
     def close(self) -> None:
