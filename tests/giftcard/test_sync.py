@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 
+import anyio
 import pytest
 import respx
 
@@ -141,6 +143,12 @@ async def test_progress_callback_sees_every_page() -> None:
         ({"page_size": 101}, "page_size"),
         ({"sort_type": "UP"}, "sort_type"),
         ({"checkpoint": SyncCheckpoint(0, 1, "ASC", 100)}, "checkpoint"),
+        ({"begin_time": dt.datetime(2026, 1, 1)}, "begin_time"),  # naive: zone unknown
+        ({"end_time": "2026-01-02"}, "end_time"),
+        ({"begin_time": True}, "begin_time"),
+        ({"begin_time": -5}, "begin_time"),
+        ({"concurrency": 2.5}, "concurrency"),
+        ({"page_size": None}, "page_size"),
     ],
 )
 def test_iter_orders_bad_input_names_the_field(kwargs: dict[str, object], field: str) -> None:
@@ -247,3 +255,48 @@ async def test_desc_sync_with_new_orders_arriving_at_the_newest_end(pipelined: b
             ids = [order.order_id async for order in sync]
     assert len(ids) == len(set(ids))
     assert {f"FAKE{i:08d}" for i in range(2_000)} <= set(ids)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"begin_time": 0, "end_time": 1, "sort_type": "ASC"},  # page_size missing
+        {"begin_time": 0, "end_time": 1, "sort_type": "ASC", "page_size": "100"},
+        {"begin_time": 0, "end_time": 1, "sort_type": "ASC", "page_size": 100, "extra": 1},
+        ["not", "a", "dict"],
+    ],
+)
+def test_a_damaged_checkpoint_is_a_value_error(data: object) -> None:
+    with pytest.raises(ValueError, match="SyncCheckpoint"):
+        SyncCheckpoint.from_dict(data)  # type: ignore[arg-type]
+
+
+async def test_aware_datetimes_are_accepted_as_bounds() -> None:
+    async with synced(100, days=2) as (wx, client):
+        begin = dt.datetime.fromtimestamp(wx.start_time, tz=dt.timezone.utc)
+        end = dt.datetime.fromtimestamp(wx.start_time + 86400 - 1, tz=dt.timezone.utc)
+        ids = [order.order_id async for order in client.giftcard.iter_orders(begin, end)]
+    assert ids == [f"FAKE{i:08d}" for i in range(50)]
+
+
+@pytest.mark.parametrize("pipelined", [False, True])
+async def test_pages_fetched_ahead_stay_bounded_by_concurrency(pipelined: bool) -> None:
+    """Memory holds a few ``concurrency`` pages, not the orders: a slow consumer does not make
+    the sync read ahead."""
+    concurrency, size = 4, 10
+    async with synced(3_000, days=20) as (wx, client):
+        sync = client.giftcard.iter_orders(
+            wx.start_time, wx.end_time, concurrency=concurrency, page_size=size
+        )
+        async with AsyncExitStack() as stack:
+            if pipelined:
+                await stack.enter_async_context(sync)
+            consumed = 0
+            async for _ in sync:
+                consumed += 1
+                if consumed % 500 == 0:
+                    await anyio.sleep(0.05)  # a slow consumer: the producer may run ahead
+                    ahead = wx.requests["/card/giftcard/order/batchget"] - consumed // size
+                    assert ahead <= 2 * concurrency + 2, f"{ahead} pages read ahead"
+                if consumed == 2_000:
+                    break

@@ -61,7 +61,18 @@ class SyncCheckpoint:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SyncCheckpoint:
-        return cls(**data)
+        """The inverse of ``to_dict``; ValueError on anything else (e.g. a damaged file)."""
+        fields = attrs.fields_dict(cls)
+        if not isinstance(data, dict) or not set(data) <= set(fields):
+            raise ValueError(f"not a SyncCheckpoint: {data!r}")
+        for name, value in data.items():
+            wanted = str if name == "sort_type" else int
+            if type(value) is not wanted:
+                raise ValueError(f"SyncCheckpoint.{name} must be {wanted.__name__}: {value!r}")
+        try:
+            return cls(**data)
+        except TypeError as exc:  # a field missing
+            raise ValueError(f"not a SyncCheckpoint: {exc}") from None
 
 
 @attrs.define
@@ -104,6 +115,10 @@ def _first_wechat_error(exc: BaseException) -> WeChatError | None:
     return None
 
 
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _leaves(exc: BaseException) -> list[BaseException]:
     """The exceptions inside an exception group, flattened (``[exc]`` for a plain one)."""
     inner = getattr(exc, "exceptions", None)
@@ -112,8 +127,18 @@ def _leaves(exc: BaseException) -> list[BaseException]:
     return [leaf for e in inner for leaf in _leaves(e)]
 
 
-def _as_unix(value: int | dt.datetime) -> int:
-    return datetime_to_unix(value) if isinstance(value, dt.datetime) else value
+def _as_unix(name: str, value: object, errors: list[FieldError]) -> int:
+    """Unix seconds from an int or an aware datetime; anything else is a field error."""
+    if isinstance(value, dt.datetime):
+        try:
+            return datetime_to_unix(value)
+        except ValueError as exc:
+            errors.append(FieldError(name, str(exc)))
+    elif isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    else:
+        errors.append(FieldError(name, f"must be Unix seconds or an aware datetime: {value!r}"))
+    return 0
 
 
 @attrs.define(eq=False)
@@ -152,14 +177,15 @@ class OrderSync:
         checkpoint: SyncCheckpoint | None = None,
         progress: Callable[[SyncProgress], None] | None = None,
     ) -> None:
-        begin, end = _as_unix(begin_time), _as_unix(end_time)
-        errors = []
-        if end < begin:
+        errors: list[FieldError] = []
+        begin = _as_unix("begin_time", begin_time, errors)
+        end = _as_unix("end_time", end_time, errors)
+        if not errors and end < begin:
             errors.append(FieldError("end_time", "must not be before begin_time"))
-        if concurrency < 1:
-            errors.append(FieldError("concurrency", f"must be >= 1, got {concurrency}"))
-        if not 1 <= page_size <= 100:
-            errors.append(FieldError("page_size", f"must be 1..100, got {page_size}"))
+        if not _is_int(concurrency) or concurrency < 1:
+            errors.append(FieldError("concurrency", f"must be an int >= 1, got {concurrency!r}"))
+        if not _is_int(page_size) or not 1 <= page_size <= 100:
+            errors.append(FieldError("page_size", f"must be an int 1..100, got {page_size!r}"))
         if sort_type not in ("ASC", "DESC"):
             errors.append(FieldError("sort_type", f"must be 'ASC' or 'DESC', got {sort_type!r}"))
         if checkpoint is not None and (
