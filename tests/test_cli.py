@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -14,7 +15,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from wechat_async.cli import main
+from wechat_async.cli import _Reporter, main
+from wechat_async.giftcard import SyncProgress
 
 
 def _sync(*args: str) -> tuple[int, str]:
@@ -178,3 +180,22 @@ def test_killed_mid_sync_then_resumed_writes_every_order_once(tmp_path: Path) ->
     assert code == 0, output
     ids = [json.loads(line)["order_id"] for line in out.read_text().splitlines()]
     assert len(ids) == len(set(ids)) == 6000
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_on_a_terminal_progress_is_a_rich_bar_on_stderr(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    reporter = _Reporter()
+    reporter.update(SyncProgress(windows_total=2, pages_done=3, orders_done=250, orders_total=1000))
+    reporter.close()
+    drawn = terminal.getvalue()
+    assert "25%" in drawn  # 250 of 1000
+    assert "\x1b[" in drawn  # drawn as a live bar, not plain lines
+    assert "windows " not in drawn

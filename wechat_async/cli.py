@@ -213,10 +213,12 @@ class _Reporter:
         self._windows_reported = -1
         if sys.stderr.isatty():
             try:
+                from rich.console import Console
                 from rich.progress import Progress
             except ImportError:
                 return
-            self._progress = Progress(transient=True)
+            # stderr, like every other message: stdout stays free for the user's pipes
+            self._progress = Progress(console=Console(stderr=True), transient=True)
             self._progress.start()
             self._task = self._progress.add_task("orders", total=None)
 
@@ -230,7 +232,8 @@ class _Reporter:
             click.echo(
                 f"windows {progress.windows_done}/{progress.windows_total}, "
                 f"pages {progress.pages_done}, "
-                f"orders {progress.orders_done:,} of {progress.orders_total:,} so far announced",
+                # about: the total is WeChat's count per window, read window by window
+                f"orders {progress.orders_done:,} of about {progress.orders_total:,}",
                 err=True,
             )
 
