@@ -147,3 +147,26 @@ async def test_enter_once_and_before_iterating() -> None:
             await sync.__aenter__()
         # The plain iterator is still whole after the refused enter.
         assert len([o async for o in sync]) == 299
+
+
+async def test_a_timeout_around_the_block_cancels_it_cleanly() -> None:
+    async with served(5_000, latency=0.01) as (wx, client):
+        read = 0
+        sync = client.giftcard.iter_orders(wx.start_time, wx.end_time, concurrency=8)
+        with anyio.move_on_after(0.3) as scope:
+            async with sync:
+                async for _ in sync:
+                    read += 1
+                    await anyio.sleep(0.001)  # slower than the fetches: the timeout hits
+        assert scope.cancelled_caught
+        assert 0 < read < 5_000
+        served_at_exit = wx.requests[BATCHGET]
+        await anyio.sleep(0.1)
+        assert wx.requests[BATCHGET] == served_at_exit  # nothing left running
+        # The client still works, and the checkpoint resumes exactly after the last order read.
+        resumed = client.giftcard.iter_orders(
+            wx.start_time, wx.end_time, checkpoint=sync.checkpoint
+        )
+        rest = [order.order_id async for order in resumed]
+    assert read + len(rest) == 5_000
+    assert rest[0] == f"FAKE{read:08d}"
