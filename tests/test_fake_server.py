@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 
@@ -204,3 +205,41 @@ async def test_orders_added_while_serving_show_up_and_stats_count_requests() -> 
     assert stats["requests"]["/cgi-bin/stable_token"] == 1
     assert stats["orders"] == 11
     assert "fake-app-secret" not in repr(wx)
+
+
+async def test_hostile_requests_are_answered_and_the_server_keeps_serving() -> None:
+    async with FakeWeChat(orders=10) as wx, http_to(wx) as http:
+        token = await token_for(http, wx)
+        auth = {"access_token": token}
+        for path, body in [
+            ("/card/giftcard/order/get", b"[]"),
+            (BATCHGET, b"[1]"),
+            (BATCHGET, b'{"begin_time": 1e400, "end_time": 1, "count": 1}'),
+            ("/cgi-bin/stable_token", b'"client_credential"'),
+        ]:
+            reply = await http.post(path, params=auth, content=body)
+            assert reply.json()["errcode"] == 47001, (path, body)
+        port = int(wx.base_url.rsplit(":", 1)[1])
+        # Over 1 MiB: 413 as soon as the limit is passed (raw socket: httpx would warn under
+        # trio about the body it could not finish sending).
+        async with await anyio.connect_tcp("127.0.0.1", port) as stream:
+            head = f"POST {BATCHGET} HTTP/1.1\r\nHost: x\r\nContent-Length: {2 << 20}\r\n\r\n"
+            await stream.send(head.encode() + b"x" * ((1 << 20) + 10))
+            assert (await stream.receive()).startswith(b"HTTP/1.1 413 ")
+        # Not HTTP at all: the connection is dropped, nothing else.
+        async with await anyio.connect_tcp("127.0.0.1", port) as stream:
+            await stream.send(b"GARBAGE\r\n\r\n")
+            with pytest.raises((anyio.EndOfStream, anyio.BrokenResourceError)):
+                await stream.receive()
+
+        def broken_hook(path: str, body: object) -> None:
+            raise RuntimeError("bug in a test hook")
+
+        wx.on_request = broken_hook
+        failed = await http.post("/card/giftcard/order/get", params=auth, json={"order_id": "x"})
+        assert (failed.status_code, failed.json()["errcode"]) == (500, -1)
+        wx.on_request = None
+        found = await http.post(
+            "/card/giftcard/order/get", params=auth, json={"order_id": "FAKE00000003"}
+        )
+        assert found.json()["order"]["order_id"] == "FAKE00000003"

@@ -25,7 +25,8 @@ from ._orders import OrderBook
 __all__ = ["FakeWeChat"]
 
 Reply = tuple[int, dict[str, Any]]
-Handler = Callable[["FakeWeChat", dict[str, str], Any], Awaitable[Reply]]
+#: a route: (server, query, JSON body object) -> (HTTP status, JSON reply)
+Handler = Callable[["FakeWeChat", dict[str, str], dict[str, Any]], Awaitable[Reply]]
 
 _MAX_BODY = 1 << 20
 #: paths answered without an access_token (and never failed by fault injection)
@@ -134,7 +135,13 @@ class FakeWeChat:
                     return
                 if request is None:
                     return
-                status, payload = await self._dispatch(request, body)
+                if body is None:  # too large: answered, then the connection is closed
+                    status, payload = 413, {"errcode": 47001, "errmsg": "body over 1 MiB"}
+                else:
+                    try:
+                        status, payload = await self._dispatch(request, body)
+                    except Exception as exc:  # a route's bug answers 500; serving goes on
+                        status, payload = 500, {"errcode": -1, "errmsg": f"fake error: {exc!r}"}
                 data = json.dumps(payload, ensure_ascii=False).encode()
                 headers = [
                     (b"content-type", b"application/json; charset=utf-8"),
@@ -156,7 +163,8 @@ class FakeWeChat:
 
     async def _read_request(
         self, conn: h11.Connection, stream: anyio.abc.SocketStream
-    ) -> tuple[h11.Request | None, bytes]:
+    ) -> tuple[h11.Request | None, bytes | None]:
+        """The next request and its body (None when over ``_MAX_BODY``); no request at EOF."""
         request: h11.Request | None = None
         body = bytearray()
         while True:
@@ -168,7 +176,7 @@ class FakeWeChat:
             elif isinstance(event, h11.Data):
                 body += event.data
                 if len(body) > _MAX_BODY:
-                    return None, b""
+                    return request, None
             elif isinstance(event, h11.EndOfMessage):
                 return request, bytes(body)
             else:  # ConnectionClosed
@@ -186,6 +194,8 @@ class FakeWeChat:
             data = json.loads(body) if body else {}
         except ValueError:
             return _error(47001, "data format error")
+        if not isinstance(data, dict):
+            return _error(47001, "data format error: expected a JSON object")
         if self.latency:
             await anyio.sleep(self.latency)
         if not path.startswith(_NO_TOKEN):
@@ -200,7 +210,7 @@ class FakeWeChat:
         return await handler(self, query, data)
 
     # -- routes -------------------------------------------------------------------------------
-    async def _stats(self, query: dict[str, str], data: Any) -> Reply:
+    async def _stats(self, query: dict[str, str], data: dict[str, Any]) -> Reply:
         """Requests served so far, by path (benchmarks read it across processes)."""
         return 200, {"requests": self.requests, "orders": len(self.book)}
 
@@ -213,31 +223,31 @@ class FakeWeChat:
         self._tokens.add(token)
         return 200, {"access_token": token, "expires_in": 7200}
 
-    async def _stable_token(self, query: dict[str, str], data: Any) -> Reply:
-        if not isinstance(data, dict) or data.get("grant_type") != "client_credential":
+    async def _stable_token(self, query: dict[str, str], data: dict[str, Any]) -> Reply:
+        if data.get("grant_type") != "client_credential":
             return _error(40002, "invalid grant_type")
         return self._issue_token(data.get("appid"), data.get("secret"))
 
-    async def _token(self, query: dict[str, str], data: Any) -> Reply:
+    async def _token(self, query: dict[str, str], data: dict[str, Any]) -> Reply:
         if query.get("grant_type") != "client_credential":
             return _error(40002, "invalid grant_type")
         return self._issue_token(query.get("appid"), query.get("secret"))
 
-    async def _order_get(self, query: dict[str, str], data: Any) -> Reply:
+    async def _order_get(self, query: dict[str, str], data: dict[str, Any]) -> Reply:
         order = self.book.get(str(data.get("order_id", "")))
         if order is None:
             return _error(40097, "invalid args: order not exists")
         return 200, {"errcode": 0, "errmsg": "ok", "order": order}
 
-    async def _order_batchget(self, query: dict[str, str], data: Any) -> Reply:
+    async def _order_batchget(self, query: dict[str, str], data: dict[str, Any]) -> Reply:
         try:
             begin, end = int(data["begin_time"]), int(data["end_time"])
             offset, count = int(data.get("offset", 0)), int(data["count"])
             sort_type = data.get("sort_type", "ASC")
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, OverflowError):
             return _error(47001, "data format error")
         if not 0 < count <= 100 or offset < 0 or sort_type not in ("ASC", "DESC"):
-            return _error(40097, "invalid args: count must be 1..100")
+            return _error(40097, "invalid args: count 1..100, offset >= 0, sort_type ASC|DESC")
         if end < begin or end - begin > MAX_ORDER_WINDOW:
             return _error(40097, "invalid args: time range over 31 days")
         total, orders = self.book.page(
