@@ -300,3 +300,33 @@ async def test_pages_fetched_ahead_stay_bounded_by_concurrency(pipelined: bool) 
                     assert ahead <= 2 * concurrency + 2, f"{ahead} pages read ahead"
                 if consumed == 2_000:
                     break
+
+
+async def test_resume_from_inside_the_reread_of_a_grown_window_misses_no_original_order() -> None:
+    async with synced(2_000, days=20) as (wx, client):
+        calls = 0
+
+        def insert_early_orders(path: str, body: object) -> None:
+            nonlocal calls
+            calls += 1
+            if path.endswith("batchget") and calls % 3 == 0:
+                wx.book.add_new(wx.start_time + calls)
+
+        wx.on_request = insert_early_orders
+        first: list[str] = []
+        last_time = -1
+        sync = client.giftcard.iter_orders(wx.start_time, wx.end_time, concurrency=8, page_size=50)
+        async for order in sync:
+            first.append(order.order_id)
+            assert order.create_time is not None
+            if order.create_time < last_time:
+                break  # the first order of the re-read: time went back
+            last_time = order.create_time
+        else:
+            pytest.fail("the window never grew: nothing was re-read")
+        wx.on_request = None
+        resumed = client.giftcard.iter_orders(
+            wx.start_time, wx.end_time, page_size=50, checkpoint=sync.checkpoint
+        )
+        rest = [order.order_id async for order in resumed]
+    assert {f"FAKE{i:08d}" for i in range(2_000)} <= set(first) | set(rest)

@@ -45,6 +45,10 @@ class SyncCheckpoint:
     """Where a sync stands: window index, page offset in it, and how many orders of that page
     were already handed out. JSON-ready through ``to_dict``/``from_dict``.
 
+    A resume reads the pages after this point as they are then: orders created in the part of
+    a window already read before the checkpoint are not picked up (a sync returns the orders
+    that existed when it read each page).
+
     >>> SyncCheckpoint.from_dict(sync.checkpoint.to_dict())  # doctest: +SKIP
     """
 
@@ -426,13 +430,18 @@ class OrderSync:
         self.progress.pages_done += 1
         if last_of_window:
             if self._grew:
-                await self._rescan(page.window, (page.window, page.offset, index))
+                await self._rescan(page.window)
             self.progress.windows_done += 1
         self._report()
 
-    async def _rescan(self, window: int, position: tuple[int, int, int]) -> None:
+    async def _rescan(self, window: int) -> None:
         """Orders arrived inside the window while it was read, shifting pages: read it again
-        in order and keep only what was not handed out yet."""
+        in order and keep only what was not handed out yet.
+
+        An order found here resumes (from a checkpoint) at its own page of this re-read: a
+        resume may then repeat orders of the window handed out before, but never skips one.
+        """
+        shared_second = self._shared[window]
         for _ in range(_MAX_RESCANS):
             offset, total, found = 0, 1, 0
             first_total: int | None = None
@@ -440,11 +449,13 @@ class OrderSync:
                 response = await self._get(window, offset)
                 total = response.total_count
                 first_total = total if first_total is None else first_total
-                for order in response.order_list:
+                for index, order in enumerate(response.order_list, start=1):
                     if order.order_id not in self._seen:
                         self._seen.add(order.order_id)
+                        if order.create_time == shared_second:
+                            self._carried.add(order.order_id)
                         found += 1
-                        self._buffer.append((order, position))
+                        self._buffer.append((order, (window, offset, index)))
                 offset += self._size
             if total == first_total and not found:
                 return
