@@ -9,17 +9,21 @@ import respx
 from tests.helpers import APPID, BASE, SECRET, client_for, mock_token
 from wechat_async import ConfigurationError, Endpoint, WeChatClient
 from wechat_async.cityservice import CityServiceNamespace
+from wechat_async.transports import HttpxTransport
 
 
 async def test_owned_pool_is_closed_user_pool_is_not() -> None:
-    owned = WeChatClient(APPID, SECRET)
+    owned = WeChatClient(APPID, SECRET, transport="httpx")
     async with owned:
-        pass
-    assert owned._http.is_closed
+        transport = owned.transport
+        assert isinstance(transport, HttpxTransport)
+    assert transport.client.is_closed
 
     async with httpx.AsyncClient() as http:
         async with WeChatClient(APPID, SECRET, http_client=http) as client:
-            assert client._http is http
+            transport = client.transport
+            assert isinstance(transport, HttpxTransport)
+            assert transport.client is http
         assert not http.is_closed
 
 

@@ -21,7 +21,8 @@ from wechat_async import (
 )
 from wechat_async._endpoint import Endpoint, Namespace
 from wechat_async._models import EmptyResponse
-from wechat_async._retry import Failure, classify_exception
+from wechat_async._retry import Failure
+from wechat_async._transport import HttpxTransport, classify_httpx
 
 
 @attrs.define(kw_only=True)
@@ -135,13 +136,14 @@ async def test_classification_table(
         (httpx.ReadTimeout, Failure.AMBIGUOUS),
         (httpx.ConnectError, Failure.NEVER_SENT),
         (httpx.RemoteProtocolError, Failure.AMBIGUOUS),
-        (ValueError, Failure.FATAL),
+        (httpx.PoolTimeout, Failure.NEVER_SENT),
+        (httpx.ReadError, Failure.AMBIGUOUS),
     ],
 )
-def test_classify_exception_subclasses_before_bases(
-    exc: type[Exception], expected: Failure
+def test_classify_httpx_subclasses_before_bases(
+    exc: type[httpx.TransportError], expected: Failure
 ) -> None:
-    assert classify_exception(exc("x")) is expected
+    assert classify_httpx(exc("x")) is expected
 
 
 async def test_carrier_resultcode_is_never_retried() -> None:
@@ -262,13 +264,15 @@ async def test_with_options_changes_retries_and_shares_pool_tokens_budget() -> N
         with pytest.raises(TransportError):
             await RetryNamespace(quiet).safe()
         assert route.call_count == 1
-        assert quiet._http is client._http
+        assert quiet.transport is client.transport
         assert quiet.tokens is client.tokens
         assert quiet._budget is client._budget
-        assert quiet._timeout.read == 1.5
+        assert quiet._timeouts.read == 1.5
         assert client._retry.max_retries == 2
         await quiet.aclose()  # must not close the shared pool
-        assert not client._http.is_closed
+        transport = client.transport
+        assert isinstance(transport, HttpxTransport)
+        assert not transport.client.is_closed
     assert token_route.call_count == 1
 
 

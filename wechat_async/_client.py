@@ -1,14 +1,17 @@
-"""WeChatClient: owns the HTTP pool, the token manager and the retry loop."""
+"""WeChatClient: owns the transport, the token manager and the retry loop."""
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from functools import cached_property
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
+import anyio
+import attrs
 import httpx
 
 from . import _config
@@ -16,17 +19,19 @@ from ._auth import AuthNamespace, TokenEndpointName
 from ._endpoint import Endpoint, Namespace, RawResponse
 from ._errcodes import TOKEN_ERRCODES, error_for
 from ._errors import CarrierError, ConfigurationError, TransportError, WeChatError
+from ._ratelimit import RateLimiter
 from ._redact import install_log_redaction, mask
-from ._request import build_payload, build_url, decode_json, encode, parse_response
-from ._retry import (
-    Failure,
-    RetryBudget,
-    RetryPolicy,
-    classify_errcode,
-    classify_exception,
-    classify_status,
-)
+from ._request import EncodedRequest, build_payload, build_url, decode_json, encode, parse_response
+from ._retry import Failure, RetryBudget, RetryPolicy, classify_errcode, classify_status
 from ._token import TokenManager
+from ._transport import (
+    HttpxTransport,
+    SendError,
+    Timeouts,
+    Transport,
+    TransportResponse,
+    on_asyncio,
+)
 from .stores import AccessToken, MemoryTokenStore, TokenStore
 
 if TYPE_CHECKING:
@@ -37,12 +42,14 @@ if TYPE_CHECKING:
     from .giftcard import GiftCardNamespace
     from .invoice import InvoiceNamespace
 
-__all__ = ["TokenProvider", "WeChatClient"]
+__all__ = ["TokenProvider", "TransportName", "WeChatClient"]
 
 logger = logging.getLogger("wechat_async")
 
 #: A user's own token source: returns a token string or an AccessToken with its expiry.
 TokenProvider = Callable[[], Awaitable["str | AccessToken"]]
+#: A transport chosen by name: ``"httpx"`` (always there) or ``"aiohttp"`` (the ``fast`` extra).
+TransportName = Literal["httpx", "aiohttp"]
 
 _UNSET: Any = object()
 
@@ -61,11 +68,13 @@ class WeChatClient:
         *,
         base_url: str = _config.DEFAULT_BASE_URL,
         http_client: httpx.AsyncClient | None = None,
+        transport: Transport | TransportName | None = None,
         token_store: TokenStore | None = None,
         token_provider: TokenProvider | None = None,
         token_endpoint: TokenEndpointName = "stable",
         retry: RetryPolicy | None = None,
-        timeout: float | httpx.Timeout | None = None,
+        timeout: float | httpx.Timeout | Timeouts | None = None,
+        rate_limiter: RateLimiter | None = None,
     ) -> None:
         if not appid or not isinstance(appid, str):
             raise ConfigurationError("appid is required")
@@ -75,26 +84,32 @@ class WeChatClient:
             raise ConfigurationError(
                 f"token_endpoint must be 'stable' or 'token', got {token_endpoint!r}"
             )
+        if transport is not None and not isinstance(transport, Transport):
+            if transport not in ("httpx", "aiohttp"):
+                raise ConfigurationError(
+                    f"transport must be 'httpx', 'aiohttp' or a Transport, got {transport!r}"
+                )
+            if transport == "aiohttp" and http_client is not None:
+                raise ConfigurationError(
+                    "http_client is an httpx client: it needs transport='httpx'"
+                )
+        if isinstance(transport, Transport) and http_client is not None:
+            raise ConfigurationError("pass http_client or transport, not both")
         install_log_redaction()
         self.appid = appid
         self._secret = secret
         self._base_url = base_url.rstrip("/")
-        self._timeout = _as_timeout(timeout)
+        self._timeouts = Timeouts.from_value(timeout)
         self._retry = retry or RetryPolicy()
         self._budget = RetryBudget()
-        self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(
-            timeout=self._timeout,
-            limits=httpx.Limits(
-                max_connections=_config.DEFAULT_MAX_CONNECTIONS,
-                max_keepalive_connections=_config.DEFAULT_MAX_KEEPALIVE,
-            ),
-        )
+        self._transport = _TransportSlot(transport, http_client)
+        self._rate_limiter = rate_limiter
         # Per-namespace settings (e.g. delivery carrier accounts), shared with with_options clones.
         self._state: dict[str, Any] = {}
         self._token_endpoint = token_endpoint
         self._token_provider = token_provider
         self._tokens = TokenManager(appid, self._fetch_token, token_store or MemoryTokenStore())
+        self._is_clone = False
 
     # -- lifecycle -------------------------------------------------------------------------
     async def __aenter__(self) -> Self:
@@ -109,9 +124,15 @@ class WeChatClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the HTTP pool, unless the user passed their own ``http_client``."""
-        if self._owns_http:
-            await self._http.aclose()
+        """Close the connection pool, unless it is the user's own (``http_client``,
+        ``transport``). Clones from ``with_options`` leave it to the original."""
+        if not self._is_clone:
+            await self._transport.aclose()
+
+    @property
+    def transport(self) -> Transport:
+        """The send layer in use (chosen on first use when not given)."""
+        return self._transport.get()
 
     def __repr__(self) -> str:
         return (
@@ -122,26 +143,27 @@ class WeChatClient:
     def with_options(
         self,
         *,
-        timeout: float | httpx.Timeout | None = _UNSET,
+        timeout: float | httpx.Timeout | Timeouts | None = _UNSET,
         max_retries: int | None = None,
+        deadline: float | None = None,
         retry: RetryPolicy | None = None,
     ) -> WeChatClient:
         """A client sharing this one's pool, tokens and retry budget, with other settings.
 
-        >>> fast = client.with_options(timeout=2, max_retries=0)  # doctest: +SKIP
+        >>> fast = client.with_options(timeout=2, max_retries=0, deadline=5)  # doctest: +SKIP
         """
         clone = object.__new__(type(self))
         clone.__dict__.update(
             {k: v for k, v in self.__dict__.items() if not isinstance(v, Namespace)}
         )
-        clone._owns_http = False  # the original closes the pool
+        clone._is_clone = True  # the original closes the pool
         if timeout is not _UNSET:
-            clone._timeout = _as_timeout(timeout)
+            clone._timeouts = Timeouts.from_value(timeout)
         policy = retry or self._retry
         if max_retries is not None:
-            import attrs
-
             policy = attrs.evolve(policy, max_retries=max_retries)
+        if deadline is not None:
+            policy = attrs.evolve(policy, deadline=deadline)
         clone._retry = policy
         return clone
 
@@ -208,7 +230,7 @@ class WeChatClient:
         parsed = parse_response(endpoint, data)
         if raw:
             return RawResponse(
-                status_code=response.status_code,
+                status_code=response.status,
                 headers=dict(response.headers),
                 json=data,
                 parsed=parsed,
@@ -217,54 +239,63 @@ class WeChatClient:
 
     async def _send(
         self, endpoint: Endpoint[Any, Any, Any], payload: dict[str, Any]
-    ) -> tuple[httpx.Response, dict[str, Any]]:
+    ) -> tuple[TransportResponse, dict[str, Any]]:
         encoded = encode(endpoint, payload)
+        call = _Call(self._retry.deadline)
+        # The deadline is a cancel scope around everything the call awaits (token fetch, every
+        # attempt, every byte, backoff): a server trickling bytes cannot stretch it.
+        with anyio.move_on_after(self._retry.deadline):
+            return await self._attempts(endpoint, encoded, call)
+        raise TransportError(
+            f"the call's {self._retry.deadline:g} s deadline passed"
+            + (" while waiting for WeChat's answer" if call.in_flight else ""),
+            endpoint=endpoint.path,
+            may_have_been_applied=call.maybe_applied,
+        )
+
+    async def _attempts(
+        self, endpoint: Endpoint[Any, Any, Any], encoded: EncodedRequest, call: _Call
+    ) -> tuple[TransportResponse, dict[str, Any]]:
         policy = self._retry
-        deadline = time.monotonic() + policy.deadline
+        transport = self._transport.get()
+        limiter = self._rate_limiter
         attempt = 0
         replayed_token = False
         while True:
             token = await self._tokens.get() if endpoint.auth else None
             url = build_url(self._base_url, endpoint, encoded.query, token)
-            remaining = deadline - time.monotonic()
+            if limiter is not None:
+                await limiter.acquire(self.appid, endpoint.path)
+            call.in_flight = True
             try:
-                request = self._http.build_request(
-                    endpoint.method,
-                    url,
-                    content=encoded.content,
-                    data=encoded.data,
-                    files=encoded.files,
-                    headers=encoded.headers,
-                    timeout=_cap_timeout(self._timeout, remaining),
+                response = await transport.send(
+                    endpoint.method, url, encoded.headers, encoded.content, self._timeouts
                 )
-                if encoded.content is not None:
-                    request.stream = _Body(encoded.content)
-                response = await self._http.send(request)
-            except httpx.TransportError as exc:
-                failure = classify_exception(exc)
-                error_text = f"{type(exc).__name__}: {exc}"
-                if await self._should_retry(policy, failure, endpoint, attempt, deadline, None):
+            except SendError as exc:
+                call.in_flight = False
+                call.note(exc.failure)
+                if await self._should_retry(policy, exc.failure, endpoint, attempt, call, None):
                     attempt += 1
                     continue
                 raise TransportError(
-                    error_text,
-                    endpoint=endpoint.path,
-                    may_have_been_applied=failure is not Failure.NEVER_SENT,
+                    str(exc), endpoint=endpoint.path, may_have_been_applied=call.maybe_applied
                 ) from None
-            status_failure = classify_status(response.status_code)
+            call.in_flight = False
+            status_failure = classify_status(response.status)
             if status_failure is not None:
+                call.note(status_failure)
                 retry_after = response.headers.get("retry-after")
                 if await self._should_retry(
-                    policy, status_failure, endpoint, attempt, deadline, retry_after
+                    policy, status_failure, endpoint, attempt, call, retry_after
                 ):
                     attempt += 1
                     continue
                 raise TransportError(
-                    f"HTTP {response.status_code}",
+                    f"HTTP {response.status}",
                     endpoint=endpoint.path,
                     may_have_been_applied=True,
                 )
-            data = decode_json(endpoint, response.status_code, response.content)
+            data = decode_json(endpoint, response.status, response.content)
             errcode = data.get("errcode", 0)
             if errcode.__class__ is not int:
                 errcode = _coerce_errcode(errcode)  # "0" or 0.0 from a proxy still means ok
@@ -275,7 +306,8 @@ class WeChatClient:
                     replayed_token = True
                     await self._tokens.invalidate(token)
                     continue
-                if await self._should_retry(policy, failure, endpoint, attempt, deadline, None):
+                call.note(failure)
+                if await self._should_retry(policy, failure, endpoint, attempt, call, None):
                     attempt += 1
                     continue
                 raise error_for(
@@ -283,7 +315,7 @@ class WeChatClient:
                     str(data.get("errmsg", "")),
                     endpoint=endpoint.path,
                     overrides=endpoint.errors,
-                    may_have_been_applied=failure is Failure.AMBIGUOUS and not endpoint.idempotent,
+                    may_have_been_applied=call.maybe_applied and not endpoint.idempotent,
                 )
             if "resultcode" in endpoint.layers:
                 resultcode = data.get("resultcode", 0)
@@ -303,13 +335,13 @@ class WeChatClient:
         failure: Failure,
         endpoint: Endpoint[Any, Any, Any],
         attempt: int,
-        deadline: float,
+        call: _Call,
         retry_after: str | None,
     ) -> bool:
         if not policy.should_retry(failure, idempotent=endpoint.idempotent, attempt=attempt):
             return False
-        delay = policy.delay(attempt, retry_after)
-        if time.monotonic() + delay >= deadline:
+        delay = policy.delay(attempt, retry_after, failure)
+        if delay >= call.remaining():
             return False
         if not self._budget.try_spend():
             logger.warning("retry budget exhausted; not retrying %s", endpoint.path)
@@ -321,51 +353,75 @@ class WeChatClient:
         return True
 
 
-class _Body(httpx.AsyncByteStream):
-    """A request body sent as one chunk by a plain iterator. httpx's own is an async
-    generator, which trio reports (ResourceWarning) when a request is cancelled mid-send,
-    e.g. when a task group cancels its other fetches (encode/httpx#3686)."""
+class _Call:
+    """What one logical call has been through, for the error its deadline raises."""
 
-    def __init__(self, content: bytes) -> None:
-        self._content = content
-        self._sent = False
+    __slots__ = ("deadline_at", "in_flight", "maybe_applied_before")
 
-    def __aiter__(self) -> _Body:
-        self._sent = False
-        return self
+    def __init__(self, deadline: float) -> None:
+        self.deadline_at = time.monotonic() + deadline
+        #: an attempt is on the wire: a deadline striking now may leave it applied
+        self.in_flight = False
+        #: an earlier attempt failed in a way that may have reached WeChat
+        self.maybe_applied_before = False
 
-    async def __anext__(self) -> bytes:
-        if self._sent:
-            raise StopAsyncIteration
-        self._sent = True
-        return self._content
+    @property
+    def maybe_applied(self) -> bool:
+        return self.in_flight or self.maybe_applied_before
 
+    def note(self, failure: Failure) -> None:
+        if failure is Failure.AMBIGUOUS:
+            self.maybe_applied_before = True
 
-def _as_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
-    if timeout is None:
-        return _config.DEFAULT_TIMEOUT
-    if isinstance(timeout, httpx.Timeout):
-        return timeout
-    return httpx.Timeout(timeout)
+    def remaining(self) -> float:
+        return self.deadline_at - time.monotonic()
 
 
-def _cap_timeout(timeout: httpx.Timeout, remaining: float) -> httpx.Timeout:
-    """Shrink the per-attempt timeout so the last attempt cannot outlive the call's deadline."""
-    if remaining <= 0:
-        remaining = 0.001
-    values = (timeout.connect, timeout.read, timeout.write, timeout.pool)
-    if all(v is not None and v <= remaining for v in values):
-        return timeout
-    return httpx.Timeout(
-        connect=_min(timeout.connect, remaining),
-        read=_min(timeout.read, remaining),
-        write=_min(timeout.write, remaining),
-        pool=_min(timeout.pool, remaining),
-    )
+class _TransportSlot:
+    """The client's transport, made on first use (the running event loop decides which one
+    can run) and shared by every ``with_options`` clone."""
+
+    def __init__(
+        self, choice: Transport | TransportName | None, http: httpx.AsyncClient | None
+    ) -> None:
+        given = choice if isinstance(choice, Transport) else None
+        self._choice = choice
+        self._http = http
+        self._transport: Transport | None = given
+        #: a transport or http_client the user passed stays open: it is theirs
+        self._owned = given is None and http is None
+
+    def get(self) -> Transport:
+        transport = self._transport
+        if transport is None:
+            transport = self._transport = _make_transport(self._choice, self._http)
+        return transport
+
+    async def aclose(self) -> None:
+        transport = self._transport
+        if transport is None or not self._owned:
+            return
+        self._transport = None
+        await transport.aclose()
 
 
-def _min(value: float | None, cap: float) -> float:
-    return cap if value is None else min(value, cap)
+def _make_transport(
+    choice: Transport | TransportName | None, http: httpx.AsyncClient | None
+) -> Transport:
+    if isinstance(choice, Transport):
+        return choice
+    if http is not None:
+        return HttpxTransport(http)
+    if choice == "aiohttp" or (choice is None and _aiohttp_fits()):
+        from .transports.aiohttp import AiohttpTransport
+
+        return AiohttpTransport(max_connections=_config.DEFAULT_MAX_CONNECTIONS)
+    return HttpxTransport(max_connections=_config.DEFAULT_MAX_CONNECTIONS)
+
+
+def _aiohttp_fits() -> bool:
+    """aiohttp is the default where it can run: on asyncio, when installed."""
+    return on_asyncio() and importlib.util.find_spec("aiohttp") is not None
 
 
 def _coerce_errcode(value: Any) -> int:

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from typing import Final
 
-import httpx
-
 DEFAULT_BASE_URL: Final = "https://api.weixin.qq.com"
 
-#: Per-attempt HTTP timeout. WeChat answers most calls in well under a second.
-DEFAULT_TIMEOUT: Final = httpx.Timeout(10.0, connect=5.0)
+#: Per-attempt HTTP timeouts. WeChat answers most calls in well under a second.
+DEFAULT_CONNECT_TIMEOUT: Final = 5.0
+DEFAULT_READ_TIMEOUT: Final = 10.0
 #: One deadline per logical call, covering every attempt and backoff sleep.
 DEFAULT_CALL_DEADLINE: Final = 60.0
 DEFAULT_MAX_CONNECTIONS: Final = 100
-DEFAULT_MAX_KEEPALIVE: Final = 50
 
 # Retries (openai's numbers).
 DEFAULT_MAX_RETRIES: Final = 2

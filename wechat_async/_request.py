@@ -9,6 +9,7 @@ from urllib.parse import quote, urlencode
 
 import attrs
 import cattrs
+import httpx
 
 from ._convert import (
     check_request,
@@ -48,9 +49,7 @@ class EncodedRequest:
     #: the URL-encoded query string, without access_token ("" when none)
     query: str
     content: bytes | None = None
-    headers: Mapping[str, str] | None = None
-    data: Mapping[str, Any] | None = None
-    files: Mapping[str, Any] | None = None
+    headers: Mapping[str, str] = attrs.field(factory=dict)
 
 
 def build_payload(
@@ -113,10 +112,18 @@ def encode(endpoint: Endpoint[Any, Any, Any], payload: dict[str, Any]) -> Encode
         extra = urlencode({k: _query_value(v) for k, v in payload.items()})
         return EncodedRequest(query=f"{query}&{extra}" if query else extra)
     if endpoint.body == "multipart":
-        files = {k: v for k, v in payload.items() if isinstance(v, (bytes, tuple))}
-        data = {k: _query_value(v) for k, v in payload.items() if k not in files}
-        return EncodedRequest(query=query, data=data, files=files)
+        return _multipart(query, payload)
     return EncodedRequest(query=query)
+
+
+def _multipart(query: str, payload: dict[str, Any]) -> EncodedRequest:
+    """Encoded once, with httpx's encoder, so every transport sends the same bytes."""
+    files = {k: v for k, v in payload.items() if isinstance(v, (bytes, tuple))}
+    data = {k: _query_value(v) for k, v in payload.items() if k not in files}
+    request = httpx.Request("POST", "http://multipart.invalid", data=data, files=files)
+    content = request.read()
+    headers = {"content-type": request.headers["content-type"]}
+    return EncodedRequest(query=query, content=content, headers=headers)
 
 
 def build_url(

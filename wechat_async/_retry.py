@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import enum
 import random as _random
+import time
 from collections.abc import Awaitable, Callable
 
 import anyio
 import attrs
-import httpx
 
 from . import _config
 
-__all__ = ["Failure", "RetryBudget", "RetryPolicy", "classify_exception", "classify_status"]
+__all__ = ["Failure", "RetryBudget", "RetryPolicy", "classify_errcode", "classify_status"]
 
 
 class Failure(enum.Enum):
@@ -21,28 +21,11 @@ class Failure(enum.Enum):
     NEVER_SENT = "never_sent"  # retry on every endpoint
     AMBIGUOUS = "ambiguous"  # may have been applied: retry idempotent endpoints only
     TOKEN = "token"  # bad token: invalidate and replay once, outside the retry count
+    SLOW_DOWN = "slow_down"  # 45011, per-minute frequency limit: wait for the minute to turn
     FATAL = "fatal"  # business error, quota, carrier error: never retried
 
 
-# Order matters: subclasses before their bases (ConnectTimeout is a TimeoutException).
-_EXCEPTION_TABLE: tuple[tuple[type[BaseException], Failure], ...] = (
-    (httpx.ConnectTimeout, Failure.NEVER_SENT),
-    (httpx.PoolTimeout, Failure.NEVER_SENT),
-    (httpx.ConnectError, Failure.NEVER_SENT),
-    (httpx.ReadTimeout, Failure.AMBIGUOUS),
-    (httpx.WriteTimeout, Failure.AMBIGUOUS),
-    (httpx.ReadError, Failure.AMBIGUOUS),
-    (httpx.WriteError, Failure.AMBIGUOUS),
-    (httpx.RemoteProtocolError, Failure.AMBIGUOUS),
-    (httpx.TransportError, Failure.AMBIGUOUS),
-)
-
-
-def classify_exception(exc: BaseException) -> Failure:
-    for exc_type, failure in _EXCEPTION_TABLE:
-        if isinstance(exc, exc_type):
-            return failure
-    return Failure.FATAL
+_SLOW_DOWN_ERRCODE = 45011
 
 
 def classify_status(status_code: int) -> Failure | None:
@@ -57,6 +40,8 @@ def classify_errcode(errcode: int, token_errcodes: frozenset[int]) -> Failure:
         return Failure.TOKEN
     if errcode == -1:
         return Failure.AMBIGUOUS
+    if errcode == _SLOW_DOWN_ERRCODE:
+        return Failure.SLOW_DOWN
     return Failure.FATAL
 
 
@@ -110,6 +95,7 @@ class RetryPolicy:
     deadline: float = _config.DEFAULT_CALL_DEADLINE
     sleep: Callable[[float], Awaitable[None]] = attrs.field(default=anyio.sleep, repr=False)
     random: Callable[[], float] = attrs.field(default=_random.random, repr=False)
+    wall_clock: Callable[[], float] = attrs.field(default=time.time, repr=False)
 
     def should_retry(self, failure: Failure, *, idempotent: bool, attempt: int) -> bool:
         """``attempt`` counts retries already made (0 after the first try)."""
@@ -117,12 +103,20 @@ class RetryPolicy:
             return False
         if failure is Failure.NEVER_SENT:
             return True
-        if failure is Failure.AMBIGUOUS:
+        if failure in (Failure.AMBIGUOUS, Failure.SLOW_DOWN):
             return idempotent
         return False
 
-    def delay(self, attempt: int, retry_after: str | None = None) -> float:
-        """Seconds to wait before retry number ``attempt + 1``: full jitter in [d/2, d]."""
+    def delay(
+        self, attempt: int, retry_after: str | None = None, failure: Failure | None = None
+    ) -> float:
+        """Seconds to wait before retry number ``attempt + 1``: full jitter in [d/2, d].
+
+        After 45011 (a per-minute limit) the wait runs to the next minute of the wall clock,
+        plus up to a second of jitter so a crowd of callers does not return at once.
+        """
+        if failure is Failure.SLOW_DOWN:
+            return 60.0 - self.wall_clock() % 60.0 + self.random()
         honoured = _parse_retry_after(retry_after)
         if honoured is not None:
             return honoured

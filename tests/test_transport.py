@@ -1,0 +1,368 @@
+"""The send layer: both transports on a real loopback socket, failure classification, the
+call deadline as a hard bound, rate limiting, 45011, and user-supplied transports."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio
+import anyio.abc
+import attrs
+import pytest
+import respx
+
+from tests.helpers import APPID, BASE, SECRET, client_for, fast_retry, mock_token
+from wechat_async import (
+    EmptyResponse,
+    Endpoint,
+    Namespace,
+    QuotaExceededError,
+    RetryPolicy,
+    TransportError,
+    Upload,
+    WeChatClient,
+)
+from wechat_async._retry import Failure
+from wechat_async.transports import SendError, Timeouts, Transport, TransportResponse
+
+TOKEN_REPLY = b'{"access_token":"TOKEN_on_the_wire","expires_in":7200}'
+
+
+@attrs.define(kw_only=True)
+class Ping:
+    n: int = 0
+
+
+@attrs.define(kw_only=True)
+class Photo:
+    buffer: Upload
+
+
+class ProbeNamespace(Namespace):
+    safe = Endpoint("POST", "/t/safe", Ping, EmptyResponse, idempotent=True)
+    unsafe = Endpoint("POST", "/t/unsafe", Ping, EmptyResponse, idempotent=False)
+    upload = Endpoint("POST", "/t/upload", Photo, EmptyResponse, idempotent=True, body="multipart")
+
+
+Behaviour = Callable[[anyio.abc.SocketStream, bytes], Awaitable[None]]
+
+
+async def _read_request(stream: anyio.abc.SocketStream) -> bytes:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += await stream.receive()
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    while len(body) < length:
+        body += await stream.receive()
+    return head + b"\r\n\r\n" + body
+
+
+def _reply(body: bytes, extra: str = "") -> bytes:
+    return (
+        f"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n{extra}"
+        f"content-length: {len(body)}\r\n\r\n"
+    ).encode() + body
+
+
+class LoopbackServer:
+    """A scripted HTTP/1.1 peer on 127.0.0.1: each path misbehaves in its own way."""
+
+    def __init__(self, behaviours: Mapping[str, Behaviour]) -> None:
+        self.behaviours = behaviours
+        self.requests: list[bytes] = []
+        self.port = 0
+
+    async def _serve_one(self, stream: anyio.abc.SocketStream) -> None:
+        async with stream:
+            try:
+                while True:
+                    request = await _read_request(stream)
+                    self.requests.append(request)
+                    target = request.split(b" ", 2)[1].decode()
+                    path = target.split("?")[0]
+                    if path.startswith("/cgi-bin/"):
+                        await stream.send(_reply(TOKEN_REPLY))
+                        continue
+                    await self.behaviours[path](stream, request)
+            except (anyio.EndOfStream, anyio.BrokenResourceError, anyio.ClosedResourceError):
+                return
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[str]:
+        listener = await anyio.create_tcp_listener(local_host="127.0.0.1")
+        self.port = listener.extra(anyio.abc.SocketAttribute.local_port)  # noqa: S610
+        async with listener, anyio.create_task_group() as tg:
+            tg.start_soon(listener.serve, self._serve_one)
+            try:
+                yield f"http://127.0.0.1:{self.port}"
+            finally:
+                tg.cancel_scope.cancel()
+
+
+async def ok(stream: anyio.abc.SocketStream, _: bytes) -> None:
+    await stream.send(_reply(b'{"errcode":0,"errmsg":"ok","seen":1}', "x-test: yes\r\n"))
+
+
+async def drop(stream: anyio.abc.SocketStream, _: bytes) -> None:
+    await stream.aclose()
+
+
+async def silent(stream: anyio.abc.SocketStream, _: bytes) -> None:
+    await anyio.sleep(30)
+
+
+async def trickle(stream: anyio.abc.SocketStream, _: bytes) -> None:
+    """A server that is never silent long enough for a read timeout: one byte at a time."""
+    body = b'{"errcode":0,"errmsg":"ok"}' + b" " * 200
+    head = f"HTTP/1.1 200 OK\r\ncontent-length: {len(body)}\r\n\r\n".encode()
+    await stream.send(head)
+    for i in range(len(body)):
+        await stream.send(body[i : i + 1])
+        await anyio.sleep(0.05)
+
+
+def _transports(backend: str) -> list[str]:
+    return ["httpx", "aiohttp"] if backend == "asyncio" else ["httpx"]
+
+
+@asynccontextmanager
+async def _client(base: str, transport: str, **options: Any) -> AsyncIterator[WeChatClient]:
+    options.setdefault("retry", fast_retry())
+    async with WeChatClient(APPID, SECRET, base_url=base, transport=transport, **options) as client:  # type: ignore[arg-type]
+        yield client
+
+
+async def test_both_transports_send_the_same_bytes_and_read_status_headers_body(
+    anyio_backend: str,
+) -> None:
+    server = LoopbackServer({"/t/safe": ok, "/t/upload": ok})
+    async with server.running() as base:
+        seen: list[tuple[bytes, bytes]] = []
+        for name in _transports(anyio_backend):
+            server.requests.clear()
+            async with _client(base, name) as client:
+                ns = ProbeNamespace(client)
+                raw = await ns.safe.raw(n=7)
+                assert raw.status_code == 200
+                assert {k.lower(): v for k, v in raw.headers.items()}["x-test"] == "yes"
+                assert raw.parsed.extra == {"seen": 1}
+                await ns.upload(buffer=Upload(content=b"\x89PNG...", filename="a.png"))
+            call, upload = server.requests[-2:]
+            assert b"access_token=TOKEN_on_the_wire" in call.split(b"\r\n")[0]
+            assert call.endswith(b'{"n":7}')
+            assert b'filename="a.png"' in upload
+            assert b"\x89PNG..." in upload
+            seen.append((call.split(b"\r\n")[0], call.rpartition(b"\r\n\r\n")[2]))
+        assert len({s for s in seen}) == 1  # both transports: same request line and body
+
+
+@pytest.mark.parametrize("path", ["/t/safe", "/t/unsafe"])
+async def test_connection_dropped_after_the_request_is_ambiguous(
+    anyio_backend: str, path: str
+) -> None:
+    server = LoopbackServer({"/t/safe": drop, "/t/unsafe": drop})
+    async with server.running() as base:
+        for name in _transports(anyio_backend):
+            server.requests.clear()
+            async with _client(base, name) as client:
+                ns = ProbeNamespace(client)
+                with pytest.raises(TransportError) as info:
+                    await (ns.safe() if path == "/t/safe" else ns.unsafe())
+            assert info.value.may_have_been_applied
+            sent = [r for r in server.requests if path.encode() in r.split(b"\r\n")[0]]
+            # Retried only where a repeat is harmless.
+            assert len(sent) == (3 if path == "/t/safe" else 1), name
+
+
+async def test_connection_refused_is_never_sent_and_retried_everywhere(
+    anyio_backend: str,
+) -> None:
+    with socket.socket() as probe:  # a port with nobody listening
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    for name in _transports(anyio_backend):
+        attempts = 0
+
+        async def counting_sleep(_: float) -> None:
+            nonlocal attempts
+            attempts += 1
+
+        retry = fast_retry(sleep=counting_sleep)
+        async with _client(
+            f"http://127.0.0.1:{port}", name, token_provider=_static_token, retry=retry
+        ) as client:
+            with pytest.raises(TransportError) as info:
+                await ProbeNamespace(client).unsafe()
+        assert not info.value.may_have_been_applied
+        assert attempts == 2, name  # a request never sent is retried even when not idempotent
+
+
+async def _static_token() -> str:
+    return "TOKEN_static"
+
+
+async def test_deadline_bounds_a_trickling_server(anyio_backend: str) -> None:
+    """Each byte resets a read timeout; the call's deadline is a hard bound nonetheless."""
+    server = LoopbackServer({"/t/unsafe": trickle})
+    async with server.running() as base:
+        for name in _transports(anyio_backend):
+            policy = fast_retry(deadline=0.5)
+            async with _client(base, name, retry=policy, timeout=5) as client:
+                started = time.monotonic()
+                with pytest.raises(TransportError) as info:
+                    await ProbeNamespace(client).unsafe()
+                elapsed = time.monotonic() - started
+            # The trickle alone lasts 10 s; 0.5 s plus scheduling slack is the bound.
+            assert elapsed < 3.0, (name, elapsed)
+            assert "deadline" in str(info.value)
+            assert info.value.may_have_been_applied
+
+
+async def test_deadline_covers_the_token_fetch(anyio_backend: str) -> None:
+    async def slow_provider() -> str:
+        await anyio.sleep(10)
+        return "never"
+
+    router = respx.Router(assert_all_called=False)
+    async with client_for(
+        router, token_provider=slow_provider, retry=fast_retry(deadline=0.2)
+    ) as client:
+        with pytest.raises(TransportError) as info:
+            await ProbeNamespace(client).unsafe()
+    assert "deadline" in str(info.value)
+    assert not info.value.may_have_been_applied  # nothing was sent
+
+
+async def test_read_timeout_is_ambiguous(anyio_backend: str) -> None:
+    server = LoopbackServer({"/t/unsafe": silent})
+    async with server.running() as base:
+        for name in _transports(anyio_backend):
+            async with _client(base, name, timeout=Timeouts(read=0.2)) as client:
+                with pytest.raises(TransportError) as info:
+                    await ProbeNamespace(client).unsafe()
+            assert info.value.may_have_been_applied
+            assert "deadline" not in str(info.value)
+
+
+async def test_aiohttp_on_trio_is_a_configuration_error(anyio_backend: str) -> None:
+    if anyio_backend != "trio":
+        return
+    from wechat_async import ConfigurationError
+
+    async with WeChatClient(APPID, SECRET, transport="aiohttp") as client:
+        with pytest.raises(ConfigurationError, match="asyncio"):
+            await ProbeNamespace(client).safe()
+
+
+def test_transport_settings_are_checked() -> None:
+    from wechat_async import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="transport"):
+        WeChatClient(APPID, SECRET, transport="requests")  # type: ignore[arg-type]
+
+
+class RecordingTransport:
+    """A user's own send layer: what the Transport protocol promises is all the client uses."""
+
+    def __init__(self, replies: list[TransportResponse | SendError]) -> None:
+        self.replies = replies
+        self.sent: list[tuple[str, str, bytes | None]] = []
+        self.closed = False
+
+    async def send(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        body: bytes | None,
+        timeouts: Timeouts,
+    ) -> TransportResponse:
+        self.sent.append((method, url, body))
+        reply = self.replies.pop(0)
+        if isinstance(reply, SendError):
+            raise reply
+        return reply
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+def _json(data: dict[str, Any]) -> TransportResponse:
+    return TransportResponse(200, {}, json.dumps(data).encode())
+
+
+async def test_a_user_transport_gets_every_attempt_and_stays_open() -> None:
+    transport = RecordingTransport(
+        [
+            SendError(Failure.NEVER_SENT, "refused"),
+            _json({"errcode": 0, "errmsg": "ok"}),
+        ]
+    )
+    assert isinstance(transport, Transport)
+    async with WeChatClient(
+        APPID, token_provider=_static_token, transport=transport, retry=fast_retry()
+    ) as client:
+        await ProbeNamespace(client).unsafe(n=1)
+    assert [s[0] for s in transport.sent] == ["POST", "POST"]
+    assert transport.sent[0][1] == BASE + "/t/unsafe?access_token=TOKEN_static"
+    assert not transport.closed  # the user's: they close it
+
+
+async def test_slow_down_45011_waits_for_the_next_minute_on_idempotent_calls_only() -> None:
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    policy = RetryPolicy(sleep=sleep, random=lambda: 0.5, wall_clock=lambda: 1_767_225_645.0)
+    limited = {"errcode": 45011, "errmsg": "api minute-quota reach limit"}
+    transport = RecordingTransport([_json(limited), _json({"errcode": 0, "errmsg": "ok"})])
+    async with WeChatClient(
+        APPID, token_provider=_static_token, transport=transport, retry=policy
+    ) as client:
+        await ProbeNamespace(client).safe()
+        assert slept == [15.5]  # 45 s into the minute: 15 s to go, plus jitter
+        transport.replies = [_json(limited)]
+        with pytest.raises(QuotaExceededError):
+            await ProbeNamespace(client).unsafe()
+    assert slept == [15.5]
+
+
+async def test_rate_limiter_is_awaited_before_every_attempt() -> None:
+    asked: list[tuple[str, str]] = []
+
+    class Limiter:
+        async def acquire(self, appid: str, path: str) -> None:
+            asked.append((appid, path))
+
+    router = respx.Router()
+    mock_token(router)
+    router.post(BASE + "/t/safe").mock(
+        side_effect=[
+            respx.MockResponse(502),
+            respx.MockResponse(200, json={"errcode": 0, "errmsg": "ok"}),
+        ]
+    )
+    async with client_for(router, rate_limiter=Limiter()) as client:
+        await ProbeNamespace(client).safe()
+    # The token fetch is a call too (it has its own daily quota): the limiter sees it.
+    assert asked == [(APPID, "/cgi-bin/stable_token"), (APPID, "/t/safe"), (APPID, "/t/safe")]
+
+
+async def test_with_options_deadline(anyio_backend: str) -> None:
+    server = LoopbackServer({"/t/safe": silent})
+    async with server.running() as base, _client(base, "httpx") as client:
+        quick = client.with_options(deadline=0.2)
+        with pytest.raises(TransportError, match="deadline"):
+            await ProbeNamespace(quick).safe()
+        assert client._retry.deadline == 60.0

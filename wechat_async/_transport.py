@@ -1,0 +1,195 @@
+"""The send protocol under the retry loop, and its httpx implementation.
+
+A transport does one HTTP exchange and nothing else: no retries, tokens, deadlines or JSON.
+Its failures arrive already classified, so the retry loop above never looks at a library's
+exception types::
+
+    response = await transport.send("POST", url, headers, body, timeouts)
+
+``httpx`` is always available (trio, respx, a user's own ``AsyncClient``); ``aiohttp`` (the
+``fast`` extra, ``wechat_async.transports.aiohttp``) is the faster default on asyncio.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from typing import Protocol, runtime_checkable
+
+import attrs
+import httpx
+
+from . import _config
+from ._retry import Failure
+
+__all__ = [
+    "HttpxTransport",
+    "SendError",
+    "Timeouts",
+    "Transport",
+    "TransportResponse",
+]
+
+
+@attrs.frozen
+class Timeouts:
+    """Per-attempt limits in seconds (None: no limit). The call's deadline bounds them all."""
+
+    connect: float | None = _config.DEFAULT_CONNECT_TIMEOUT
+    read: float | None = _config.DEFAULT_READ_TIMEOUT
+    write: float | None = _config.DEFAULT_READ_TIMEOUT
+    pool: float | None = _config.DEFAULT_READ_TIMEOUT
+
+    @classmethod
+    def from_value(cls, value: float | httpx.Timeout | Timeouts | None) -> Timeouts:
+        if value is None:
+            return cls()
+        if isinstance(value, Timeouts):
+            return value
+        if isinstance(value, httpx.Timeout):
+            return cls(connect=value.connect, read=value.read, write=value.write, pool=value.pool)
+        return cls(connect=value, read=value, write=value, pool=value)
+
+
+@attrs.frozen
+class TransportResponse:
+    """One HTTP response, read whole. Header names are lower-case."""
+
+    status: int
+    headers: Mapping[str, str]
+    content: bytes
+
+
+class SendError(Exception):
+    """An exchange that failed, classified: ``Failure.NEVER_SENT`` (safe to retry anywhere)
+    or ``Failure.AMBIGUOUS`` (WeChat may have acted on it)."""
+
+    def __init__(self, failure: Failure, message: str) -> None:
+        self.failure = failure
+        super().__init__(message)
+
+
+@runtime_checkable
+class Transport(Protocol):
+    """What ``WeChatClient(transport=...)`` takes."""
+
+    async def send(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        body: bytes | None,
+        timeouts: Timeouts,
+    ) -> TransportResponse:
+        """One exchange; raises ``SendError`` for every failure to get a response."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+# Order matters: subclasses before their bases (ConnectTimeout is a TimeoutException).
+_HTTPX_FAILURES: tuple[tuple[type[BaseException], Failure], ...] = (
+    (httpx.ConnectTimeout, Failure.NEVER_SENT),
+    (httpx.PoolTimeout, Failure.NEVER_SENT),
+    (httpx.ConnectError, Failure.NEVER_SENT),
+    (httpx.UnsupportedProtocol, Failure.NEVER_SENT),
+    (httpx.TransportError, Failure.AMBIGUOUS),
+)
+
+
+def classify_httpx(exc: httpx.TransportError) -> Failure:
+    for exc_type, failure in _HTTPX_FAILURES:
+        if isinstance(exc, exc_type):
+            return failure
+    return Failure.AMBIGUOUS
+
+
+def on_asyncio() -> bool:
+    """True inside an asyncio event loop (False under trio)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+class HttpxTransport:
+    """Sends through an ``httpx.AsyncClient``: the user's own, or one this transport owns."""
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient | None = None,
+        *,
+        max_connections: int = _config.DEFAULT_MAX_CONNECTIONS,
+    ) -> None:
+        self._owns = client is None
+        self._client = client or httpx.AsyncClient(
+            limits=httpx.Limits(
+                max_connections=max_connections,
+                max_keepalive_connections=max_connections // 2,
+            ),
+        )
+        self._timeouts: tuple[Timeouts, httpx.Timeout] | None = None
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        return self._client
+
+    def __repr__(self) -> str:
+        return f"HttpxTransport(owns_client={self._owns})"
+
+    def _timeout(self, timeouts: Timeouts) -> httpx.Timeout:
+        cached = self._timeouts
+        if cached is not None and cached[0] is timeouts:
+            return cached[1]
+        value = httpx.Timeout(
+            connect=timeouts.connect,
+            read=timeouts.read,
+            write=timeouts.write,
+            pool=timeouts.pool,
+        )
+        self._timeouts = (timeouts, value)
+        return value
+
+    async def send(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        body: bytes | None,
+        timeouts: Timeouts,
+    ) -> TransportResponse:
+        try:
+            request = self._client.build_request(
+                method, url, content=body, headers=headers, timeout=self._timeout(timeouts)
+            )
+            if body is not None:
+                request.stream = _Body(body)
+            response = await self._client.send(request)
+        except httpx.TransportError as exc:
+            raise SendError(classify_httpx(exc), f"{type(exc).__name__}: {exc}") from None
+        return TransportResponse(response.status_code, response.headers, response.content)
+
+    async def aclose(self) -> None:
+        if self._owns:
+            await self._client.aclose()
+
+
+class _Body(httpx.AsyncByteStream):
+    """A request body sent as one chunk by a plain iterator. httpx's own is an async
+    generator, which trio reports (ResourceWarning) when a request is cancelled mid-send,
+    e.g. when a task group cancels its other fetches (encode/httpx#3686)."""
+
+    def __init__(self, content: bytes) -> None:
+        self._content = content
+        self._sent = False
+
+    def __aiter__(self) -> _Body:
+        self._sent = False
+        return self
+
+    async def __anext__(self) -> bytes:
+        if self._sent:
+            raise StopAsyncIteration
+        self._sent = True
+        return self._content
