@@ -32,7 +32,8 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Throughput against a raw-httpx loop on the same local server; prints the ratio."""
-    session.install("-e", ".[cli]")
+    """Every benchmark, loopback only and bounded; the peers (requests, the hand-written
+    aiohttp loop) and the chart's matplotlib are installed here only."""
+    session.install("-e", ".[fast,cli]", "requests", "matplotlib")
     for script in sorted(__import__("pathlib").Path("benchmarks").glob("bench_*.py")):
-        session.run("python", str(script), *session.posargs)
+        session.run("python", "-m", f"benchmarks.{script.stem}", *session.posargs)

@@ -1,0 +1,98 @@
+"""What every benchmark shares: the local WeChat in its own process, CPU pinning, medians,
+and a table of rates with ratios to the reference clients measured in the same run."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import httpx
+
+#: The order range the local WeChat generates by default (100 days from 2026-01-01 UTC).
+START, DAYS = 1_767_225_600, 100
+END = START + DAYS * 86400
+
+
+def pin(core: int) -> None:
+    """Keep this process on one core (the server gets the other): a client's speed is then
+    its own, not what it takes from the server."""
+    if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
+        os.sched_setaffinity(0, {core})
+
+
+class Server:
+    """The local WeChat (``python -m wechat_async.testing``) in a child process on its own core."""
+
+    def __init__(self, orders: int, latency: float, *extra: str) -> None:
+        self.proc = subprocess.Popen(  # noqa: S603 - our own module
+            [
+                sys.executable,
+                "-m",
+                "wechat_async.testing",
+                "--orders",
+                str(orders),
+                "--latency",
+                str(latency),
+                *extra,
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
+            os.sched_setaffinity(self.proc.pid, {1})
+        assert self.proc.stdout is not None
+        _, self.base_url, self.appid, self.secret = self.proc.stdout.readline().split()
+
+    def stats(self) -> dict[str, Any]:
+        data: dict[str, Any] = httpx.get(f"{self.base_url}/__fake__/stats").json()
+        return data
+
+    def requests_served(self) -> int:
+        return int(sum(self.stats()["requests"].values()))
+
+    def close(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+        assert self.proc.stdout is not None
+        self.proc.stdout.close()
+
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
+    started = time.perf_counter()
+    result = fn()
+    return result, time.perf_counter() - started
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+def print_table(
+    title: str,
+    rates: dict[str, float],
+    unit: str,
+    references: Sequence[str],
+    notes: dict[str, str] | None = None,
+) -> None:
+    """One line a client: its rate and its ratio to each reference measured in the same run."""
+    print(title)
+    header = f"{'client':44} {unit:>12}" + "".join(f"  vs {r[:18]:>18}" for r in references)
+    print(header)
+    for name, rate in rates.items():
+        ratios = "".join(
+            f"  {rate / rates[r]:>21.2f}x" if rates.get(r) else f"  {'-':>22}" for r in references
+        )
+        note = f"  {notes[name]}" if notes and name in notes else ""
+        print(f"{name:44} {rate:12,.0f}{ratios}{note}")
+    print()
