@@ -6,7 +6,8 @@ import datetime as _dt
 import mimetypes
 import os
 import pathlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any, TypeVar
 
 import attrs
@@ -21,6 +22,10 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+#: ``extra`` of a response with no unknown keys: one shared read-only mapping, not a dict per
+#: object (an order page would allocate hundreds of empty dicts for the GC to scan).
+_NO_EXTRA: Mapping[str, Any] = MappingProxyType({})
 
 #: metadata keys read by the converter and the request checker
 WIRE = "wechat_wire"
@@ -59,7 +64,7 @@ class Response:
     """Base of every response model. Keys WeChat added that the model does not know yet are
     kept in ``extra`` instead of being dropped."""
 
-    extra: dict[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: Mapping[str, Any] = attrs.field(default=_NO_EXTRA, repr=False, eq=False)
 
 
 @attrs.define(kw_only=True)

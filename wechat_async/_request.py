@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -16,6 +15,7 @@ from ._convert import (
     converter,
     dumps,
     field_errors,
+    loads,
     request_converter,
     structure_response,
 )
@@ -148,7 +148,7 @@ def decode_json(endpoint: Endpoint[Any, Any, Any], status_code: int, content: by
     if not content:
         raise ResponseDecodeError(endpoint.path, status_code, "empty body")
     try:
-        data = json.loads(content)
+        data = loads(content)
     except (ValueError, UnicodeDecodeError) as exc:
         snippet = content[:80].decode("utf-8", "replace")
         raise ResponseDecodeError(
