@@ -123,7 +123,7 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.02)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--clients", help="comma-separated subset of the client names")
-    args = parser.parse_args()
+    args, _ = parser.parse_known_args()
     pin(0)
     only = args.clients.split(",") if args.clients else None
     results = run(args.orders, args.concurrency, args.latency, args.rounds, only)
