@@ -65,7 +65,7 @@ async def _run(calls: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--calls", type=int, default=20000)
-    args = parser.parse_args()
+    args, _ = parser.parse_known_args()
     anyio.run(_run, args.calls)
 
 
