@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import traceback
 
 import anyio
 import httpx
@@ -161,14 +162,16 @@ async def _concurrently(count: int, manager: TokenManager) -> list[str | BaseExc
 
 
 async def test_failed_refresh_is_cached_for_waiters_then_retried_after_ttl() -> None:
-    clock = Clock()
+    clock, monotonic = Clock(), Clock(0.0)
     source = Source(clock, delay=0.01, fail_after=0)
-    manager = TokenManager("wx", source, MemoryTokenStore(), clock=clock, failure_ttl=5)
+    manager = TokenManager(
+        "wx", source, MemoryTokenStore(), clock=clock, monotonic=monotonic, failure_ttl=5
+    )
     results = await _concurrently(50, manager)
     assert len(results) == 50
     assert all(isinstance(r, TransportError) for r in results)
     assert source.calls == 1
-    clock.now += 6
+    monotonic.now += 6
     with pytest.raises(TransportError):
         await manager.get()
     assert source.calls == 2
@@ -313,3 +316,122 @@ async def test_stable_token_repeating_itself_is_not_asked_again_until_it_expires
     assert (await manager.get()).startswith("T")
     assert await manager.get() != "T1"
     assert fetches == 3
+
+
+async def test_failure_cache_is_a_duration_a_wall_clock_step_back_does_not_extend_it() -> None:
+    clock, monotonic = Clock(), Clock(0.0)
+    source = Source(clock, fail_after=0)
+    manager = TokenManager(
+        "wx", source, MemoryTokenStore(), clock=clock, monotonic=monotonic, failure_ttl=5
+    )
+    with pytest.raises(TransportError):
+        await manager.get()
+    clock.now -= 3600  # the wall clock is stepped back an hour (NTP, a VM resumed)
+    monotonic.now += 6
+    with pytest.raises(TransportError):
+        await manager.get()
+    assert source.calls == 2  # the cached failure ended after its 5 s, not an hour later
+
+
+async def test_failure_cache_is_not_cut_by_a_wall_clock_step_forward() -> None:
+    clock, monotonic = Clock(), Clock(0.0)
+    source = Source(clock, fail_after=0)
+    manager = TokenManager(
+        "wx", source, MemoryTokenStore(), clock=clock, monotonic=monotonic, failure_ttl=5
+    )
+    with pytest.raises(TransportError):
+        await manager.get()
+    clock.now += 3600
+    with pytest.raises(TransportError):
+        await manager.get()
+    assert source.calls == 1
+
+
+@pytest.mark.parametrize("lifetime", [30.0, 0.0, -5.0])
+async def test_tokens_shorter_than_the_mandatory_window_are_fetched_once_for_all_waiters(
+    lifetime: float,
+) -> None:
+    clock = Clock()
+    calls = 0
+
+    async def short_lived() -> AccessToken:
+        nonlocal calls
+        calls += 1
+        await anyio.sleep(0.01)
+        return AccessToken(f"T{calls}", clock.now + lifetime)
+
+    manager = TokenManager("wx", short_lived, MemoryTokenStore(), clock=clock, mandatory=60)
+    results = await _concurrently(20, manager)
+    assert results == ["T1"] * 20
+    assert calls == 1
+    # A later caller finds that token inside the mandatory window and starts one new refresh.
+    assert await manager.get() == "T2"
+    assert calls == 2
+
+
+async def test_a_fetch_raising_any_exception_is_one_fetch_for_all_waiters() -> None:
+    calls = 0
+
+    async def broken() -> AccessToken:
+        nonlocal calls
+        calls += 1
+        await anyio.sleep(0.01)
+        raise RuntimeError("provider bug")
+
+    manager = TokenManager("wx", broken, MemoryTokenStore())
+    errors: list[BaseException] = []
+
+    async def caller() -> None:
+        try:
+            await manager.get()
+        except RuntimeError as exc:
+            errors.append(exc)
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(20):
+            tg.start_soon(caller)
+    assert calls == 1
+    assert len(errors) == 20
+    assert len({id(e) for e in errors}) == 20  # one error object per caller
+    causes = {id(e.__cause__) for e in errors}
+    assert len(causes) == 1  # ... each chained to the one failure
+    assert str(errors[0]) == "provider bug"
+
+
+async def test_cached_failure_raised_to_200_callers_keeps_a_short_traceback() -> None:
+    clock = Clock()
+    source = Source(clock, fail_after=0)
+    manager = TokenManager("wx", source, MemoryTokenStore(), clock=clock)
+    last: TransportError | None = None
+    for _ in range(200):
+        try:
+            await manager.get()
+        except TransportError as exc:
+            last = exc
+    assert source.calls == 1
+    assert last is not None
+    assert len(traceback.extract_tb(last.__traceback__)) < 10
+    cause = last.__cause__
+    assert isinstance(cause, TransportError)
+    assert len(traceback.extract_tb(cause.__traceback__)) < 10
+    assert cause.may_have_been_applied is False
+    assert last.may_have_been_applied is False
+    assert last.endpoint == cause.endpoint
+    assert str(last) == str(cause)
+
+
+async def test_cancelled_fetch_is_not_cached_the_next_waiter_fetches() -> None:
+    clock = Clock()
+    calls = 0
+
+    async def slow() -> AccessToken:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            await anyio.sleep_forever()
+        return AccessToken(f"T{calls}", clock.now + 7200)
+
+    manager = TokenManager("wx", slow, MemoryTokenStore(), clock=clock)
+    with anyio.move_on_after(0.05):
+        await manager.get()
+    assert await manager.get() == "T2"

@@ -24,8 +24,13 @@ class TokenManager:
 
     Fresh token: returned with no lock and no await. Inside the advisory window (``advisory``
     seconds before expiry) one caller refreshes while the others keep the current token; inside
-    the mandatory window every caller waits for that one refresh. A failed refresh is remembered
-    for ``failure_ttl`` seconds so a crowd of waiters does not make a crowd of failing calls.
+    the mandatory window every caller waits for that one refresh and takes its outcome, whatever
+    the token's lifetime or the error. A failed refresh is remembered for ``failure_ttl``
+    seconds so a crowd of waiters does not make a crowd of failing calls.
+
+    Expiry instants are wall-clock (``clock``, Unix seconds: they come from the server and may
+    be shared with other processes); durations are measured on ``monotonic``, so a clock step
+    neither extends nor cuts them.
     """
 
     def __init__(
@@ -35,6 +40,7 @@ class TokenManager:
         store: TokenStore,
         *,
         clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
         advisory: float = _config.TOKEN_ADVISORY_WINDOW,
         mandatory: float = _config.TOKEN_MANDATORY_WINDOW,
         failure_ttl: float = _config.TOKEN_FAILURE_TTL,
@@ -43,13 +49,17 @@ class TokenManager:
         self._fetch = fetch
         self._store = store
         self._clock = clock
+        self._monotonic = monotonic
         self._advisory = advisory
         self._mandatory = mandatory
         self._failure_ttl = failure_ttl
         self._current: AccessToken | None = None
         self._lock = anyio.Lock()
-        self._failure: WeChatError | None = None
-        self._failure_until = 0.0
+        # Bumped when a refresh ends: a caller that waited for the lock across a bump takes
+        # that refresh's outcome instead of starting another one.
+        self._generation = 0
+        self._failure: Exception | None = None
+        self._failure_until = 0.0  # on the monotonic clock
         self._rejected: str | None = None
         # stable_token hands back the same token until it expires: once a refresh has said so,
         # keep using it to the end instead of asking again on every call.
@@ -89,10 +99,15 @@ class TokenManager:
                     return (await self._refresh()).value
                 except ConfigurationError:
                     raise
-                except WeChatError as exc:
+                except Exception as exc:
                     logger.warning("advisory token refresh failed, keeping current: %s", exc)
                     return seen.value
+        generation = self._generation
         async with self._lock:
+            if generation != self._generation:
+                # A refresh ended while we waited for it: its outcome is ours too, even a token
+                # already inside the mandatory window (asking again would only repeat it).
+                return self._outcome()
             current = self._current
             if current is not None:
                 now = self._clock()
@@ -100,10 +115,29 @@ class TokenManager:
                     return current.value
             return (await self._refresh()).value
 
+    def _outcome(self) -> str:
+        if self._failure is not None:
+            raise _fresh(self._failure)
+        assert self._current is not None  # a refresh that ended without failing set it
+        return self._current.value
+
     async def _refresh(self) -> AccessToken:
+        if self._failure is not None and self._monotonic() < self._failure_until:
+            raise _fresh(self._failure)
+        try:
+            token = await self._refresh_once()
+        except Exception as exc:
+            # Not cancellation (a BaseException on every backend): the next waiter tries again.
+            self._failure = exc
+            self._failure_until = self._monotonic() + self._failure_ttl
+            self._generation += 1
+            raise _fresh(exc) from exc
+        self._failure = None
+        self._generation += 1
+        return token
+
+    async def _refresh_once(self) -> AccessToken:
         now = self._clock()
-        if self._failure is not None and now < self._failure_until:
-            raise self._failure
         stored = await self._store.get(self._key)
         if (
             stored is not None
@@ -115,16 +149,28 @@ class TokenManager:
             self._current = stored
             return stored
         self.fetch_count += 1
-        try:
-            token = await self._fetch()
-        except WeChatError as exc:
-            self._failure = exc
-            self._failure_until = self._clock() + self._failure_ttl
-            raise
-        self._failure = None
+        token = await self._fetch()
         previous = self._current
         if previous is not None and token.value == previous.value:
             self._hold_until = token.expires_at
         self._current = token
         await self._store.set(self._key, token)
         return token
+
+
+def _fresh(cause: BaseException) -> Exception:
+    """A new error like ``cause`` for one caller, chained to it.
+
+    Raising the one cached object to every caller would grow its traceback with each raise (and
+    share it between tasks); a copy starts clean and ``__cause__`` keeps the fetch's own trace.
+    """
+    cls = type(cause)
+    try:
+        fresh = cls.__new__(cls, *cause.args)
+        fresh.__dict__.update(cause.__dict__)
+    except Exception:  # an exception type that cannot be rebuilt from its args
+        fresh = WeChatError(f"access token refresh failed ({cls.__name__})")
+    assert isinstance(fresh, Exception)
+    fresh.__cause__ = cause
+    fresh.__suppress_context__ = True
+    return fresh
