@@ -364,7 +364,8 @@ async def test_tokens_shorter_than_the_mandatory_window_are_fetched_once_for_all
     results = await _concurrently(20, manager)
     assert results == ["T1"] * 20
     assert calls == 1
-    # A later caller finds that token inside the mandatory window and starts one new refresh.
+    # Late in that token's life (windows shrink with it), a caller starts one new refresh.
+    clock.now += max(lifetime, 0.0) * 0.95
     assert await manager.get() == "T2"
     assert calls == 2
 
@@ -435,3 +436,24 @@ async def test_cancelled_fetch_is_not_cached_the_next_waiter_fetches() -> None:
     with anyio.move_on_after(0.05):
         await manager.get()
     assert await manager.get() == "T2"
+
+
+async def test_short_lived_token_is_used_for_most_of_its_life_not_refetched_per_call() -> None:
+    clock = Clock()
+    source_calls = 0
+
+    async def three_seconds() -> AccessToken:
+        nonlocal source_calls
+        source_calls += 1
+        return AccessToken(f"T{source_calls}", clock.now + 3.0)
+
+    manager = TokenManager(
+        "wx", three_seconds, MemoryTokenStore(), clock=clock, advisory=300, mandatory=60
+    )
+    for _ in range(22):  # 2.1 s of calls, every 0.1 s
+        assert await manager.get() == "T1"
+        clock.now += 0.1
+    assert source_calls == 1
+    clock.now += 0.2  # 2.3 s: inside the (shrunk) advisory window of 0.75 s
+    assert await manager.get() == "T2"
+    assert source_calls == 2

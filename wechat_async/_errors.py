@@ -27,6 +27,7 @@ __all__ = [
     "ResponseDecodeError",
     "ResponseValidationError",
     "SignatureError",
+    "StoreUnavailableError",
     "SystemBusyError",
     "TransportError",
     "WeChatError",
@@ -213,3 +214,7 @@ class DecryptError(CallbackError):
 
 class MalformedMessageError(CallbackError):
     """The push body is not well-formed XML/JSON, too large, or unsafe."""
+
+
+class StoreUnavailableError(WeChatError):
+    """A shared store (Redis) could not be reached or did not answer in time."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -9,14 +10,18 @@ from collections.abc import Awaitable, Callable
 import anyio
 
 from . import _config
-from ._errors import ConfigurationError, WeChatError
-from .stores import AccessToken, TokenStore
+from ._errors import ConfigurationError, StoreUnavailableError, WeChatError
+from .stores import AccessToken, Ticket, TokenStore
 
 __all__ = ["TokenManager"]
 
 logger = logging.getLogger("wechat_async.token")
 
 Fetch = Callable[[], Awaitable[AccessToken]]
+
+# Longest share of a token's life that the advisory / mandatory windows may take.
+_ADVISORY_SHARE = 0.25
+_MANDATORY_SHARE = 0.1
 
 
 class TokenManager:
@@ -44,6 +49,8 @@ class TokenManager:
         advisory: float = _config.TOKEN_ADVISORY_WINDOW,
         mandatory: float = _config.TOKEN_MANDATORY_WINDOW,
         failure_ttl: float = _config.TOKEN_FAILURE_TTL,
+        lock_ttl: float = _config.TOKEN_LOCK_TTL,
+        lock_wait: float = _config.TOKEN_LOCK_WAIT,
     ) -> None:
         self._key = key
         self._fetch = fetch
@@ -53,7 +60,12 @@ class TokenManager:
         self._advisory = advisory
         self._mandatory = mandatory
         self._failure_ttl = failure_ttl
+        self._lock_ttl = lock_ttl
+        self._lock_wait = lock_wait
         self._current: AccessToken | None = None
+        # Wall-clock instants of the current token: refresh ahead from the first (one caller),
+        # everyone waits for a new one from the second.
+        self._refresh_at = self._must_refresh_at = 0.0
         self._lock = anyio.Lock()
         # Bumped when a refresh ends: a caller that waited for the lock across a bump takes
         # that refresh's outcome instead of starting another one.
@@ -74,7 +86,7 @@ class TokenManager:
         current = self._current
         if current is not None:
             now = self._clock()
-            if now < current.expires_at - self._advisory or now < self._hold_until:
+            if now < self._refresh_at or now < self._hold_until:
                 return current.value
         return await self._get_slow(current)
 
@@ -84,16 +96,20 @@ class TokenManager:
             self._current = None
             self._hold_until = 0.0
         self._rejected = value
-        await self._store.invalidate(self._key, value)
+        try:
+            await self._store.invalidate(self._key, value)
+        except StoreUnavailableError as exc:
+            # The refresh that follows will not adopt the rejected token from the store.
+            logger.warning("token store unavailable (%s): rejected token dropped here only", exc)
 
     async def _get_slow(self, seen: AccessToken | None) -> str:
-        if seen is not None and self._clock() < seen.expires_at - self._mandatory:
+        if seen is not None and self._clock() < self._must_refresh_at:
             # Advisory window: someone is already refreshing, keep using what we have.
             if self._lock.locked():
                 return seen.value
             async with self._lock:
                 current = self._current
-                if current is not None and self._clock() < current.expires_at - self._advisory:
+                if current is not None and self._clock() < self._refresh_at:
                     return current.value
                 try:
                     return (await self._refresh()).value
@@ -111,7 +127,7 @@ class TokenManager:
             current = self._current
             if current is not None:
                 now = self._clock()
-                if now < current.expires_at - self._mandatory or now < self._hold_until:
+                if now < self._must_refresh_at or now < self._hold_until:
                     return current.value
             return (await self._refresh()).value
 
@@ -137,24 +153,80 @@ class TokenManager:
         return token
 
     async def _refresh_once(self) -> AccessToken:
-        now = self._clock()
-        stored = await self._store.get(self._key)
-        if (
+        try:
+            adopted, ticket = await self._adopt_or_lock()
+        except StoreUnavailableError as exc:
+            logger.warning("token store unavailable (%s): refreshing in this process only", exc)
+            return await self._fetch_new(share=False)
+        if adopted is not None:
+            self._use(adopted)
+            return adopted
+        try:
+            return await self._fetch_new(share=True)
+        finally:
+            if ticket is not None:
+                with anyio.CancelScope(shield=True):
+                    await self._unlock(ticket)
+
+    def _use(self, token: AccessToken) -> None:
+        # Windows shrink with a short-lived token (a provider's, an emulator's), so it is
+        # still used for most of its life instead of being refreshed on every call.
+        life = max(0.0, token.expires_at - self._clock())
+        self._current = token
+        self._refresh_at = token.expires_at - min(self._advisory, life * _ADVISORY_SHARE)
+        self._must_refresh_at = token.expires_at - min(self._mandatory, life * _MANDATORY_SHARE)
+
+    def _adoptable(self, stored: AccessToken | None) -> bool:
+        """A token another process stored that this one has not seen or rejected."""
+        return (
             stored is not None
             and stored.value != self._rejected
-            and now < stored.expires_at - self._advisory
+            and self._clock() < stored.expires_at
             and (self._current is None or stored.value != self._current.value)
-        ):
-            # Another process (shared store) refreshed already.
-            self._current = stored
-            return stored
+        )
+
+    async def _adopt_or_lock(self) -> tuple[AccessToken | None, Ticket | None]:
+        """The token another process refreshed, or the refresh lock, or (the lock's holder
+        taking too long) neither: then this process fetches on its own."""
+        give_up = self._monotonic() + self._lock_wait
+        pause = 0.01
+        while True:
+            stored = await self._store.get(self._key)
+            if self._adoptable(stored):
+                return stored, None
+            ticket = await self._store.lock(self._key, self._lock_ttl)
+            if ticket is not None:
+                # The holder before us may have stored its token between our get and lock.
+                stored = await self._store.get(self._key)
+                if self._adoptable(stored):
+                    await self._unlock(ticket)
+                    return stored, None
+                return None, ticket
+            if self._monotonic() >= give_up:
+                logger.warning(
+                    "token refresh lock held by another process for %.0f s: fetching here",
+                    self._lock_wait,
+                )
+                return None, None
+            await anyio.sleep(pause)
+            pause = min(pause * 2, 0.25)
+
+    async def _unlock(self, ticket: Ticket) -> None:
+        with contextlib.suppress(StoreUnavailableError):  # else the lock's TTL frees it
+            await self._store.unlock(ticket)
+
+    async def _fetch_new(self, *, share: bool) -> AccessToken:
         self.fetch_count += 1
         token = await self._fetch()
         previous = self._current
         if previous is not None and token.value == previous.value:
             self._hold_until = token.expires_at
-        self._current = token
-        await self._store.set(self._key, token)
+        self._use(token)
+        if share:
+            try:
+                await self._store.set(self._key, token)
+            except StoreUnavailableError as exc:
+                logger.warning("token store unavailable (%s): token kept here", exc)
         return token
 
 

@@ -1,7 +1,7 @@
-"""Where access tokens (and, later, push dedupe marks) are kept: in memory by default, or in
-a store shared by many processes (``wechat_async.stores.redis``)."""
+"""Where access tokens and push dedupe marks are kept: in memory by default, or in Redis,
+shared by many processes (``wechat_async.stores.redis``, the ``redis`` extra)."""
 
-from ._base import AccessToken, TokenStore
+from ._base import AccessToken, Ticket, TokenStore
 from .memory import MemoryTokenStore
 
-__all__ = ["AccessToken", "MemoryTokenStore", "TokenStore"]
+__all__ = ["AccessToken", "MemoryTokenStore", "Ticket", "TokenStore"]

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import secrets
 from typing import Protocol, runtime_checkable
 
 import attrs
 
 from .._redact import mask
 
-__all__ = ["AccessToken", "TokenStore"]
+__all__ = ["AccessToken", "Ticket", "TokenStore", "new_ticket"]
 
 
 @attrs.frozen
@@ -17,15 +18,43 @@ class AccessToken:
     expires_at: float
 
 
+@attrs.frozen
+class Ticket:
+    """Proof of holding something owned (a refresh lock, a push claim): the key it holds and a
+    random owner id. Releasing needs the ticket, so a holder whose hold expired and was taken
+    by someone else cannot release the new holder's."""
+
+    key: str
+    owner: str
+
+
+def new_ticket(key: str) -> Ticket:
+    return Ticket(key, secrets.token_hex(16))
+
+
 @runtime_checkable
 class TokenStore(Protocol):
-    """Storage for access tokens, keyed by appid. Implementations must be safe for concurrent
-    use; ``invalidate`` is a compare-and-delete so a late 40001 cannot drop a newer token."""
+    """Storage for access tokens, keyed by appid, and the refresh lock that makes one holder
+    at a time fetch a new one. Implementations must be safe for concurrent use (across
+    processes, for a shared store) and raise ``StoreUnavailableError`` when unreachable."""
 
     async def get(self, key: str) -> AccessToken | None: ...
 
-    async def set(self, key: str, token: AccessToken) -> None: ...
+    async def set(self, key: str, token: AccessToken) -> None:
+        """Store token and expiry together (one write: a reader never sees one without the
+        other)."""
+        ...
 
     async def invalidate(self, key: str, value: str) -> bool:
-        """Delete the token only if it still equals ``value``; True when something was deleted."""
+        """Delete the token only if it still equals ``value`` (a late 40001 cannot drop a newer
+        token); True when something was deleted."""
+        ...
+
+    async def lock(self, key: str, ttl: float) -> Ticket | None:
+        """Take the refresh lock of ``key`` for ``ttl`` seconds, or None while another holder
+        has it. A holder that dies frees it when ``ttl`` runs out."""
+        ...
+
+    async def unlock(self, ticket: Ticket) -> bool:
+        """Release the lock only if ``ticket`` still holds it (compare-and-delete)."""
         ...

@@ -1,16 +1,21 @@
 from __future__ import annotations
 
-from ._base import AccessToken
+import time
+from collections.abc import Callable
+
+from ._base import AccessToken, Ticket, new_ticket
 
 __all__ = ["MemoryTokenStore"]
 
 
 class MemoryTokenStore:
     """Tokens in this process's memory (the default). No awaits inside: each method is atomic
-    under any event loop."""
+    under any event loop. Lock TTLs run on ``monotonic``."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, monotonic: Callable[[], float] = time.monotonic) -> None:
         self._tokens: dict[str, AccessToken] = {}
+        self._locks: dict[str, tuple[str, float]] = {}
+        self._monotonic = monotonic
 
     async def get(self, key: str) -> AccessToken | None:
         return self._tokens.get(key)
@@ -24,6 +29,22 @@ class MemoryTokenStore:
             del self._tokens[key]
             return True
         return False
+
+    async def lock(self, key: str, ttl: float) -> Ticket | None:
+        now = self._monotonic()
+        held = self._locks.get(key)
+        if held is not None and held[1] > now:
+            return None
+        ticket = new_ticket(key)
+        self._locks[key] = (ticket.owner, now + ttl)
+        return ticket
+
+    async def unlock(self, ticket: Ticket) -> bool:
+        held = self._locks.get(ticket.key)
+        if held is None or held[0] != ticket.owner or held[1] <= self._monotonic():
+            return False
+        del self._locks[ticket.key]
+        return True
 
     def __repr__(self) -> str:
         return f"MemoryTokenStore(keys={sorted(self._tokens)})"
