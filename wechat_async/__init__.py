@@ -7,6 +7,7 @@ import attrs as _attrs
 from ._client import TokenProvider, WeChatClient
 from ._endpoint import BoundEndpoint, Endpoint, Namespace, OffsetPaging, RawResponse
 from ._models import EmptyResponse, Response, Upload, datetime_to_unix, unix_to_datetime
+from ._ratelimit import MemoryRateLimiter, RateLimiter
 from ._retry import RetryBudget, RetryPolicy
 from ._token import TokenManager
 from .errors import *  # noqa: F403
@@ -20,9 +21,11 @@ __all__ = [
     "BoundEndpoint",
     "EmptyResponse",
     "Endpoint",
+    "MemoryRateLimiter",
     "MemoryTokenStore",
     "Namespace",
     "OffsetPaging",
+    "RateLimiter",
     "RawResponse",
     "Response",
     "RetryBudget",
