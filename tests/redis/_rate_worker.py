@@ -1,0 +1,32 @@
+"""One 'process' of the shared rate-limit test: acquires from START until START + SECONDS
+(wall clock) with TASKS concurrent tasks, and prints the time of each slot it got."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import anyio
+
+from wechat_async.stores.redis import RedisRateLimiter
+
+
+async def main(url: str, prefix: str, rate: float, start: float, seconds: float) -> None:
+    stamps: list[float] = []
+    async with RedisRateLimiter(url, rate, prefix=prefix) as limiter:
+        await anyio.sleep(max(0.0, start - time.time()))
+
+        async def caller() -> None:
+            while time.time() < start + seconds:
+                await limiter.acquire("wx-shared", "/cityservice/sendmsgdata")
+                stamps.append(time.time())
+
+        async with anyio.create_task_group() as tg:
+            for _ in range(8):
+                tg.start_soon(caller)
+    print(" ".join(f"{stamp:.6f}" for stamp in stamps))
+
+
+if __name__ == "__main__":
+    url, prefix, rate, start, seconds, backend = sys.argv[1:]
+    anyio.run(main, url, prefix, float(rate), float(start), float(seconds), backend=backend)

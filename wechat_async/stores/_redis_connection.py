@@ -1,0 +1,117 @@
+"""The one place that talks to Redis: redis-py's synchronous client, each command run in a
+worker thread (``anyio.to_thread``), so the stores work the same under asyncio and trio.
+
+Why not an async client: redis-py's asyncio client is asyncio-only, and coredis (built on
+anyio) leaked unclosed streams and logged errors on every failed connection attempt, the very
+path a Redis outage takes. A thread hop costs about as much as the round trip it wraps, and a
+token refresh, a push or a rate-limit slot needs one or a few of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import partial
+from typing import Any, TypeVar
+
+import anyio.to_thread
+
+from .._errors import ConfigurationError, StoreUnavailableError
+
+try:
+    import redis
+    import redis.backoff
+    import redis.exceptions
+    import redis.retry
+except ImportError as exc:  # pragma: no cover - depends on the installed extras
+    raise ImportError(
+        "wechat_async.stores.redis needs the redis extra: pip install 'wechat-async[redis]'"
+    ) from exc
+
+__all__ = ["COMMAND_TIMEOUT", "RedisClient", "RedisConnection", "text"]
+
+T = TypeVar("T")
+
+RedisClient = redis.Redis
+
+#: Seconds one Redis command (or connecting) may take before Redis counts as unavailable.
+COMMAND_TIMEOUT = 2.0
+
+# What "Redis is down, restarting, failing over or too slow" looks like; anything else (a
+# script error, bad credentials) is a bug or a misconfiguration and is raised as it is.
+_UNAVAILABLE = (
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    redis.exceptions.BusyLoadingError,
+    redis.exceptions.ReadOnlyError,
+    OSError,
+)
+
+
+class RedisConnection:
+    """A client given by the caller (theirs to configure and close) or built from a URL, with
+    ``timeout`` seconds for connecting and for each reply (closed by ``aclose``)."""
+
+    def __init__(
+        self, url_or_client: str | RedisClient, *, prefix: str, timeout: float = COMMAND_TIMEOUT
+    ) -> None:
+        if isinstance(url_or_client, str):
+            self._client: RedisClient = redis.Redis.from_url(
+                url_or_client,
+                decode_responses=True,
+                socket_timeout=timeout,
+                socket_connect_timeout=timeout,
+                # One quick retry: after a Redis restart the first command on a pooled
+                # connection fails, and a new connection succeeds.
+                retry=redis.retry.Retry(redis.backoff.ConstantBackoff(0.01), 1),
+            )
+            self._owned = True
+        elif isinstance(url_or_client, redis.Redis):
+            self._client = url_or_client
+            self._owned = False
+        else:
+            raise ConfigurationError(
+                f"expected a redis:// URL or a redis.Redis client, got "
+                f"{type(url_or_client).__name__}"
+            )
+        self.prefix = prefix
+        self._scripts: dict[str, Any] = {}
+
+    def __repr__(self) -> str:
+        # The URL may carry a password: show neither.
+        return f"RedisConnection(prefix={self.prefix!r}, owned={self._owned})"
+
+    async def aclose(self) -> None:
+        if self._owned:
+            await anyio.to_thread.run_sync(self._client.close)
+
+    async def run(
+        self, what: str, command: Callable[[RedisClient], T], *, abandon_on_cancel: bool = True
+    ) -> T:
+        """Run one command in a worker thread.
+
+        A cancelled caller stops waiting at once (``abandon_on_cancel``) unless the command
+        takes something it must know it holds (a lock); either way the socket timeout bounds
+        the thread.
+        """
+        try:
+            return await anyio.to_thread.run_sync(
+                partial(command, self._client), abandon_on_cancel=abandon_on_cancel
+            )
+        except _UNAVAILABLE as exc:
+            raise StoreUnavailableError(
+                f"Redis {what} failed: {type(exc).__name__}: {exc}"
+            ) from exc
+
+    async def script(self, what: str, source: str, keys: Sequence[str], args: Sequence[Any]) -> Any:
+        """Run a Lua script (EVALSHA, loaded again if Redis lost it in a restart)."""
+        script = self._scripts.get(source)
+        if script is None:
+            script = self._scripts[source] = self._client.register_script(source)
+        return await self.run(what, lambda _client: script(keys=list(keys), args=list(args)))
+
+
+def text(value: str | bytes | None) -> str | None:
+    """A reply as text, whether the client decodes responses or not."""
+    if isinstance(value, bytes):
+        return value.decode()
+    return value

@@ -1,0 +1,211 @@
+"""Shared state in Redis for many processes on many hosts (``pip install
+'wechat-async[redis]'``): access tokens, push dedupe marks and the request rate.
+
+Every store takes a ``redis://`` URL (then ``async with store:`` or ``await store.aclose()``
+closes its connections) or a ``redis.Redis`` client of your own::
+
+    async with RedisTokenStore("redis://cache:6379/0") as tokens:
+        async with WeChatClient(appid, secret, token_store=tokens) as client:
+            ...
+
+Commands run on redis-py's synchronous client in worker threads, so the stores work the same
+under asyncio and trio. When Redis cannot be reached they raise
+``StoreUnavailableError``; the ``TokenManager`` then refreshes in its own process (one fetch
+per process, with a WARNING) and calls holding a valid token go on unaffected.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable
+from types import TracebackType
+from typing import TypeVar
+
+import anyio
+
+from .._errors import StoreUnavailableError
+from .._ratelimit import Grouping, MemoryRateLimiter, limit_key, spacing
+from ._base import AccessToken, Ticket, new_ticket
+from ._redis_connection import COMMAND_TIMEOUT, RedisClient, RedisConnection, text
+
+__all__ = ["RedisRateLimiter", "RedisTokenStore"]
+
+logger = logging.getLogger("wechat_async.stores")
+
+DEFAULT_PREFIX = "wechat_async:"
+
+# Compare-and-delete: only the value (token, or lock owner) we were given is removed.
+_DELETE_IF_EQUAL = """
+local current = redis.call('GET', KEYS[1])
+if current == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+# The token is stored as "<expires_at> <value>": compare the value part only.
+_DELETE_TOKEN_IF_EQUAL = """
+local current = redis.call('GET', KEYS[1])
+if not current then return 0 end
+local space = string.find(current, ' ', 1, true)
+if space and string.sub(current, space + 1) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
+
+
+_Self = TypeVar("_Self", bound="_RedisStore")
+
+
+class _RedisStore:
+    def __init__(self, url_or_client: str | RedisClient, *, prefix: str, timeout: float) -> None:
+        self._redis = RedisConnection(url_or_client, prefix=prefix, timeout=timeout)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(prefix={self._redis.prefix!r})"
+
+    async def __aenter__(self: _Self) -> _Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool (only one this store built from a URL)."""
+        await self._redis.aclose()
+
+
+class RedisTokenStore(_RedisStore):
+    """One access token per appid for every process, and the lock that lets one of them
+    refresh it at a time (``SET NX PX``, released by compare-and-delete)."""
+
+    def __init__(
+        self,
+        url_or_client: str | RedisClient,
+        *,
+        prefix: str = DEFAULT_PREFIX,
+        timeout: float = COMMAND_TIMEOUT,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__(url_or_client, prefix=prefix, timeout=timeout)
+        self._clock = clock
+
+    def _token_key(self, key: str) -> str:
+        return f"{self._redis.prefix}token:{key}"
+
+    def _lock_key(self, key: str) -> str:
+        return f"{self._redis.prefix}token-lock:{key}"
+
+    async def get(self, key: str) -> AccessToken | None:
+        raw = text(await self._redis.run("GET token", lambda r: r.get(self._token_key(key))))
+        if raw is None:
+            return None
+        expires_at, _, value = raw.partition(" ")
+        try:
+            return AccessToken(value, float(expires_at))
+        except ValueError:
+            return None  # not written by us: treat as absent, the next set() replaces it
+
+    async def set(self, key: str, token: AccessToken) -> None:
+        # One string holds both, so token and expiry are written together; Redis drops it
+        # when it expires.
+        ttl_ms = math.ceil((token.expires_at - self._clock()) * 1000)
+        if ttl_ms <= 0:
+            return
+        data = f"{token.expires_at!r} {token.value}"
+        await self._redis.run("SET token", lambda r: r.set(self._token_key(key), data, px=ttl_ms))
+
+    async def invalidate(self, key: str, value: str) -> bool:
+        deleted = await self._redis.script(
+            "invalidate token", _DELETE_TOKEN_IF_EQUAL, [self._token_key(key)], [value]
+        )
+        return bool(deleted)
+
+    async def lock(self, key: str, ttl: float) -> Ticket | None:
+        ticket = new_ticket(key)
+        taken = await self._redis.run(
+            "take refresh lock",
+            lambda r: r.set(
+                self._lock_key(key), ticket.owner, nx=True, px=max(1, math.ceil(ttl * 1000))
+            ),
+            # Abandoned, a taken lock would be held by no one until its TTL ran out.
+            abandon_on_cancel=False,
+        )
+        return ticket if taken else None
+
+    async def unlock(self, ticket: Ticket) -> bool:
+        deleted = await self._redis.script(
+            "release refresh lock", _DELETE_IF_EQUAL, [self._lock_key(ticket.key)], [ticket.owner]
+        )
+        return bool(deleted)
+
+
+# GCRA on Redis's own clock (one clock for every host): reserve the next slot, answer how many
+# microseconds the caller waits for it.
+_RESERVE_SLOT = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local interval = tonumber(ARGV[1])
+local tolerance = tonumber(ARGV[2])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tat < now then tat = now end
+local new_tat = tat + interval
+local keep_ms = math.ceil((new_tat - now) / 1000) + 1000
+redis.call('SET', KEYS[1], string.format('%d', new_tat), 'PX', keep_ms)
+local wait = tat - tolerance - now
+if wait < 0 then return 0 end
+return wait
+"""
+
+
+class RedisRateLimiter(_RedisStore):
+    """At most ``rate`` calls per ``per`` seconds (bursts of ``burst``) across every process,
+    per appid, or per ``group(path)`` when given (None from it: not limited). Pass it as
+    ``WeChatClient(rate_limiter=...)``.
+
+    One Lua script reserves each caller's slot (GCRA on Redis's clock), then the caller sleeps
+    until it. If Redis cannot be reached, this process limits itself to the same rate alone
+    (a WARNING says so) rather than failing calls or sending unlimited.
+    """
+
+    def __init__(
+        self,
+        url_or_client: str | RedisClient,
+        rate: float,
+        *,
+        per: float = 1.0,
+        burst: int = 1,
+        group: Grouping | None = None,
+        prefix: str = DEFAULT_PREFIX,
+        timeout: float = COMMAND_TIMEOUT,
+    ) -> None:
+        super().__init__(url_or_client, prefix=prefix, timeout=timeout)
+        interval, tolerance = spacing(rate, per, burst)
+        self._args = (round(interval * 1_000_000), round(tolerance * 1_000_000))
+        self._group = group
+        self._fallback = MemoryRateLimiter(rate, per=per, burst=burst, group=group)
+        self._warned = False
+
+    async def acquire(self, appid: str, path: str) -> None:
+        key = limit_key(appid, path, self._group)
+        if key is None:
+            return
+        try:
+            wait_us = await self._redis.script(
+                "reserve rate slot", _RESERVE_SLOT, [f"{self._redis.prefix}rate:{key}"], self._args
+            )
+        except StoreUnavailableError as exc:
+            if not self._warned:
+                logger.warning("rate limiter: %s; limiting this process alone", exc)
+                self._warned = True
+            wait = self._fallback.reserve(key)
+        else:
+            self._warned = False
+            wait = int(wait_us) / 1_000_000
+        if wait > 0:
+            await anyio.sleep(wait)
