@@ -112,7 +112,9 @@ class TokenManager:
                 if current is not None and self._clock() < self._refresh_at:
                     return current.value
                 try:
-                    return (await self._refresh()).value
+                    return (await self._refresh(advisory=True)).value
+                except _RefreshingElsewhere:
+                    return seen.value
                 except ConfigurationError:
                     raise
                 except Exception as exc:
@@ -137,11 +139,13 @@ class TokenManager:
         assert self._current is not None  # a refresh that ended without failing set it
         return self._current.value
 
-    async def _refresh(self) -> AccessToken:
+    async def _refresh(self, *, advisory: bool = False) -> AccessToken:
         if self._failure is not None and self._monotonic() < self._failure_until:
             raise _fresh(self._failure)
         try:
-            token = await self._refresh_once()
+            token = await self._refresh_once(advisory)
+        except _RefreshingElsewhere:
+            raise
         except Exception as exc:
             # Not cancellation (a BaseException on every backend): the next waiter tries again.
             self._failure = exc
@@ -152,9 +156,9 @@ class TokenManager:
         self._generation += 1
         return token
 
-    async def _refresh_once(self) -> AccessToken:
+    async def _refresh_once(self, advisory: bool) -> AccessToken:
         try:
-            adopted, ticket = await self._adopt_or_lock()
+            adopted, ticket = await self._adopt_or_lock(advisory)
         except StoreUnavailableError as exc:
             logger.warning("token store unavailable (%s): refreshing in this process only", exc)
             return await self._fetch_new(share=False)
@@ -185,9 +189,10 @@ class TokenManager:
             and (self._current is None or stored.value != self._current.value)
         )
 
-    async def _adopt_or_lock(self) -> tuple[AccessToken | None, Ticket | None]:
+    async def _adopt_or_lock(self, advisory: bool) -> tuple[AccessToken | None, Ticket | None]:
         """The token another process refreshed, or the refresh lock, or (the lock's holder
-        taking too long) neither: then this process fetches on its own."""
+        taking too long) neither: then this process fetches on its own. An advisory refresh
+        does not wait: the current token is still good while another process refreshes."""
         give_up = self._monotonic() + self._lock_wait
         pause = 0.01
         while True:
@@ -202,6 +207,8 @@ class TokenManager:
                     await self._unlock(ticket)
                     return stored, None
                 return None, ticket
+            if advisory:
+                raise _RefreshingElsewhere
             if self._monotonic() >= give_up:
                 logger.warning(
                     "token refresh lock held by another process for %.0f s: fetching here",
@@ -228,6 +235,10 @@ class TokenManager:
             except StoreUnavailableError as exc:
                 logger.warning("token store unavailable (%s): token kept here", exc)
         return token
+
+
+class _RefreshingElsewhere(Exception):
+    """Another process holds the refresh lock (advisory refresh: keep the current token)."""
 
 
 def _fresh(cause: BaseException) -> Exception:

@@ -246,3 +246,22 @@ async def test_redis_restarted_mid_run_no_call_fails_and_token_requests_stay_bou
     bound = math.ceil(duration / (0.75 * life)) + 1 + processes
     print(f"restart run: {calls} calls, {authority.issued} token requests (bound {bound})")
     assert authority.issued <= bound
+
+
+async def test_advisory_refresh_does_not_wait_for_another_processs_lock(
+    redis_server: RedisServer, prefix: str
+) -> None:
+    clock = Clock()
+    source = Source(clock=clock)
+    async with RedisTokenStore(redis_server.url, prefix=prefix) as store:
+        manager = TokenManager(APPID, source, store, clock=clock)
+        assert await manager.get() == "T1"
+        assert await store.lock(APPID, ttl=30) is not None  # another process is refreshing
+        clock.now += 7200 - 200  # advisory window: T1 is still good
+        started = time.monotonic()
+        assert await _crowd(20, manager.get) == ["T1"] * 20
+        assert time.monotonic() - started < 0.5
+        assert source.calls == 1
+        await store.set(APPID, AccessToken("FROM_OTHER", clock.now + 7200))
+        assert await manager.get() == "FROM_OTHER"  # the other process's token, adopted
+    assert source.calls == 1
