@@ -457,3 +457,49 @@ async def test_short_lived_token_is_used_for_most_of_its_life_not_refetched_per_
     clock.now += 0.2  # 2.3 s: inside the (shrunk) advisory window of 0.75 s
     assert await manager.get() == "T2"
     assert source_calls == 2
+
+
+@pytest.mark.parametrize(
+    ("value", "expires_at", "error"),
+    [
+        ("", 1.0, TypeError),
+        (None, 1.0, TypeError),
+        (b"T", 1.0, TypeError),
+        ("T", float("nan"), ValueError),
+        ("T", float("inf"), ValueError),
+        ("T", "7200", ValueError),
+        ("T", True, ValueError),
+    ],
+)
+def test_access_token_refuses_values_that_would_break_expiry_arithmetic(
+    value: object, expires_at: object, error: type[Exception]
+) -> None:
+    field = "value" if error is TypeError else "expires_at"
+    with pytest.raises(error, match=f"AccessToken.{field}"):
+        AccessToken(value, expires_at)  # type: ignore[arg-type]
+
+
+async def test_provider_returning_a_broken_token_is_one_failure_for_all_waiters() -> None:
+    calls = 0
+
+    async def provider() -> AccessToken:
+        nonlocal calls
+        calls += 1
+        await anyio.sleep(0.01)
+        return AccessToken("T", float("nan"))
+
+    manager = TokenManager("wx", provider, MemoryTokenStore())
+    errors: list[BaseException] = []
+
+    async def caller() -> None:
+        try:
+            await manager.get()
+        except ValueError as exc:
+            errors.append(exc)
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(20):
+            tg.start_soon(caller)
+    assert calls == 1
+    assert len(errors) == 20
+    assert "expires_at" in str(errors[0])

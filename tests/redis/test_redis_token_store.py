@@ -23,8 +23,11 @@ async def test_token_and_expiry_are_one_key_that_redis_expires_with_the_token(
         assert 55_000 < raw.pttl(f"{prefix}token:wx") <= 60_000
         await store.set("gone", AccessToken("T0", time.time() - 1))  # already expired
         assert raw.exists(f"{prefix}token:gone") == 0
-        raw.set(f"{prefix}token:junk", "not a token")
-        assert await store.get("junk") is None
+        for junk in ("not a token", "nan T", "inf T", "1e400 T", "123 "):
+            raw.set(f"{prefix}token:junk", junk)
+            assert await store.get("junk") is None
+        await store.set("long", AccessToken("T9", time.time() + 10**12))  # a provider's bug
+        assert 0 < raw.pttl(f"{prefix}token:long") <= 86_400_000
 
 
 async def test_lock_key_expires_by_its_ttl(redis_server: RedisServer, prefix: str) -> None:

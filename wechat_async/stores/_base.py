@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import math
 import secrets
 from typing import Protocol, runtime_checkable
 
@@ -10,12 +11,24 @@ from .._redact import mask
 __all__ = ["AccessToken", "Ticket", "TokenStore", "new_ticket"]
 
 
+def _check_value(_: object, attribute: attrs.Attribute[str], value: object) -> None:
+    if not isinstance(value, str) or not value:
+        raise TypeError(f"AccessToken.value must be a non-empty str, got {type(value).__name__}")
+
+
+def _check_expiry(_: object, attribute: attrs.Attribute[float], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError(
+            f"AccessToken.expires_at must be a finite number of Unix seconds, got {value!r}"
+        )
+
+
 @attrs.frozen
 class AccessToken:
     """A token and the wall-clock time (Unix seconds) it expires at."""
 
-    value: str = attrs.field(repr=mask)
-    expires_at: float
+    value: str = attrs.field(repr=mask, validator=_check_value)
+    expires_at: float = attrs.field(validator=_check_expiry)
 
 
 @attrs.frozen

@@ -35,6 +35,9 @@ __all__ = ["RedisRateLimiter", "RedisTokenStore"]
 logger = logging.getLogger("wechat_async.stores")
 
 DEFAULT_PREFIX = "wechat_async:"
+# A token claiming a longer life (a provider's bug) is still dropped by Redis after a day: the
+# worst it costs is an early refresh.
+_LONGEST_KEY_MS = 86_400_000
 
 # Compare-and-delete: only the value (token, or lock owner) we were given is removed.
 _DELETE_IF_EQUAL = """
@@ -108,7 +111,7 @@ class RedisTokenStore(_RedisStore):
         expires_at, _, value = raw.partition(" ")
         try:
             return AccessToken(value, float(expires_at))
-        except ValueError:
+        except (TypeError, ValueError):
             return None  # not written by us: treat as absent, the next set() replaces it
 
     async def set(self, key: str, token: AccessToken) -> None:
@@ -117,6 +120,7 @@ class RedisTokenStore(_RedisStore):
         ttl_ms = math.ceil((token.expires_at - self._clock()) * 1000)
         if ttl_ms <= 0:
             return
+        ttl_ms = min(ttl_ms, _LONGEST_KEY_MS)
         data = f"{token.expires_at!r} {token.value}"
         await self._redis.run("SET token", lambda r: r.set(self._token_key(key), data, px=ttl_ms))
 
