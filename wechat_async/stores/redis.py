@@ -29,8 +29,9 @@ from .._errors import StoreUnavailableError
 from .._ratelimit import Grouping, MemoryRateLimiter, limit_key, spacing
 from ._base import AccessToken, Ticket, new_ticket
 from ._redis_connection import COMMAND_TIMEOUT, RedisClient, RedisConnection, text
+from .dedupe import DONE_TTL, RUNNING_TTL, Claim
 
-__all__ = ["RedisRateLimiter", "RedisTokenStore"]
+__all__ = ["RedisDedupeStore", "RedisRateLimiter", "RedisTokenStore"]
 
 logger = logging.getLogger("wechat_async.stores")
 
@@ -213,3 +214,74 @@ class RedisRateLimiter(_RedisStore):
             wait = int(wait_us) / 1_000_000
         if wait > 0:
             await anyio.sleep(wait)
+
+
+# A push key holds "running:<owner>" while a handler runs, then "done".
+_CLAIM_PUSH = """
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 'new' end
+if redis.call('GET', KEYS[1]) == 'done' then return 'done' end
+return 'running'
+"""
+# Done when the claim is still ours, or lapsed with no one else holding it: the handler ran.
+_COMPLETE_PUSH = """
+local current = redis.call('GET', KEYS[1])
+if current == ARGV[1] or not current then
+  redis.call('SET', KEYS[1], 'done', 'PX', ARGV[2])
+  return 1
+end
+return 0
+"""
+
+
+class RedisDedupeStore(_RedisStore):
+    """Push claims shared by every process (``CallbackRouter(dedupe=...)``): a push retried
+    to another host runs once.
+
+    A claim is ``SET key running:<owner> NX PX ttl``; ``complete`` turns it into ``done``
+    (kept ``DONE_TTL``) and ``release`` deletes it, both only while this process's claim holds
+    (Lua compare-and-set / compare-and-delete), so a late failure of a delivery whose claim
+    expired never frees the claim of the delivery that took over. A handler that crashes its
+    process leaves its claim to expire, then a retry runs it again. Redis unreachable:
+    ``StoreUnavailableError`` (the router answers a retryable status; nothing runs unguarded).
+    """
+
+    def __init__(
+        self,
+        url_or_client: str | RedisClient,
+        *,
+        prefix: str = DEFAULT_PREFIX,
+        timeout: float = COMMAND_TIMEOUT,
+        running_ttl: float = RUNNING_TTL,
+    ) -> None:
+        super().__init__(url_or_client, prefix=prefix, timeout=timeout)
+        self._running_ttl = running_ttl
+        # The owner value of each claim this process holds.
+        self._owners: dict[str, str] = {}
+
+    def _key(self, key: str) -> str:
+        return f"{self._redis.prefix}push:{key}"
+
+    async def claim(self, key: str, ttl: float | None = None) -> Claim:
+        owner = f"running:{new_ticket(key).owner}"
+        ttl_ms = max(1, math.ceil((self._running_ttl if ttl is None else ttl) * 1000))
+        answer = text(
+            await self._redis.script("claim push", _CLAIM_PUSH, [self._key(key)], [owner, ttl_ms])
+        )
+        if answer == "new":
+            self._owners[key] = owner
+            return Claim.NEW
+        return Claim.DONE if answer == "done" else Claim.RUNNING
+
+    async def complete(self, key: str, ttl: float = DONE_TTL) -> None:
+        owner = self._owners.pop(key, "")
+        await self._redis.script(
+            "complete push",
+            _COMPLETE_PUSH,
+            [self._key(key)],
+            [owner, max(1, math.ceil(ttl * 1000))],
+        )
+
+    async def release(self, key: str) -> None:
+        owner = self._owners.pop(key, None)
+        if owner is not None:
+            await self._redis.script("release push", _DELETE_IF_EQUAL, [self._key(key)], [owner])

@@ -1,0 +1,62 @@
+"""One 'process' of the push dedupe tests: at START (wall clock) it handles one signed push
+through a CallbackRouter whose claims live in Redis. The handler counts its runs in Redis,
+then returns, or (``crash``) kills its own process mid-run. Prints the reply's status."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+import anyio
+import anyio.to_thread
+import redis
+
+from wechat_async.callbacks import CallbackRouter, GiftCardPayDone
+from wechat_async.callbacks._signature import sign
+from wechat_async.stores.redis import RedisDedupeStore
+
+PUSH_TOKEN = "push-token"
+
+
+def push(order_id: str) -> tuple[dict[str, str], bytes]:
+    timestamp, nonce = str(int(time.time())), "n1"
+    query = {"signature": sign(PUSH_TOKEN, timestamp, nonce), "timestamp": timestamp}
+    query["nonce"] = nonce
+    body = (
+        "<xml><ToUserName><![CDATA[gh_3fcea188bf78]]></ToUserName>"
+        "<FromUserName><![CDATA[obLatjgoYejavUtHsWwrX-2GtFJE]]></FromUserName>"
+        "<CreateTime>1700000000</CreateTime><MsgType><![CDATA[event]]></MsgType>"
+        "<Event><![CDATA[giftcard_pay_done]]></Event>"
+        f"<OrderId><![CDATA[{order_id}]]></OrderId></xml>"
+    ).encode()
+    return query, body
+
+
+def make_router(redis_url: str, prefix: str, running_ttl: float, crash: bool) -> CallbackRouter:
+    router = CallbackRouter(
+        PUSH_TOKEN, dedupe=RedisDedupeStore(redis_url, prefix=prefix, running_ttl=running_ttl)
+    )
+    counter = redis.Redis.from_url(redis_url)
+
+    @router.on(GiftCardPayDone)
+    async def paid(event: GiftCardPayDone) -> None:
+        await anyio.to_thread.run_sync(counter.incr, f"{prefix}runs:{event.order_id}")
+        await anyio.sleep(0.3)  # long enough for the other deliveries to arrive meanwhile
+        if crash:
+            os._exit(17)
+
+    return router
+
+
+async def main(redis_url: str, prefix: str, start: float, mode: str, order_id: str) -> None:
+    router = make_router(redis_url, prefix, running_ttl=0.5, crash=mode == "crash")
+    query, body = push(order_id)
+    await anyio.sleep(max(0.0, start - time.time()))
+    reply = await router.handle("POST", query, body)
+    print(reply.status)
+
+
+if __name__ == "__main__":
+    redis_url, prefix, start, mode, order_id, backend = sys.argv[1:]
+    anyio.run(main, redis_url, prefix, float(start), mode, order_id, backend=backend)

@@ -1,0 +1,153 @@
+"""RedisDedupeStore: the claim semantics on a real Redis, owned claims across processes, and
+whole processes receiving one push at once, or crashing mid-handler."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import anyio
+import pytest
+import redis
+
+from tests.redis._push_worker import make_router, push
+from tests.redis._server import RedisServer, free_port
+from wechat_async import StoreUnavailableError
+from wechat_async.stores.dedupe import Claim, DedupeStore
+from wechat_async.stores.redis import RedisDedupeStore
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def test_claim_running_done_and_release(redis_server: RedisServer, prefix: str) -> None:
+    async with RedisDedupeStore(redis_server.url, prefix=prefix) as store:
+        assert isinstance(store, DedupeStore)
+        assert await store.claim("k") is Claim.NEW
+        assert await store.claim("k") is Claim.RUNNING
+        await store.complete("k")
+        assert await store.claim("k") is Claim.DONE
+        assert await store.claim("other") is Claim.NEW
+        await store.release("other")
+        assert await store.claim("other") is Claim.NEW
+
+
+async def test_50_concurrent_claims_from_two_processes_have_one_winner(
+    redis_server: RedisServer, prefix: str
+) -> None:
+    outcomes: list[Claim] = []
+    async with (
+        RedisDedupeStore(redis_server.url, prefix=prefix) as a,
+        RedisDedupeStore(redis_server.url, prefix=prefix) as b,
+    ):
+
+        async def claim(store: RedisDedupeStore) -> None:
+            outcomes.append(await store.claim("k"))
+
+        async with anyio.create_task_group() as tg:
+            for i in range(50):
+                tg.start_soon(claim, a if i % 2 else b)
+    assert outcomes.count(Claim.NEW) == 1
+    assert outcomes.count(Claim.RUNNING) == 49
+
+
+async def test_a_late_failure_never_frees_the_claim_of_the_delivery_that_took_over(
+    redis_server: RedisServer, prefix: str
+) -> None:
+    async with (
+        RedisDedupeStore(redis_server.url, prefix=prefix) as slow,
+        RedisDedupeStore(redis_server.url, prefix=prefix) as other,
+    ):
+        assert await slow.claim("k", ttl=0.05) is Claim.NEW
+        await anyio.sleep(0.1)  # slow's handler outlived its claim
+        assert await other.claim("k", ttl=10) is Claim.NEW
+        await slow.release("k")  # slow's handler fails late
+        assert await other.claim("k") is Claim.RUNNING  # other's claim still holds
+        await slow.complete("k")  # ... or succeeds late: other's run is not marked done
+        assert await other.claim("k") is Claim.RUNNING
+        await other.complete("k")
+        assert await slow.claim("k") is Claim.DONE
+
+
+async def test_done_is_kept_for_its_ttl_and_completing_a_lapsed_claim_still_marks_done(
+    redis_server: RedisServer, prefix: str
+) -> None:
+    with redis.Redis.from_url(redis_server.url) as raw:
+        async with RedisDedupeStore(raw, prefix=prefix) as store:
+            assert await store.claim("k", ttl=0.05) is Claim.NEW
+            await anyio.sleep(0.1)
+            await store.complete("k")  # the handler ran: no retry should run it again
+            assert await store.claim("k") is Claim.DONE
+            assert 25 * 3600 * 1000 - 5000 < raw.pttl(f"{prefix}push:k") <= 25 * 3600 * 1000
+
+
+async def test_redis_unreachable_refuses_to_claim() -> None:
+    url = f"redis://127.0.0.1:{free_port()}/0"
+    async with RedisDedupeStore(url, timeout=0.2) as store:
+        with pytest.raises(StoreUnavailableError):
+            await store.claim("k")
+
+
+def _deliver_in_process(
+    redis_url: str, prefix: str, start: float, mode: str, order_id: str, backend: str
+) -> subprocess.Popen[str]:
+    return subprocess.Popen(  # noqa: S603 - this interpreter, our own module
+        [
+            sys.executable,
+            "-m",
+            "tests.redis._push_worker",
+            redis_url,
+            prefix,
+            repr(start),
+            mode,
+            order_id,
+            backend,
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_one_push_delivered_to_4_processes_at_once_runs_once(
+    redis_server: RedisServer, prefix: str
+) -> None:
+    start = time.time() + 1.5
+    workers = [
+        _deliver_in_process(redis_server.url, prefix, start, "run", "ORDER-1", backend)
+        for backend in ("asyncio", "trio", "asyncio", "trio")
+    ]
+    statuses = []
+    for worker in workers:
+        out, err = worker.communicate(timeout=30)
+        assert worker.returncode == 0, err
+        statuses.append(int(out))
+    with redis.Redis.from_url(redis_server.url) as raw:
+        runs = int(raw.get(f"{prefix}runs:ORDER-1") or 0)
+    print(f"4 concurrent deliveries: statuses {sorted(statuses)}, handler runs {runs}")
+    assert runs == 1
+    assert statuses.count(200) >= 1
+    assert set(statuses) <= {200, 503}  # the others: "in progress", WeChat retries
+
+
+async def test_a_handler_that_crashes_its_process_runs_again_once_after_its_claim_expires(
+    redis_server: RedisServer, prefix: str
+) -> None:
+    crashing = _deliver_in_process(redis_server.url, prefix, 0.0, "crash", "ORDER-2", "asyncio")
+    _, err = await anyio.to_thread.run_sync(crashing.communicate, None, 30)
+    assert crashing.returncode == 17, err  # died mid-handler, claim left behind
+    router = make_router(redis_server.url, prefix, running_ttl=0.5, crash=False)
+    query, body = push("ORDER-2")
+    with redis.Redis.from_url(redis_server.url) as raw:
+        runs = f"{prefix}runs:ORDER-2"
+        assert raw.get(runs) == b"1"
+        if raw.pttl(f"{prefix}push:ORDER-2") > 0:  # the claim has not expired yet
+            assert (await router.handle("POST", query, body)).status == 503
+        await anyio.sleep(0.6)  # the crashed claim's TTL has run out
+        assert (await router.handle("POST", query, body)).status == 200
+        assert raw.get(runs) == b"2"
+        for _ in range(3):  # WeChat's later retries: acknowledged, not run
+            assert (await router.handle("POST", query, body)).status == 200
+        assert raw.get(runs) == b"2"
