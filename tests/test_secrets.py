@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import time
+from typing import Any
 
 import httpx
 import pytest
@@ -93,3 +95,87 @@ def test_reprs_hide_secrets() -> None:
 )
 def test_redact(text: str, expected: str) -> None:
     assert redact(text) == expected
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+@pytest.fixture
+def user_logging() -> Any:
+    """Logging set up the way users do: basicConfig at DEBUG, a handler on the root, and one
+    on a child logger added after the client exists."""
+    root = logging.getLogger()
+    saved = (root.level, list(root.handlers))
+    on_root = _Collect()
+    root.addHandler(on_root)
+    root.setLevel(logging.DEBUG)
+    child = logging.getLogger("wechat_async.token")
+    on_child = _Collect()
+    yield on_root, on_child, child
+    child.removeHandler(on_child)
+    root.removeHandler(on_root)
+    root.setLevel(saved[0])
+
+
+async def test_token_in_a_truncated_token_reply_is_masked_everywhere(user_logging: Any) -> None:
+    on_root, on_child, child = user_logging
+    leaked = "LEAKED_TOKEN_0123456789abcdef"
+    router = respx.Router(assert_all_called=False)
+    router.post(f"{BASE}/cgi-bin/stable_token").mock(
+        side_effect=[
+            httpx.Response(200, json={"access_token": TOKEN, "expires_in": 7200}),
+            # Truncated: not JSON, and the first bytes quote the new token.
+            httpx.Response(200, content=f'{{"access_token":"{leaked}","expi'.encode()),
+            httpx.Response(200, content=f"<html>{leaked}</html>".encode()),
+        ]
+    )
+    router.post(SEND).respond(json={"errcode": 0, "errmsg": "ok"})
+    async with client_for(router) as client:
+        child.addHandler(on_child)  # added after the client: still masked
+        await client.cityservice.send_msg_data(**CALL)
+        # 200 s before expiry: inside the advisory window, a call refreshes and fails softly.
+        client.tokens._clock = lambda: time.time() + 7000
+        await client.cityservice.send_msg_data(**CALL)
+        with pytest.raises(WeChatError) as info:
+            await client._auth.stable_token(appid=APPID, secret=SECRET)
+    text = "\n".join([*on_root.lines, *on_child.lines, str(info.value), repr(info.value)])
+    assert "advisory token refresh failed" in text
+    assert on_child.lines, "the child logger's own handler saw the warning"
+    for secret in (leaked, TOKEN, SECRET):
+        assert secret not in text
+    assert "httpx" in "".join(on_root.lines)  # the HTTP libraries' records were there too
+
+
+def test_remembered_secrets_are_masked_wherever_they_appear() -> None:
+    from wechat_async._redact import remember_secret
+
+    remember_secret("S3CRET-value-without-a-key")
+    assert redact("echo: S3CRET-value-without-a-key!") == "echo: ***!"
+    remember_secret("short")  # too short to replace blindly in text
+    assert redact("short") == "short"
+
+
+def test_a_record_logged_with_a_traceback_is_masked() -> None:
+    handler = _Collect()
+    log = logging.getLogger("wechat_async.callbacks")
+    log.addHandler(handler)
+    log.setLevel(logging.DEBUG)
+    try:
+        try:
+            raise RuntimeError(f"GET /x?access_token={TOKEN}")
+        except RuntimeError:
+            log.exception("push failed")
+    finally:
+        log.removeHandler(handler)
+        log.setLevel(logging.NOTSET)
+    text = "\n".join(handler.lines)
+    assert "push failed" in text
+    assert "RuntimeError" in text
+    assert TOKEN not in text

@@ -42,6 +42,7 @@ class AuthNamespace(Namespace):
         TokenResponse,
         idempotent=True,
         auth=False,
+        secret_reply=True,
     )
     token = Endpoint(
         "GET",
@@ -50,6 +51,7 @@ class AuthNamespace(Namespace):
         TokenResponse,
         idempotent=True,
         auth=False,
+        secret_reply=True,
         body="query",
     )
 

@@ -20,7 +20,7 @@ from ._endpoint import Endpoint, Namespace, RawResponse
 from ._errcodes import TOKEN_ERRCODES, error_for
 from ._errors import CarrierError, ConfigurationError, TransportError, WeChatError
 from ._ratelimit import RateLimiter
-from ._redact import install_log_redaction, mask
+from ._redact import install_log_redaction, mask, remember_secret
 from ._request import EncodedRequest, build_payload, build_url, decode_json, encode, parse_response
 from ._retry import Failure, RetryBudget, RetryPolicy, classify_errcode, classify_status
 from ._token import TokenManager
@@ -96,6 +96,7 @@ class WeChatClient:
         if isinstance(transport, Transport) and http_client is not None:
             raise ConfigurationError("pass http_client or transport, not both")
         install_log_redaction()
+        remember_secret(secret)
         self.appid = appid
         self._secret = secret
         self._base_url = base_url.rstrip("/")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import enum
 import json
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
@@ -17,6 +18,7 @@ from typing import Any, NewType, TypeVar, Union, get_args, get_origin
 
 import attrs
 import cattrs
+import cattrs.v
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from ._compiled import compiled_structure
@@ -26,6 +28,7 @@ from ._models import ALIASES, CHECK, WIRE, Upload
 __all__ = [
     "LooseBool",
     "check_request",
+    "check_unstructured",
     "converter",
     "dumps",
     "field_errors",
@@ -44,6 +47,20 @@ _TRUE = frozenset({"true", "1", "yes"})
 _FALSE = frozenset({"false", "0", "no", ""})
 
 
+class _WrongType(TypeError):
+    """A hook's refusal of a value's type; its message is shown as is."""
+
+
+class _Refused(ValueError):
+    """A hook's refusal of a value; its message is shown as is."""
+
+
+def _describe(exc: BaseException, tp: type | None) -> str:
+    if isinstance(exc, (_WrongType, _Refused)):
+        return str(exc)
+    return cattrs.v.format_exception(exc, tp)
+
+
 def _type_name(value: Any) -> str:
     return type(value).__name__
 
@@ -51,25 +68,28 @@ def _type_name(value: Any) -> str:
 def _structure_str(value: Any, _: type) -> str:
     if isinstance(value, str):
         return value
-    raise TypeError(f"expected str, got {_type_name(value)}")
+    raise _WrongType(f"expected str, got {_type_name(value)}")
 
 
 def _structure_int(value: Any, _: type) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    raise TypeError(f"expected int, got {_type_name(value)} {value!r}")
+    raise _WrongType(f"expected int, got {_type_name(value)} {value!r}")
 
 
 def _structure_float(value: Any, _: type) -> float:
     if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
-        return float(value)
-    raise TypeError(f"expected number, got {_type_name(value)}")
+        number = float(value)
+        if math.isfinite(number):
+            return number
+        raise _Refused(f"expected a finite number, got {value!r}")
+    raise _WrongType(f"expected number, got {_type_name(value)}")
 
 
 def _structure_bool(value: Any, _: type) -> bool:
     if isinstance(value, bool):
         return value
-    raise TypeError(f"expected bool, got {_type_name(value)}")
+    raise _WrongType(f"expected bool, got {_type_name(value)}")
 
 
 def _structure_loose_bool(value: Any, _: type) -> bool:
@@ -83,12 +103,12 @@ def _structure_loose_bool(value: Any, _: type) -> bool:
             return True
         if text in _FALSE:
             return False
-    raise ValueError(f"expected a boolean (true/false/1/0), got {value!r}")
+    raise _Refused(f"expected a boolean (true/false/1/0), got {value!r}")
 
 
 def _structure_decimal(value: Any, _: type) -> Decimal:
     if isinstance(value, bool):
-        raise TypeError("expected a decimal number, got bool")
+        raise _WrongType("expected a decimal number, got bool")
     if isinstance(value, Decimal):
         result = value
     elif isinstance(value, int):
@@ -100,11 +120,11 @@ def _structure_decimal(value: Any, _: type) -> Decimal:
         try:
             result = Decimal(value)
         except InvalidOperation:
-            raise ValueError(f"expected a decimal number, got {value!r}") from None
+            raise _Refused(f"expected a decimal number, got {value!r}") from None
     else:
-        raise TypeError(f"expected a decimal number, got {_type_name(value)}")
+        raise _WrongType(f"expected a decimal number, got {_type_name(value)}")
     if not result.is_finite():
-        raise ValueError(f"expected a finite decimal number, got {value!r}")
+        raise _Refused(f"expected a finite decimal number, got {value!r}")
     return result
 
 
@@ -114,20 +134,55 @@ def _json_number(value: Decimal) -> float | int:
     if value == value.to_integral_value():
         return int(value)
     if len(value.as_tuple().digits) > 15:
-        raise ValueError(f"{value} has more than 15 significant digits")
+        raise _Refused(f"{value} has more than 15 significant digits")
     return float(value)
 
 
 def _structure_enum(value: Any, cls: Any) -> Any:
     if isinstance(value, bool):
-        raise TypeError(f"expected {cls.__name__}, got bool")
+        raise _WrongType(f"expected {cls.__name__}, got bool")
     return cls(value)
 
 
 def _structure_decimal_exact(value: Any, cls: Any) -> Decimal:
     if isinstance(value, float):
-        raise TypeError(f"expected Decimal (money is never a float), got float {value!r}")
-    return _structure_decimal(value, cls)
+        raise _WrongType(f"expected Decimal (money is never a float), got float {value!r}")
+    result = _structure_decimal(value, cls)
+    if result.adjusted() > _MAX_DECIMAL_EXPONENT:
+        raise _Refused(f"{value} is out of range for WeChat")
+    return result
+
+
+#: The largest integer a field of WeChat's APIs holds (a signed 64-bit integer).
+_INT64 = 2**63
+_MAX_DECIMAL_EXPONENT = 18
+
+
+def _structure_int_outgoing(value: Any, cls: type) -> int:
+    number = _structure_int(value, cls)
+    if not -_INT64 <= number < _INT64:
+        raise _Refused(f"{number} does not fit in a 64-bit integer")
+    return number
+
+
+def _structure_str_outgoing(value: Any, cls: type) -> str:
+    text = _structure_str(value, cls)
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise _Refused(
+                f"not valid Unicode text (lone surrogate {text[exc.start]!r} "
+                f"at position {exc.start})"
+            ) from None
+    return text
+
+
+_OUTGOING_HOOKS: dict[Any, Callable[[Any, Any], Any]] = {
+    Decimal: _structure_decimal_exact,
+    int: _structure_int_outgoing,
+    str: _structure_str_outgoing,
+}
 
 
 def _structure_upload(value: Any, _: Any) -> Upload:
@@ -142,13 +197,13 @@ def _structure_upload(value: Any, _: Any) -> Upload:
         and isinstance(value[1], (bytes, bytearray))
     ):
         return Upload(content=bytes(value[1]), filename=value[0], content_type=value[2])
-    raise TypeError(f"expected Upload or bytes, got {_type_name(value)}")
+    raise _WrongType(f"expected Upload or bytes, got {_type_name(value)}")
 
 
 def _structure_bytes(value: Any, _: type) -> bytes:
     if isinstance(value, (bytes, bytearray)):
         return bytes(value)
-    raise TypeError(f"expected bytes, got {_type_name(value)}")
+    raise _WrongType(f"expected bytes, got {_type_name(value)}")
 
 
 def _keeps_extra(cls: type) -> bool:
@@ -181,25 +236,25 @@ def _optional_primitive(tp: Any) -> Any:
 
 
 def make_converter(
-    *, strict: bool = False, detailed: bool = True, exact_money: bool = False
+    *, strict: bool = False, detailed: bool = True, outgoing: bool = False
 ) -> cattrs.Converter:
     """Build a converter. ``strict=True`` forbids unknown keys everywhere (requests, and the
     tests' twin for responses); ``detailed=False`` skips per-field error collection (the fast
-    path for responses); ``exact_money=True`` refuses floats where a Decimal is due (requests).
+    path for responses); ``outgoing=True`` holds values to what may be sent (requests): money
+    is never a float, integers fit in 64 bits, floats are finite, strings are valid Unicode.
 
     Decimals stay Decimals when unstructured; ``dumps`` writes them as JSON numbers.
     """
     conv = cattrs.Converter(detailed_validation=detailed)
-    for tp, hook in _PRIMITIVE_HOOKS.items():
+    hooks = {**_PRIMITIVE_HOOKS, **(_OUTGOING_HOOKS if outgoing else {})}
+    for tp, hook in hooks.items():
         conv.register_structure_hook(tp, hook)
-    if exact_money:
-        conv.register_structure_hook(Decimal, _structure_decimal_exact)
 
     def optional_factory(tp: Any) -> Callable[[Any, Any], Any]:
         # cattrs dispatches Optional through its generic union code on every value.
         inner = _optional_primitive(tp)
-        hook = _PRIMITIVE_HOOKS[inner]
-        if inner in (str, int):
+        hook = hooks[inner]
+        if inner in (str, int) and not outgoing:
             # The common case checked inline: the right type (bool is no int) or None.
             def fast(value: Any, _: Any) -> Any:
                 if value is None or value.__class__ is inner:
@@ -319,7 +374,7 @@ def make_converter(
 #: The converter every part of the SDK uses.
 converter = make_converter()
 # Requests are checked strictly: a key no model declares is a typo, never something to send.
-request_converter = make_converter(strict=True, exact_money=True)
+request_converter = make_converter(strict=True, outgoing=True)
 # The same rules without per-field error bookkeeping: responses are structured with it first,
 # and only a failure is structured again by ``converter`` to name the bad JSON paths.
 _fast_converter = make_converter(detailed=False)
@@ -374,7 +429,7 @@ def dumps(data: Any) -> bytes:
     """JSON as WeChat wants it: raw UTF-8 (escaped ``\\uXXXX`` Chinese is rejected), compact,
     Decimal money written as a plain number."""
     return json.dumps(
-        data, ensure_ascii=False, separators=(",", ":"), default=_json_default
+        data, ensure_ascii=False, separators=(",", ":"), default=_json_default, allow_nan=False
     ).encode("utf-8")
 
 
@@ -386,7 +441,7 @@ def field_errors(exc: BaseException) -> list[FieldError]:
     """Flatten a cattrs validation error into one FieldError per bad field, with dotted paths
     (``data.first.color``, ``goods[0].name``) matching those of ``check_request``."""
     errors: list[FieldError] = []
-    for line in cattrs.transform_error(exc, path="$"):
+    for line in cattrs.transform_error(exc, path="$", format_exception=_describe):
         message, _, path = line.rpartition(" @ ")
         if not message:
             message, path = line, "$"
@@ -443,8 +498,8 @@ def check_request(value: Any, prefix: str = "") -> list[FieldError]:
         for check in checks:
             try:
                 message = check(item)
-            except (TypeError, ValueError) as exc:
-                message = str(exc)
+            except (TypeError, ValueError, ArithmeticError) as exc:
+                message = str(exc) or type(exc).__name__
             if message:
                 errors.append(FieldError(path, message))
         if nested:
@@ -453,6 +508,62 @@ def check_request(value: Any, prefix: str = "") -> list[FieldError]:
         for name, message in value._check_fields():
             errors.append(FieldError(f"{prefix}{name}", message))
     return errors
+
+
+def check_unstructured(
+    cls: type, data: Any, skip: frozenset[str], prefix: str = ""
+) -> list[FieldError]:
+    """The value checks of ``cls``'s fields, run on raw input whose model could not be built
+    (another field had the wrong type), so one error names every bad field. Fields in
+    ``skip`` (already named by a type error) and cross-field checks are left out."""
+    if not isinstance(data, Mapping):
+        return []
+    errors: list[FieldError] = []
+    _plan(cls)  # resolves the annotations once
+    for a in attrs.fields(cls):
+        wire = _wire_name(a)
+        value = data.get(wire)
+        path = f"{prefix}{wire}"
+        if value is None or path in skip:
+            continue
+        for check in a.metadata.get(CHECK, ()):
+            try:
+                message = check(value)
+            except (TypeError, ValueError, ArithmeticError):
+                continue  # a value of the wrong type: its type error says so
+            if message:
+                errors.append(FieldError(path, message))
+        model, many = _nested_model(a.type)
+        if model is None:
+            continue
+        if not many:
+            errors.extend(check_unstructured(model, value, skip, f"{path}."))
+        elif isinstance(value, list):
+            for i, element in enumerate(value):
+                errors.extend(check_unstructured(model, element, skip, f"{path}[{i}]."))
+        elif isinstance(value, Mapping):
+            for key, element in value.items():
+                errors.extend(check_unstructured(model, element, skip, f"{path}.{key}."))
+    return errors
+
+
+def _nested_model(tp: Any) -> tuple[type | None, bool]:
+    """(the attrs class a field holds, whether it holds several), or (None, False)."""
+    if isinstance(tp, type) and attrs.has(tp):
+        return tp, False
+    args = get_args(tp)
+    origin = get_origin(tp)
+    if origin in (Union, UnionType):
+        for arg in args:
+            found = _nested_model(arg)
+            if found[0] is not None:
+                return found
+        return None, False
+    if args:
+        inner = args[-1]
+        if isinstance(inner, type) and attrs.has(inner):
+            return inner, True
+    return None, False
 
 
 def _check_nested(item: Any, path: str) -> Iterable[FieldError]:

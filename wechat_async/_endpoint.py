@@ -72,6 +72,7 @@ class Endpoint(Generic[P, ReqT, RespT]):
         "query_string",
         "request",
         "response",
+        "secret_reply",
         "source",
     )
 
@@ -89,6 +90,7 @@ class Endpoint(Generic[P, ReqT, RespT]):
         paging: OffsetPaging | None = None,
         errors: Mapping[int, tuple[type[APIError], str]] | None = None,
         auth: bool = True,
+        secret_reply: bool = False,
         source: str = "",
     ) -> None:
         self.method = method
@@ -104,6 +106,8 @@ class Endpoint(Generic[P, ReqT, RespT]):
         self.paging = paging
         self.errors: Mapping[int, tuple[type[APIError], str]] = dict(errors or {})
         self.auth = auth
+        #: the reply carries a credential: errors never quote its body
+        self.secret_reply = secret_reply
         self.source = source
         self.name = ""
 

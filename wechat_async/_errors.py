@@ -95,7 +95,9 @@ class ResponseDecodeError(WeChatError):
     def __init__(self, endpoint: str, status_code: int, reason: str) -> None:
         self.endpoint = endpoint
         self.status_code = status_code
-        super().__init__(f"undecodable response from {endpoint} (HTTP {status_code}): {reason}")
+        super().__init__(
+            f"undecodable response from {endpoint} (HTTP {status_code}): {redact(reason)}"
+        )
 
 
 class ResponseValidationError(WeChatError):
@@ -105,7 +107,7 @@ class ResponseValidationError(WeChatError):
         self.endpoint = endpoint
         self.errors = tuple(errors)
         detail = "; ".join(str(e) for e in self.errors)
-        super().__init__(f"unexpected response shape from {endpoint}: {detail}")
+        super().__init__(f"unexpected response shape from {endpoint}: {redact(detail)}")
 
 
 class APIError(WeChatError):
@@ -192,11 +194,11 @@ class CarrierError(WeChatError):
         may_have_been_applied: bool = False,
     ) -> None:
         self.resultcode = resultcode
-        self.resultmsg = resultmsg
+        self.resultmsg = redact(resultmsg)
         self.endpoint = endpoint
         self.may_have_been_applied = may_have_been_applied
         super().__init__(
-            f"[resultcode {resultcode}] carrier error (resultmsg: {resultmsg!r}) at {endpoint}"
+            f"[resultcode {resultcode}] carrier error (resultmsg: {self.resultmsg!r}) at {endpoint}"
         )
 
 

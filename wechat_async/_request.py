@@ -12,6 +12,7 @@ import httpx
 
 from ._convert import (
     check_request,
+    check_unstructured,
     converter,
     dumps,
     field_errors,
@@ -80,7 +81,12 @@ def build_payload(
     try:
         model = request_converter.structure(payload, request_cls)
     except (cattrs.BaseValidationError, TypeError, ValueError) as exc:
-        raise RequestValidationError(endpoint.path, field_errors(exc)) from None
+        # One pass names every bad field: the type errors, and the value checks of the
+        # fields whose types were right.
+        errors = field_errors(exc)
+        named = frozenset(e.path for e in errors)
+        errors.extend(check_unstructured(request_cls, payload, named))
+        raise RequestValidationError(endpoint.path, errors) from None
     errors = check_request(model)
     if errors:
         raise RequestValidationError(endpoint.path, errors)
@@ -105,6 +111,17 @@ def _to_wire_names(cls: type, payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def encode(endpoint: Endpoint[Any, Any, Any], payload: dict[str, Any]) -> EncodedRequest:
+    """The request's bytes. A value no JSON can carry (NaN, a lone surrogate in a free-form
+    field) is a RequestValidationError here: still before anything is sent."""
+    try:
+        return _encode(endpoint, payload)
+    except (ValueError, TypeError) as exc:
+        raise RequestValidationError(
+            endpoint.path, [FieldError("<body>", f"cannot be encoded: {exc}")]
+        ) from None
+
+
+def _encode(endpoint: Endpoint[Any, Any, Any], payload: dict[str, Any]) -> EncodedRequest:
     query = endpoint.query_string
     if endpoint.body == "json":
         return EncodedRequest(query=query, content=dumps(payload), headers=_JSON_HEADERS)
@@ -149,10 +166,15 @@ def decode_json(endpoint: Endpoint[Any, Any, Any], status_code: int, content: by
         raise ResponseDecodeError(endpoint.path, status_code, "empty body")
     try:
         data = loads(content)
+    except RecursionError:
+        raise ResponseDecodeError(endpoint.path, status_code, "JSON nested too deeply") from None
     except (ValueError, UnicodeDecodeError) as exc:
-        snippet = content[:80].decode("utf-8", "replace")
+        if endpoint.secret_reply:
+            quoted = f"{len(content)} bytes, not quoted: the reply carries a credential"
+        else:
+            quoted = repr(content[:80].decode("utf-8", "replace"))
         raise ResponseDecodeError(
-            endpoint.path, status_code, f"not JSON ({exc.__class__.__name__}: {snippet!r})"
+            endpoint.path, status_code, f"not JSON ({exc.__class__.__name__}: {quoted})"
         ) from None
     if not isinstance(data, dict):
         raise ResponseDecodeError(endpoint.path, status_code, "JSON is not an object")

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .._errors import ConfigurationError, DecryptError, SignatureError
-from .._redact import mask
+from .._redact import mask, remember_secret
 from ._signature import same_signature, sign
 
 __all__ = ["MessageCrypto"]
@@ -53,6 +53,8 @@ class MessageCrypto:
             raise ConfigurationError("encoding_aes_key is not valid base64") from None
         if len(key) != 32:
             raise ConfigurationError("encoding_aes_key must decode to 32 bytes")
+        remember_secret(token)
+        remember_secret(encoding_aes_key)
         _cipher(key)  # a missing ``cryptography`` is a setup error: say so now, not per push
         self._token = token
         self._key = key

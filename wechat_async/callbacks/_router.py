@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import anyio
 
 from .._errors import CallbackError, ConfigurationError, SignatureError
+from .._redact import install_log_redaction, remember_secret
 from ..stores.dedupe import Claim, DedupeStore, MemoryDedupeStore
 from ._crypto import MessageCrypto
 from ._events import Event, UnknownEvent
@@ -60,6 +61,8 @@ class CallbackRouter:
             raise ConfigurationError("the push token is required")
         if encoding_aes_key and not app_id:
             raise ConfigurationError("app_id is required with encoding_aes_key")
+        remember_secret(token)
+        install_log_redaction()
         self._token = token
         self._crypto = (
             MessageCrypto(token, encoding_aes_key, app_id or "") if encoding_aes_key else None

@@ -12,6 +12,7 @@ import attrs
 
 from .._endpoint import Endpoint, Namespace
 from .._errors import ConfigurationError
+from .._redact import remember_secret
 from . import _endpoints
 from ._sign import CarrierAccount, delivery_sign
 from ._status import OrderStatus
@@ -84,6 +85,7 @@ class DeliveryNamespace(Namespace):
         """Register a carrier account; ``delivery_sign`` is then computed for its ``shopid``."""
         if not shopid or not app_secret:
             raise ConfigurationError("a carrier account needs shopid and app_secret")
+        remember_secret(app_secret)
         account = CarrierAccount(shopid=shopid, app_secret=app_secret, delivery_id=delivery_id)
         self._accounts[shopid] = account
         return account

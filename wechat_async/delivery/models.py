@@ -145,17 +145,21 @@ class Cargo:
     goods_delivery_info: str | None = attrs.field(default=None, metadata=meta(check=max_len(100)))
 
 
+#: Unix seconds: never negative, never past what WeChat stores (an unsigned 32-bit value).
+_UNIX_TIME = meta(check=between(0, 2**32 - 1))
+
+
 @attrs.define(kw_only=True)
 class OrderInfo:
     delivery_service_code: str | None = None
     #: 0 deliver now, 1 scheduled (then one expected_* time is required)
     order_type: int | None = attrs.field(default=None, metadata=meta(check=one_of({0, 1})))
-    expected_delivery_time: int | None = None
-    expected_finish_time: int | None = None
-    expected_pick_time: int | None = None
+    expected_delivery_time: int | None = attrs.field(default=None, metadata=_UNIX_TIME)
+    expected_finish_time: int | None = attrs.field(default=None, metadata=_UNIX_TIME)
+    expected_pick_time: int | None = attrs.field(default=None, metadata=_UNIX_TIME)
     poi_seq: str | None = attrs.field(default=None, metadata=meta(check=max_len(32)))
     note: str | None = attrs.field(default=None, metadata=meta(check=max_len(200)))
-    order_time: int | None = None
+    order_time: int | None = attrs.field(default=None, metadata=_UNIX_TIME)
     is_insured: int | None = attrs.field(default=None, metadata=_FLAG)
     declared_value: Decimal | None = attrs.field(default=None, metadata=_yuan())
     tips: Decimal | None = attrs.field(default=None, metadata=_yuan())

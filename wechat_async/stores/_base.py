@@ -6,7 +6,7 @@ from typing import Protocol, runtime_checkable
 
 import attrs
 
-from .._redact import mask
+from .._redact import mask, remember_secret
 
 __all__ = ["AccessToken", "Ticket", "TokenStore", "new_ticket"]
 
@@ -29,6 +29,11 @@ class AccessToken:
 
     value: str = attrs.field(repr=mask, validator=_check_value)
     expires_at: float = attrs.field(validator=_check_expiry)
+
+    def __attrs_post_init__(self) -> None:
+        # Any token this process holds, however it got it (fetch, shared store, provider),
+        # is masked wherever it would appear in a log line or an error.
+        remember_secret(self.value)
 
 
 @attrs.frozen
