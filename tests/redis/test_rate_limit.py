@@ -94,10 +94,12 @@ async def _spread(limiter: RateLimiter, count: int, appid: str = "wx", path: str
 
 
 async def test_concurrent_callers_are_spread_at_the_rate(limiter_factory: type) -> None:
-    limiter = limiter_factory(100)
+    limiter = limiter_factory(50)
     assert isinstance(limiter, RateLimiter)
     spread = await _spread(limiter, 21)
-    assert 0.18 <= spread < 0.6  # 20 intervals of 10 ms
+    # Slots are 20 ms apart on the limiter's clock (0.4 s for 21); a reply delayed on its way
+    # back (thread start-up, scheduling) only moves a caller later, so allow a little less.
+    assert 0.3 <= spread < 1.0
 
 
 async def test_limits_are_per_appid_and_per_group(limiter_factory: type) -> None:
@@ -108,8 +110,8 @@ async def test_limits_are_per_appid_and_per_group(limiter_factory: type) -> None
         tg.start_soon(limiter.acquire, "wx-a", "/card/giftcard/order/get")
         tg.start_soon(limiter.acquire, "wx-b", "/card/giftcard/order/get")
     assert time.monotonic() - started < 0.08  # two appids: two limits, no wait
-    spread = await _spread(limiter, 3, appid="wx-a", path="/card/giftcard/order/batchget")
-    assert spread >= 0.15  # the same group of one appid: 10 a second
+    spread = await _spread(limiter, 4, appid="wx-a", path="/card/giftcard/order/batchget")
+    assert spread >= 0.2  # the same group of one appid: 10 a second (0.3 s for 4)
 
 
 async def test_redis_unreachable_limits_the_process_alone_with_one_warning(
@@ -118,8 +120,8 @@ async def test_redis_unreachable_limits_the_process_alone_with_one_warning(
     url = f"redis://127.0.0.1:{free_port()}/0"
     async with RedisRateLimiter(url, 100, timeout=0.2) as limiter:
         with caplog.at_level(logging.WARNING, logger="wechat_async.stores"):
-            spread = await _spread(limiter, 11)
-    assert spread >= 0.08
+            spread = await _spread(limiter, 21)
+    assert spread >= 0.14  # 0.2 s for 21 at 100 a second
     warnings = [r for r in caplog.records if "limiting this process alone" in r.getMessage()]
     assert len(warnings) == 1
 
