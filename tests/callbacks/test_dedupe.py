@@ -1,11 +1,24 @@
-"""MemoryDedupeStore: claim/complete/release semantics, TTLs and the size bound."""
+"""MemoryDedupeStore: the shared store contract, plus what only memory has (size bound,
+injected clock)."""
 
 from __future__ import annotations
 
-import anyio
-import anyio.lowlevel
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
-from wechat_async.stores.dedupe import Claim, DedupeStore, MemoryDedupeStore
+import pytest
+
+from tests.stores.dedupe_contract import *  # noqa: F403 - the shared contract suite
+from wechat_async.stores.dedupe import Claim, DedupeStore, MemoryDedupeStore, Ticket
+
+
+@pytest.fixture
+def dedupe_store() -> Callable[[], AbstractAsyncContextManager[MemoryDedupeStore]]:
+    @asynccontextmanager
+    async def make() -> AsyncIterator[MemoryDedupeStore]:
+        yield MemoryDedupeStore()
+
+    return make
 
 
 class Clock:
@@ -16,65 +29,27 @@ class Clock:
         return self.now
 
 
-async def test_claim_then_running_then_done() -> None:
-    store = MemoryDedupeStore()
-    assert await store.claim("k") is Claim.NEW
-    assert await store.claim("k") is Claim.RUNNING
-    await store.complete("k")
-    assert await store.claim("k") is Claim.DONE
-
-
-async def test_release_lets_the_next_delivery_run() -> None:
-    store = MemoryDedupeStore()
-    assert await store.claim("k") is Claim.NEW
-    await store.release("k")
-    assert await store.claim("k") is Claim.NEW
-
-
-async def test_a_crashed_workers_claim_expires() -> None:
-    clock = Clock()
-    store = MemoryDedupeStore(clock=clock)
-    assert await store.claim("k", ttl=60) is Claim.NEW
-    clock.now += 59
-    assert await store.claim("k", ttl=60) is Claim.RUNNING
-    clock.now += 2
-    assert await store.claim("k", ttl=60) is Claim.NEW
-
-
 async def test_done_is_remembered_past_wechats_24_hour_retry_span() -> None:
     clock = Clock()
     store = MemoryDedupeStore(clock=clock)
-    await store.claim("k")
-    await store.complete("k")
+    ticket = await store.claim("k")
+    assert isinstance(ticket, Ticket)
+    await store.complete(ticket)
     clock.now += 24 * 3600
     assert await store.claim("k") is Claim.DONE
     clock.now += 2 * 3600
-    assert await store.claim("k") is Claim.NEW
+    assert isinstance(await store.claim("k"), Ticket)
 
 
 async def test_size_is_bounded_oldest_first() -> None:
     store = MemoryDedupeStore(max_keys=3)
     for key in "abcd":
-        await store.claim(key)
-        await store.complete(key)
+        ticket = await store.claim(key)
+        assert isinstance(ticket, Ticket)
+        await store.complete(ticket)
     assert len(store) == 3
-    assert await store.claim("a") is Claim.NEW  # evicted
+    assert isinstance(await store.claim("a"), Ticket)  # evicted
     assert await store.claim("d") is Claim.DONE
-
-
-async def test_concurrent_claims_have_exactly_one_winner() -> None:
-    store = MemoryDedupeStore()
-    results: list[Claim] = []
-
-    async def claim() -> None:
-        await anyio.lowlevel.checkpoint()
-        results.append(await store.claim("k"))
-
-    async with anyio.create_task_group() as tg:
-        for _ in range(50):
-            tg.start_soon(claim)
-    assert results.count(Claim.NEW) == 1
-    assert results.count(Claim.RUNNING) == 49
 
 
 def test_memory_store_satisfies_the_protocol() -> None:

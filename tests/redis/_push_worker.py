@@ -33,9 +33,9 @@ def push(order_id: str) -> tuple[dict[str, str], bytes]:
     return query, body
 
 
-def make_router(redis_url: str, prefix: str, running_ttl: float, crash: bool) -> CallbackRouter:
+def make_router(redis_url: str, prefix: str, claim_ttl: float, crash: bool) -> CallbackRouter:
     router = CallbackRouter(
-        PUSH_TOKEN, dedupe=RedisDedupeStore(redis_url, prefix=prefix, running_ttl=running_ttl)
+        PUSH_TOKEN, dedupe=RedisDedupeStore(redis_url, prefix=prefix), claim_ttl=claim_ttl
     )
     counter = redis.Redis.from_url(redis_url)
 
@@ -50,7 +50,7 @@ def make_router(redis_url: str, prefix: str, running_ttl: float, crash: bool) ->
 
 
 async def main(redis_url: str, prefix: str, start: float, mode: str, order_id: str) -> None:
-    router = make_router(redis_url, prefix, running_ttl=0.5, crash=mode == "crash")
+    router = make_router(redis_url, prefix, claim_ttl=0.5, crash=mode == "crash")
     query, body = push(order_id)
     await anyio.sleep(max(0.0, start - time.time()))
     reply = await router.handle("POST", query, body)

@@ -10,9 +10,15 @@ from typing import Any, TypeVar
 
 import anyio
 
-from .._errors import CallbackError, ConfigurationError, SignatureError
+from .._errors import (
+    CallbackError,
+    ConfigurationError,
+    DecryptError,
+    SignatureError,
+    StoreUnavailableError,
+)
 from .._redact import install_log_redaction, remember_secret
-from ..stores.dedupe import Claim, DedupeStore, MemoryDedupeStore
+from ..stores.dedupe import RUNNING_TTL, Claim, DedupeStore, MemoryDedupeStore, Ticket
 from ._crypto import MessageCrypto
 from ._events import Event, UnknownEvent
 from ._parse import (
@@ -33,6 +39,9 @@ logger = logging.getLogger("wechat_async.callbacks")
 E = TypeVar("E", bound="Event | UnknownEvent")
 Handler = Callable[[Any], Awaitable[Any]]
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
+#: WeChat waits 5 s for a push's reply, then retries: a handler still running after this is
+#: cancelled and its claim released, so a hung handler cannot hold requests forever.
+DEFAULT_HANDLER_TIMEOUT = 30.0
 
 
 class StaleTimestampError(SignatureError):
@@ -55,6 +64,8 @@ class CallbackRouter:
         app_id: str | None = None,
         dedupe: DedupeStore | None = None,
         replay_window: float = 300.0,
+        handler_timeout: float = DEFAULT_HANDLER_TIMEOUT,
+        claim_ttl: float = RUNNING_TTL,
         clock: Callable[[], float] = time.time,
     ) -> None:
         if not token:
@@ -69,6 +80,10 @@ class CallbackRouter:
         )
         self._dedupe: DedupeStore = dedupe if dedupe is not None else MemoryDedupeStore()
         self._replay_window = replay_window
+        if handler_timeout <= 0 or claim_ttl <= 0:
+            raise ConfigurationError("handler_timeout and claim_ttl must be positive")
+        self._handler_timeout = handler_timeout
+        self._claim_ttl = claim_ttl
         self._clock = clock
         self._handlers: dict[type, Handler] = {}
 
@@ -105,14 +120,18 @@ class CallbackRouter:
         try:
             return await self._handle(method.upper(), query, body, headers or {})
         except PayloadTooLargeError as exc:
-            logger.warning("push text_replyd: %s", exc)
-            return text_reply(413, "push too large")
+            return _refuse(413, "push too large", exc)
+        except StaleTimestampError as exc:
+            return _refuse(403, "stale or missing timestamp", exc)
         except SignatureError as exc:
-            logger.warning("push text_replyd: %s", exc)
-            return text_reply(403, "signature check failed")
+            return _refuse(403, "signature check failed", exc)
+        except DecryptError as exc:
+            return _refuse(400, "cannot decrypt push", exc)
+        except StoreUnavailableError as exc:
+            # Never run a handler unguarded: WeChat retries, by then the store may be back.
+            return _refuse(503, "dedupe store unavailable", exc)
         except CallbackError as exc:
-            logger.warning("push text_replyd: %s", exc)
-            return text_reply(400, "malformed push")
+            return _refuse(400, "malformed push", exc)
 
     async def _handle(
         self, method: str, query: Mapping[str, str], body: bytes, headers: Mapping[str, str]
@@ -160,24 +179,78 @@ class CallbackRouter:
     async def _dispatch(
         self, event: Event | UnknownEvent, as_json: bool, crypto: MessageCrypto | None
     ) -> CallbackReply:
-        key = event.identity()
-        claim = await self._dedupe.claim(key)
-        if claim is Claim.RUNNING:
+        claimed = await self._dedupe.claim(event.identity(), self._claim_ttl)
+        if claimed is Claim.RUNNING:
             # Not acknowledged: if the running delivery fails, WeChat's next retry runs it.
             return text_reply(503, "push in progress", event)
-        if claim is Claim.NEW:
+        if isinstance(claimed, Ticket):
             handler = self._handler_for(type(event))
-            try:
-                if handler is not None:
-                    await handler(event)
-            except Exception:
-                await self._dedupe.release(key)
-                logger.exception("push handler for %s failed; WeChat will retry", event.event)
-                return text_reply(500, "handler failed", event)
-            except BaseException:
-                # Cancelled mid-handler: free the claim so a retry is not text_replyd for a minute.
-                with anyio.CancelScope(shield=True):
-                    await self._dedupe.release(key)
-                raise
-            await self._dedupe.complete(key)
+            if handler is not None:
+                failure = await self._run(handler, event, claimed)
+                if failure is not None:
+                    return text_reply(failure[0], failure[1], event)
+            if not await self._dedupe.complete(claimed):
+                logger.warning(
+                    "push %s done, but its claim had passed to another delivery", event.event
+                )
         return acknowledge(event, now=int(self._clock()), as_json=as_json, crypto=crypto)
+
+    async def _run(
+        self, handler: Handler, event: Event | UnknownEvent, ticket: Ticket
+    ) -> tuple[int, str] | None:
+        """Run one handler while renewing its claim. None when it succeeded; else the
+        retryable reply to give, its claim released (WeChat's retry runs it again)."""
+        failure: tuple[int, str] | None = None
+        lost = False
+        try:
+            async with anyio.create_task_group() as tg:
+
+                async def renew() -> None:
+                    nonlocal lost
+                    while True:
+                        await anyio.sleep(self._claim_ttl / 3)
+                        try:
+                            held = await self._dedupe.renew(ticket, self._claim_ttl)
+                        except StoreUnavailableError as exc:
+                            logger.warning("push claim not renewed (store unavailable): %s", exc)
+                            continue
+                        if not held:
+                            lost = True
+                            tg.cancel_scope.cancel()
+                            return
+
+                tg.start_soon(renew)
+                try:
+                    with anyio.fail_after(self._handler_timeout):
+                        await handler(event)
+                except TimeoutError:
+                    logger.error(
+                        "push handler for %s still running after %g s: cancelled, WeChat retries",
+                        event.event,
+                        self._handler_timeout,
+                    )
+                    failure = (503, "handler timed out")
+                except Exception:
+                    logger.exception("push handler for %s failed; WeChat will retry", event.event)
+                    failure = (500, "handler failed")
+                tg.cancel_scope.cancel()
+        except BaseException:
+            # Cancelled mid-handler: free the claim so a retry is not refused for a minute.
+            with anyio.CancelScope(shield=True):
+                await self._dedupe.release(ticket)
+            raise
+        if lost:
+            logger.error(
+                "push %s: its claim lapsed and passed to another delivery; handler cancelled",
+                event.event,
+            )
+            return (503, "claim lost")
+        if failure is not None:
+            with anyio.CancelScope(shield=True):
+                await self._dedupe.release(ticket)
+        return failure
+
+
+def _refuse(status: int, reason: str, exc: BaseException) -> CallbackReply:
+    logger.warning("push refused (%s, HTTP %d): %s", reason, status, exc)
+    return text_reply(status, reason)

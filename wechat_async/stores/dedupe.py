@@ -1,5 +1,10 @@
 """Push de-duplication: WeChat retries a push up to 30 times in 24 hours until it is
 acknowledged, so handlers must run once per push, across processes when the store is shared.
+
+A claim is owned. ``claim`` answers a ``Ticket`` to the one delivery that should run the
+handler, and ``Claim.RUNNING`` / ``Claim.DONE`` to the others; ``renew``, ``complete`` and
+``release`` act only with that ticket, so a delivery whose claim lapsed can never complete or
+free the claim of the delivery that took over.
 """
 
 from __future__ import annotations
@@ -10,34 +15,50 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
-__all__ = ["Claim", "DedupeStore", "MemoryDedupeStore"]
+from ._base import Ticket, new_ticket
+
+__all__ = ["DONE_TTL", "RUNNING_TTL", "Claim", "DedupeStore", "MemoryDedupeStore", "Ticket"]
 
 #: How long a finished push is remembered: WeChat's retries stop after 24 hours.
 DONE_TTL = 25 * 3600.0
-#: How long a claim holds while its handler runs; a crashed worker's claim expires.
+#: How long a claim holds unless renewed; a crashed worker's claim expires after it.
 RUNNING_TTL = 60.0
 
 
 class Claim(enum.Enum):
-    NEW = "new"  # run the handler
-    RUNNING = "running"  # another delivery is being handled right now
+    """What ``claim`` answers when the caller does not get the push."""
+
+    RUNNING = "running"  # another delivery holds it now: answer a retryable status
     DONE = "done"  # already handled: acknowledge, do nothing
 
 
 @runtime_checkable
 class DedupeStore(Protocol):
-    """Redis-shaped: ``claim`` is ``SET key running NX PX ttl`` (on failure, ``GET`` tells
-    RUNNING from DONE), ``complete`` a ``SET key done PX ttl``, ``release`` a ``DEL``.
-
-    Every method must be atomic with respect to the others: two concurrent ``claim`` calls for
-    one key get one ``Claim.NEW``.
+    """Owned push claims. Redis-shaped: ``claim`` is ``SET key <owner> NX PX ttl`` (on
+    failure ``GET`` tells RUNNING from DONE); ``renew`` a compare-and-``PEXPIRE``; ``complete``
+    sets ``done`` if the key is ours or gone (never over another owner's claim); ``release``
+    a compare-and-delete. Each method is atomic with respect to the others: two concurrent
+    ``claim`` calls for one key get one ticket.
     """
 
-    async def claim(self, key: str, ttl: float = RUNNING_TTL) -> Claim: ...
+    async def claim(self, key: str, ttl: float = RUNNING_TTL) -> Ticket | Claim:
+        """A ticket if this delivery should run the handler, else what holds the push."""
+        ...
 
-    async def complete(self, key: str, ttl: float = DONE_TTL) -> None: ...
+    async def renew(self, ticket: Ticket, ttl: float = RUNNING_TTL) -> bool:
+        """Extend a claim still held; False when it lapsed or is someone else's now."""
+        ...
 
-    async def release(self, key: str) -> None: ...
+    async def complete(self, ticket: Ticket, ttl: float = DONE_TTL) -> bool:
+        """Mark the push done (for ``ttl``) unless another delivery holds it now."""
+        ...
+
+    async def release(self, ticket: Ticket) -> bool:
+        """Free a claim still held, so WeChat's next retry runs the handler."""
+        ...
+
+
+_DONE = ""  # the owner field of a finished push
 
 
 class MemoryDedupeStore:
@@ -45,27 +66,52 @@ class MemoryDedupeStore:
     so each method is atomic under any event loop."""
 
     def __init__(self, max_keys: int = 100_000, clock: Callable[[], float] = time.monotonic):
-        self._entries: OrderedDict[str, tuple[bool, float]] = OrderedDict()
+        # key -> (owner of the running claim, or _DONE; expiry on ``clock``)
+        self._entries: OrderedDict[str, tuple[str, float]] = OrderedDict()
         self._max_keys = max_keys
         self._clock = clock
 
     def __len__(self) -> int:
         return len(self._entries)
 
-    async def claim(self, key: str, ttl: float = RUNNING_TTL) -> Claim:
-        now = self._clock()
+    def _live(self, key: str) -> tuple[str, float] | None:
         entry = self._entries.get(key)
-        if entry is not None and entry[1] > now:
-            return Claim.DONE if entry[0] else Claim.RUNNING
-        self._entries[key] = (False, now + ttl)
+        if entry is not None and entry[1] <= self._clock():
+            del self._entries[key]
+            return None
+        return entry
+
+    def _put(self, key: str, owner: str, ttl: float) -> None:
+        self._entries[key] = (owner, self._clock() + ttl)
         self._entries.move_to_end(key)
         while len(self._entries) > self._max_keys:
             self._entries.popitem(last=False)
-        return Claim.NEW
 
-    async def complete(self, key: str, ttl: float = DONE_TTL) -> None:
-        self._entries[key] = (True, self._clock() + ttl)
-        self._entries.move_to_end(key)
+    async def claim(self, key: str, ttl: float = RUNNING_TTL) -> Ticket | Claim:
+        entry = self._live(key)
+        if entry is not None:
+            return Claim.DONE if entry[0] == _DONE else Claim.RUNNING
+        ticket = new_ticket(key)
+        self._put(key, ticket.owner, ttl)
+        return ticket
 
-    async def release(self, key: str) -> None:
-        self._entries.pop(key, None)
+    async def renew(self, ticket: Ticket, ttl: float = RUNNING_TTL) -> bool:
+        entry = self._live(ticket.key)
+        if entry is None or entry[0] != ticket.owner:
+            return False
+        self._put(ticket.key, ticket.owner, ttl)
+        return True
+
+    async def complete(self, ticket: Ticket, ttl: float = DONE_TTL) -> bool:
+        entry = self._live(ticket.key)
+        if entry is not None and entry[0] not in (ticket.owner, _DONE):
+            return False
+        self._put(ticket.key, _DONE, ttl)
+        return True
+
+    async def release(self, ticket: Ticket) -> bool:
+        entry = self._live(ticket.key)
+        if entry is None or entry[0] != ticket.owner:
+            return False
+        del self._entries[ticket.key]
+        return True

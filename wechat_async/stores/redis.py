@@ -222,10 +222,14 @@ if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 'new' en
 if redis.call('GET', KEYS[1]) == 'done' then return 'done' end
 return 'running'
 """
+_RENEW_PUSH = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+"""
 # Done when the claim is still ours, or lapsed with no one else holding it: the handler ran.
 _COMPLETE_PUSH = """
 local current = redis.call('GET', KEYS[1])
-if current == ARGV[1] or not current then
+if current == ARGV[1] or current == 'done' or not current then
   redis.call('SET', KEYS[1], 'done', 'PX', ARGV[2])
   return 1
 end
@@ -233,16 +237,20 @@ return 0
 """
 
 
+def _ms(seconds: float) -> int:
+    return max(1, math.ceil(seconds * 1000))
+
+
 class RedisDedupeStore(_RedisStore):
     """Push claims shared by every process (``CallbackRouter(dedupe=...)``): a push retried
     to another host runs once.
 
-    A claim is ``SET key running:<owner> NX PX ttl``; ``complete`` turns it into ``done``
-    (kept ``DONE_TTL``) and ``release`` deletes it, both only while this process's claim holds
-    (Lua compare-and-set / compare-and-delete), so a late failure of a delivery whose claim
-    expired never frees the claim of the delivery that took over. A handler that crashes its
-    process leaves its claim to expire, then a retry runs it again. Redis unreachable:
-    ``StoreUnavailableError`` (the router answers a retryable status; nothing runs unguarded).
+    A claim is ``SET key running:<owner> NX PX ttl`` and its ``Ticket`` carries the owner;
+    ``renew``, ``complete`` and ``release`` compare it first (Lua), so a late failure of a
+    delivery whose claim lapsed never frees the claim of the delivery that took over. A
+    handler that crashes its process leaves its claim to expire, then a retry runs it again.
+    Redis unreachable: ``StoreUnavailableError`` (the router answers a retryable status;
+    nothing runs unguarded).
     """
 
     def __init__(
@@ -251,37 +259,41 @@ class RedisDedupeStore(_RedisStore):
         *,
         prefix: str = DEFAULT_PREFIX,
         timeout: float = COMMAND_TIMEOUT,
-        running_ttl: float = RUNNING_TTL,
     ) -> None:
         super().__init__(url_or_client, prefix=prefix, timeout=timeout)
-        self._running_ttl = running_ttl
-        # The owner value of each claim this process holds.
-        self._owners: dict[str, str] = {}
 
     def _key(self, key: str) -> str:
         return f"{self._redis.prefix}push:{key}"
 
-    async def claim(self, key: str, ttl: float | None = None) -> Claim:
-        owner = f"running:{new_ticket(key).owner}"
-        ttl_ms = max(1, math.ceil((self._running_ttl if ttl is None else ttl) * 1000))
+    async def claim(self, key: str, ttl: float = RUNNING_TTL) -> Ticket | Claim:
+        ticket = new_ticket(key)
         answer = text(
-            await self._redis.script("claim push", _CLAIM_PUSH, [self._key(key)], [owner, ttl_ms])
+            await self._redis.script(
+                "claim push", _CLAIM_PUSH, [self._key(key)], [_owner(ticket), _ms(ttl)]
+            )
         )
         if answer == "new":
-            self._owners[key] = owner
-            return Claim.NEW
+            return ticket
         return Claim.DONE if answer == "done" else Claim.RUNNING
 
-    async def complete(self, key: str, ttl: float = DONE_TTL) -> None:
-        owner = self._owners.pop(key, "")
-        await self._redis.script(
-            "complete push",
-            _COMPLETE_PUSH,
-            [self._key(key)],
-            [owner, max(1, math.ceil(ttl * 1000))],
+    async def renew(self, ticket: Ticket, ttl: float = RUNNING_TTL) -> bool:
+        renewed = await self._redis.script(
+            "renew push", _RENEW_PUSH, [self._key(ticket.key)], [_owner(ticket), _ms(ttl)]
         )
+        return bool(renewed)
 
-    async def release(self, key: str) -> None:
-        owner = self._owners.pop(key, None)
-        if owner is not None:
-            await self._redis.script("release push", _DELETE_IF_EQUAL, [self._key(key)], [owner])
+    async def complete(self, ticket: Ticket, ttl: float = DONE_TTL) -> bool:
+        done = await self._redis.script(
+            "complete push", _COMPLETE_PUSH, [self._key(ticket.key)], [_owner(ticket), _ms(ttl)]
+        )
+        return bool(done)
+
+    async def release(self, ticket: Ticket) -> bool:
+        deleted = await self._redis.script(
+            "release push", _DELETE_IF_EQUAL, [self._key(ticket.key)], [_owner(ticket)]
+        )
+        return bool(deleted)
+
+
+def _owner(ticket: Ticket) -> str:
+    return f"running:{ticket.owner}"

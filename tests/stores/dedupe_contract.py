@@ -1,0 +1,89 @@
+"""The DedupeStore contract: one suite that every store runs (memory here, Redis in
+tests/redis). Import its tests into a module that provides a ``dedupe_store`` fixture (an
+async context manager factory: ``async with dedupe_store() as store``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+import anyio.lowlevel
+
+from wechat_async.stores.dedupe import Claim, DedupeStore, Ticket
+
+
+async def test_contract_claim_running_done(dedupe_store: Any) -> None:
+    async with dedupe_store() as store:
+        assert isinstance(store, DedupeStore)
+        ticket = await store.claim("k")
+        assert isinstance(ticket, Ticket)
+        assert await store.claim("k") is Claim.RUNNING
+        assert await store.complete(ticket)
+        assert await store.claim("k") is Claim.DONE
+        assert isinstance(await store.claim("other"), Ticket)  # keys are independent
+
+
+async def test_contract_release_lets_the_next_delivery_run(dedupe_store: Any) -> None:
+    async with dedupe_store() as store:
+        ticket = await store.claim("k")
+        assert await store.release(ticket)
+        assert not await store.release(ticket)  # once
+        assert isinstance(await store.claim("k"), Ticket)
+
+
+async def test_contract_concurrent_claims_have_one_winner(dedupe_store: Any) -> None:
+    results: list[Ticket | Claim] = []
+    async with dedupe_store() as store:
+
+        async def claim() -> None:
+            await anyio.lowlevel.checkpoint()
+            results.append(await store.claim("k"))
+
+        async with anyio.create_task_group() as tg:
+            for _ in range(50):
+                tg.start_soon(claim)
+    assert sum(isinstance(r, Ticket) for r in results) == 1
+    assert results.count(Claim.RUNNING) == 49
+
+
+async def test_contract_a_lapsed_claim_cannot_touch_the_one_that_took_over(
+    dedupe_store: Any,
+) -> None:
+    """The hardening issue's 3-runs bug: a slow handler outlives its claim, a redelivery
+    claims and runs, then the slow one's late failure must not free the second's claim."""
+    async with dedupe_store() as store:
+        slow = await store.claim("k", ttl=0.1)
+        assert isinstance(slow, Ticket)
+        await anyio.sleep(0.2)
+        second = await store.claim("k", ttl=30)
+        assert isinstance(second, Ticket)
+        assert second != slow
+        assert not await store.release(slow)  # late failure: nothing freed
+        assert not await store.renew(slow)  # and no way back in
+        assert not await store.complete(slow)  # late success: the running one decides
+        assert await store.claim("k") is Claim.RUNNING
+        assert await store.complete(second)
+        assert await store.claim("k") is Claim.DONE
+
+
+async def test_contract_renew_keeps_a_running_claim(dedupe_store: Any) -> None:
+    async with dedupe_store() as store:
+        ticket = await store.claim("k", ttl=0.3)
+        assert isinstance(ticket, Ticket)
+        for _ in range(3):
+            await anyio.sleep(0.15)
+            assert await store.renew(ticket, 0.3)
+        assert await store.claim("k") is Claim.RUNNING  # 0.45 s in: held by renewal
+        await anyio.sleep(0.4)
+        assert isinstance(await store.claim("k"), Ticket)  # unrenewed: expired
+
+
+async def test_contract_completing_a_lapsed_unclaimed_push_marks_it_done(
+    dedupe_store: Any,
+) -> None:
+    async with dedupe_store() as store:
+        ticket = await store.claim("k", ttl=0.05)
+        assert isinstance(ticket, Ticket)
+        await anyio.sleep(0.1)
+        assert await store.complete(ticket)  # the handler ran: no retry should run it again
+        assert await store.claim("k") is Claim.DONE
