@@ -22,7 +22,7 @@ REPLY = json.dumps({"errcode": 0, "errmsg": "ok", "result_page_url": "https://x"
 TOKEN_REPLY = json.dumps({"access_token": "T", "expires_in": 7200}).encode()
 CALL = {
     "openid": "o",
-    "we_template_id": "t",
+    "biz_template_id": "t",
     "order_no": "1",
     "data": {"first": {"value": "巧克力", "color": "#173177"}},
 }

@@ -57,7 +57,7 @@ async def test_base_url_points_the_client_elsewhere() -> None:
     route = router.post(f"{other}/cityservice/sendmsgdata").respond(json={"errcode": 0})
     async with client_for(router, base_url=other + "/") as client:
         await client.cityservice.send_msg_data(
-            openid="o", we_template_id="t", order_no="1", data={"k": {"value": "v"}}
+            openid="o", biz_template_id="t", order_no="1", data={"k": {"value": "v"}}
         )
     assert route.call_count == 1
     assert str(route.calls.last.request.url).startswith(other + "/cityservice/sendmsgdata?")
@@ -69,7 +69,7 @@ async def test_access_token_is_url_encoded() -> None:
     route = router.post(f"{BASE}/cityservice/sendmsgdata").respond(json={"errcode": 0})
     async with client_for(router) as client:
         await client.cityservice.send_msg_data(
-            openid="o", we_template_id="t", order_no="1", data={"k": {"value": "v"}}
+            openid="o", biz_template_id="t", order_no="1", data={"k": {"value": "v"}}
         )
     request = route.calls.last.request
     assert request.url.params["access_token"] == "a+b/c="

@@ -31,6 +31,7 @@ class Ping:
 
 
 class RetryNamespace(Namespace):
+    domain = "cityservice"  # its codes (82023...) are read in City Service's terms
     safe = Endpoint("POST", "/test/safe", Ping, EmptyResponse, idempotent=True)
     unsafe = Endpoint("POST", "/test/unsafe", Ping, EmptyResponse, idempotent=False)
     carrier = Endpoint(
@@ -290,3 +291,41 @@ async def test_resultcode_of_another_json_type_is_read_as_a_number(
             assert info.value.resultcode == 2003
         else:
             assert await RetryNamespace(client).carrier() == EmptyResponse()
+
+
+@pytest.mark.parametrize(
+    ("errmsg", "rid"),
+    [
+        ("invalid args rid: 61b7289f-6875924d-25b4d70a", "61b7289f-6875924d-25b4d70a"),
+        ("invalid code, this code has consumed. hint: [kJ4Nya0731ge21]", "kJ4Nya0731ge21"),
+        ("system error hint: [ StC5vA0024r283 ]", "StC5vA0024r283"),
+        ("no request id here", None),
+    ],
+)
+def test_rid_is_read_in_both_forms(errmsg: str, rid: str | None) -> None:
+    from wechat_async import APIError
+
+    assert APIError(40099, errmsg, endpoint="/card/code/get").rid == rid
+
+
+async def test_an_errcode_means_what_the_answering_api_documents() -> None:
+    """40097 from the gift-card order API is a plain invalid parameter, not City Service's
+    "the openid does not come from the template account"."""
+    from wechat_async.errors import InvalidParameterError
+
+    router = respx.Router()
+    mock_token(router)
+    missing = {"errcode": 40097, "errmsg": "invalid args: order not exists hint: [a1b2]"}
+    router.post(BASE + "/card/giftcard/order/get").respond(json=missing)
+    router.post(BASE + "/cityservice/sendmsgdata").respond(json=missing)
+    async with client_for(router) as client:
+        with pytest.raises(InvalidParameterError) as gift:
+            await client.giftcard.get_order(order_id="nope")
+        with pytest.raises(InvalidParameterError) as city:
+            await client.cityservice.send_msg_data(
+                openid="o", biz_template_id="t", order_no="1", data={"k": {"value": "v"}}
+            )
+    assert "template account" not in str(gift.value)
+    assert gift.value.meaning == "invalid parameter"
+    assert "template account" in city.value.meaning
+    assert gift.value.rid == "a1b2"

@@ -16,7 +16,7 @@ from wechat_async._auth import StableTokenRequest
 from wechat_async._redact import redact
 
 SEND = f"{BASE}/cityservice/sendmsgdata"
-CALL = {"openid": "o", "we_template_id": "t", "order_no": "1", "data": {"k": {"value": "v"}}}
+CALL = {"openid": "o", "biz_template_id": "t", "order_no": "1", "data": {"k": {"value": "v"}}}
 
 
 def _assert_clean(text: str) -> None:

@@ -23,7 +23,7 @@ from wechat_async import (
 )
 
 SEND = f"{BASE}/cityservice/sendmsgdata"
-CALL = {"openid": "o", "we_template_id": "t", "order_no": "1", "data": {"k": {"value": "v"}}}
+CALL = {"openid": "o", "biz_template_id": "t", "order_no": "1", "data": {"k": {"value": "v"}}}
 
 
 class Clock:

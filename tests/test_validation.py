@@ -18,7 +18,7 @@ from wechat_async import (
 from wechat_async.cityservice import SendMsgDataRequest, TemplateValue
 
 SEND = f"{BASE}/cityservice/sendmsgdata"
-GOOD = {"openid": "o", "we_template_id": "t", "order_no": "1", "data": {"k": {"value": "v"}}}
+GOOD = {"openid": "o", "biz_template_id": "t", "order_no": "1", "data": {"k": {"value": "v"}}}
 
 
 @pytest.mark.parametrize(
@@ -32,8 +32,8 @@ GOOD = {"openid": "o", "we_template_id": "t", "order_no": "1", "data": {"k": {"v
         ({"result_page_style_id": "s"}, {"url"}),
         ({"order_no": "x" * 129}, {"order_no"}),
         (
-            {"openid": 1, "we_template_id": 2.5, "order_no": None},
-            {"openid", "we_template_id", "order_no"},
+            {"openid": 1, "biz_template_id": 2.5, "order_no": None},
+            {"openid", "biz_template_id", "order_no"},
         ),
         ({"unknown_field": "x"}, {"unknown_field"}),
     ],
@@ -62,7 +62,7 @@ async def test_model_instance_is_validated_too() -> None:
     send = router.post(SEND).respond(json={"errcode": 0})
     request = SendMsgDataRequest(
         openid="o",
-        we_template_id="t",
+        biz_template_id="t",
         order_no="1",
         data={"k": TemplateValue(value="v", color="blue")},
     )
@@ -80,7 +80,7 @@ async def test_model_instance_and_keywords_send_the_same_body() -> None:
     mock_token(router)
     send = router.post(SEND).respond(json={"errcode": 0, "errmsg": "ok", "result_page_url": ""})
     request = SendMsgDataRequest(
-        openid="o", we_template_id="t", order_no="1", data={"k": TemplateValue(value="v")}
+        openid="o", biz_template_id="t", order_no="1", data={"k": TemplateValue(value="v")}
     )
     async with client_for(router) as client:
         await client.cityservice.send_msg_data.send(request)
@@ -89,7 +89,7 @@ async def test_model_instance_and_keywords_send_the_same_body() -> None:
     assert (
         first
         == second
-        == b'{"openid":"o","we_template_id":"t","order_no":"1","data":{"k":{"value":"v"}}}'
+        == b'{"openid":"o","biz_template_id":"t","order_no":"1","data":{"k":{"value":"v"}}}'
     )
 
 

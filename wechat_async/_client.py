@@ -315,6 +315,7 @@ class WeChatClient:
                     errcode,
                     str(data.get("errmsg", "")),
                     endpoint=endpoint.path,
+                    domain=endpoint.domain,
                     overrides=endpoint.errors,
                     may_have_been_applied=call.maybe_applied and not endpoint.idempotent,
                 )

@@ -61,6 +61,7 @@ class Endpoint(Generic[P, ReqT, RespT]):
     __slots__ = (
         "auth",
         "body",
+        "domain",
         "errors",
         "idempotent",
         "layers",
@@ -110,9 +111,12 @@ class Endpoint(Generic[P, ReqT, RespT]):
         self.secret_reply = secret_reply
         self.source = source
         self.name = ""
+        #: the namespace it belongs to (``cityservice``...): errcodes are read in its terms
+        self.domain = ""
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
+        self.domain = str(getattr(owner, "domain", ""))
 
     def __repr__(self) -> str:
         return f"<Endpoint {self.name} {self.method} {self.path}>"
@@ -172,6 +176,9 @@ class BoundEndpoint(Generic[P, ReqT, RespT]):
 
 class Namespace:
     """Base of ``client.cityservice``, ``client.giftcard``...: a class of Endpoint attributes."""
+
+    #: the namespace's name, which keys its errcode meanings (``_errcodes.DOMAIN_ERRCODES``)
+    domain: str = ""
 
     def __init__(self, client: WeChatClient) -> None:
         self._client = client

@@ -22,6 +22,7 @@ from ._errors import (
 )
 
 __all__ = [
+    "DOMAIN_ERRCODES",
     "ERRCODES",
     "CityServiceHourlyLimitError",
     "CityServiceOfflineError",
@@ -146,33 +147,7 @@ ERRCODES: Final[Mapping[int, tuple[type[APIError], str]]] = {
         "third-party platform not authorized by the account for this API",
     ),
     86000: (PermissionDeniedError, "not called by a third-party platform"),
-    # cityservice (seed 000, section 3)
-    40097: (
-        InvalidParameterError,
-        "invalid parameter, or the openid does not come from the message path's template account",
-    ),
-    82020: (
-        CityServiceUserNeverVisitedError,
-        "user does not follow the template account and never used the service through City Service",
-    ),
-    82021: (
-        CityServiceUserInactiveError,
-        "user has not used the service through City Service in the last 30 days",
-    ),
-    82022: (
-        CityServiceUserFrequencyError,
-        "more than 10 messages (20 for medical services) to this user within 30 days",
-    ),
-    82023: (CityServiceHourlyLimitError, "more than 5 messages to this user within an hour"),
-    82024: (
-        CityServiceOrderNoError,
-        "order_no exception, e.g. every user given the same business order number",
-    ),
-    82025: (CityServiceUrlError, "url invalid"),
-    82026: (
-        CityServiceOfflineError,
-        "service offline, or under review for more than 30 days",
-    ),
+    40097: (InvalidParameterError, "invalid parameter"),
     # cards and gift cards
     40053: (InvalidParameterError, "invalid action_info"),
     40056: (InvalidParameterError, "invalid code"),
@@ -222,16 +197,60 @@ ERRCODES: Final[Mapping[int, tuple[type[APIError], str]]] = {
 }
 
 
+#: Codes whose meaning depends on the API that answered, by the namespace's ``domain``:
+#: consulted before ``ERRCODES``. 40097 is "invalid parameter" everywhere, but City Service
+#: documents it as the openid not coming from its template account.
+DOMAIN_ERRCODES: Final[Mapping[str, Mapping[int, tuple[type[APIError], str]]]] = {
+    # cityservice (seed 000, section 3)
+    "cityservice": {
+        40097: (
+            InvalidParameterError,
+            "invalid parameter, or the openid does not come from the message path's "
+            "template account",
+        ),
+        82020: (
+            CityServiceUserNeverVisitedError,
+            "user does not follow the template account and never used the service "
+            "through City Service",
+        ),
+        82021: (
+            CityServiceUserInactiveError,
+            "user has not used the service through City Service in the last 30 days",
+        ),
+        82022: (
+            CityServiceUserFrequencyError,
+            "more than 10 messages (20 for medical services) to this user within 30 days",
+        ),
+        82023: (CityServiceHourlyLimitError, "more than 5 messages to this user within an hour"),
+        82024: (
+            CityServiceOrderNoError,
+            "order_no exception, e.g. every user given the same business order number",
+        ),
+        82025: (CityServiceUrlError, "url invalid"),
+        82026: (
+            CityServiceOfflineError,
+            "service offline, or under review for more than 30 days",
+        ),
+    },
+}
+
+
 def error_for(
     errcode: int,
     errmsg: str,
     *,
     endpoint: str,
+    domain: str = "",
     overrides: Mapping[int, tuple[type[APIError], str]] | None = None,
     may_have_been_applied: bool = False,
 ) -> APIError:
-    """Build the exception for an errcode, consulting per-endpoint overrides first."""
-    entry = (overrides or {}).get(errcode) or ERRCODES.get(errcode)
+    """Build the exception for an errcode: the endpoint's own overrides first, then its
+    domain's meaning of the code, then the platform-wide one."""
+    entry = (
+        (overrides or {}).get(errcode)
+        or DOMAIN_ERRCODES.get(domain, {}).get(errcode)
+        or ERRCODES.get(errcode)
+    )
     if entry is None:
         return APIError(
             errcode, errmsg, endpoint=endpoint, may_have_been_applied=may_have_been_applied

@@ -33,13 +33,22 @@ __all__ = [
     "WeChatError",
 ]
 
-_RID = re.compile(r"rid:\s*([0-9A-Za-z_-]+)")
+# Newer APIs end errmsg with "rid: 61b7289f-6875924d-25b4d70a"; the card, gift-card and
+# delivery APIs still end it with "hint: [StC5vA0024r283]".
+_RID = re.compile(r"rid:\s*([0-9A-Za-z_-]+)|hint:\s*\[\s*([0-9A-Za-z_+/=-]+)\s*\]")
 
 
 def parse_rid(errmsg: str) -> str | None:
-    """WeChat appends ``rid: <request id>`` to errmsg; support tickets ask for it."""
+    """The request id WeChat puts in errmsg (``rid: ...`` or ``hint: [...]``); support
+    tickets ask for it.
+
+    >>> parse_rid("invalid code hint: [kJ4Nya0731ge21]")
+    'kJ4Nya0731ge21'
+    """
     match = _RID.search(errmsg)
-    return match.group(1) if match else None
+    if match is None:
+        return None
+    return match.group(1) or match.group(2)
 
 
 class WeChatError(Exception):

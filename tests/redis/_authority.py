@@ -12,7 +12,7 @@ import respx
 from tests.helpers import BASE
 
 SEND = f"{BASE}/cityservice/sendmsgdata"
-CALL = {"openid": "o", "we_template_id": "t", "order_no": "1", "data": {"k": {"value": "v"}}}
+CALL = {"openid": "o", "biz_template_id": "t", "order_no": "1", "data": {"k": {"value": "v"}}}
 
 
 class TokenAuthority:

@@ -6,10 +6,10 @@ from wechat_async import WeChatClient
 
 
 async def bad(client: WeChatClient) -> None:
-    await client.cityservice.send_msg_data(openid="o", we_template_id="t", order_no="1")  # E: data
-    await client.cityservice.send_msg_data(openid=1, we_template_id="t", order_no="", data={})  # E
-    await client.cityservice.send_msg_data(bogus=1, openid="o", we_template_id="t")  # E: kwarg
+    await client.cityservice.send_msg_data(openid="o", biz_template_id="t", order_no="1")  # E: data
+    await client.cityservice.send_msg_data(openid=1, biz_template_id="t", order_no="", data={})  # E
+    await client.cityservice.send_msg_data(bogus=1, openid="o", biz_template_id="t")  # E: kwarg
     result = await client.cityservice.send_msg_data(
-        openid="o", we_template_id="t", order_no="1", data={}
+        openid="o", biz_template_id="t", order_no="1", data={}
     )
     print(result.no_such_field)  # E: attribute

@@ -10,15 +10,15 @@ from wechat_async.cityservice import SendMsgDataRequest, SendMsgDataResponse, Te
 
 async def good(client: WeChatClient) -> None:
     result = await client.cityservice.send_msg_data(
-        openid="o", we_template_id="t", order_no="1", data={"first": TemplateValue(value="v")}
+        openid="o", biz_template_id="t", order_no="1", data={"first": TemplateValue(value="v")}
     )
     assert_type(result, SendMsgDataResponse)
     assert_type(result.result_page_url, str)
     raw = await client.cityservice.send_msg_data.raw(
-        openid="o", we_template_id="t", order_no="1", data={}
+        openid="o", biz_template_id="t", order_no="1", data={}
     )
     assert_type(raw, RawResponse[SendMsgDataResponse])
-    request = SendMsgDataRequest(openid="o", we_template_id="t", order_no="1", data={})
+    request = SendMsgDataRequest(openid="o", biz_template_id="t", order_no="1", data={})
     assert_type(await client.cityservice.send_msg_data.send(request), SendMsgDataResponse)
     faster = client.with_options(timeout=1.0, max_retries=0)
     assert_type(faster, WeChatClient)

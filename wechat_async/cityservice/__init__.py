@@ -15,4 +15,5 @@ __all__ = [
 
 
 class CityServiceNamespace(Namespace):
+    domain = "cityservice"
     send_msg_data = _endpoints.send_msg_data

@@ -27,7 +27,7 @@ class SendMsgDataRequest:
     template was approved for (result page, service record, card)."""
 
     openid: str = attrs.field(metadata=meta(check=min_len(1)))
-    we_template_id: str = attrs.field(metadata=meta(check=min_len(1)))
+    biz_template_id: str = attrs.field(metadata=meta(check=min_len(1)))
     #: Transactions with the same order number are merged into one record.
     order_no: str = attrs.field(metadata=meta(check=(min_len(1), max_len(128))))
     data: dict[str, TemplateValue] = attrs.field(metadata=meta(check=min_len(1)))

@@ -58,6 +58,7 @@ _ACCOUNTS = "delivery.accounts"
 
 
 class DeliveryNamespace(Namespace):
+    domain = "delivery"
     get_all_delivery = _endpoints.get_all_delivery
     get_bind_account = _endpoints.get_bind_account
     open = _endpoints.open

@@ -26,6 +26,7 @@ from ._code_models import (
     DecryptCodeResponse,
     GetCodeResponse,
     UpdateUserCardResponse,
+    UserCardStatus,
 )
 from ._links import JumpParams, parse_jump, shelf_url
 from ._order_models import (
@@ -96,6 +97,7 @@ __all__ = [
     "Theme",
     "UpdateUserCardResponse",
     "UploadImageResponse",
+    "UserCardStatus",
     "parse_jump",
     "shelf_url",
     "split_windows",
@@ -103,6 +105,7 @@ __all__ = [
 
 
 class GiftCardNamespace(Namespace):
+    domain = "giftcard"
     upload_image = _endpoints.upload_image
     create_card = _endpoints.create_card
     add_page = _endpoints.add_page

@@ -3,9 +3,12 @@ sections 11, 12.2.1 and 14.1). Money in fen (int)."""
 
 from __future__ import annotations
 
+import enum
+
 import attrs
 
 from .._checks import between, max_bytes, max_len, min_len
+from .._convert import LooseBool
 from .._models import Response, meta
 
 __all__ = [
@@ -19,6 +22,7 @@ __all__ = [
     "RefundOrderRequest",
     "UpdateUserCardRequest",
     "UpdateUserCardResponse",
+    "UserCardStatus",
 ]
 
 _CUSTOM_VALUE = meta(check=max_bytes(12))
@@ -75,6 +79,41 @@ class ConsumeCodeResponse(Response):
 class GetCodeRequest:
     code: str = attrs.field(metadata=meta(check=min_len(1)))
     card_id: str | None = None
+    #: WeChat's default is true: a code that cannot be consumed is then an error (40099 for a
+    #: consumed one). False answers with its ``user_card_status`` instead.
+    check_consume: bool | None = None
+
+
+class UserCardStatus(str, enum.Enum):
+    """``user_card_status`` of a code. Values WeChat adds later still parse (as members named
+    after their value), so a new status never fails a reply.
+
+    >>> UserCardStatus("CONSUMED").is_usable, UserCardStatus("SOMETHING_NEW").value
+    (False, 'SOMETHING_NEW')
+    """
+
+    NORMAL = "NORMAL"
+    CONSUMED = "CONSUMED"
+    EXPIRE = "EXPIRE"
+    GIFTING = "GIFTING"
+    GIFT_SUCC = "GIFT_SUCC"
+    GIFT_TIMEOUT = "GIFT_TIMEOUT"
+    DELETE = "DELETE"
+    UNAVAILABLE = "UNAVAILABLE"
+
+    @classmethod
+    def _missing_(cls, value: object) -> UserCardStatus | None:
+        if isinstance(value, str):
+            member = str.__new__(cls, value)
+            member._name_ = value
+            member._value_ = value
+            return member
+        return None
+
+    @property
+    def is_usable(self) -> bool:
+        """Only a NORMAL code can still be consumed."""
+        return self is UserCardStatus.NORMAL
 
 
 @attrs.define(kw_only=True)
@@ -87,16 +126,28 @@ class CodeCard(Response):
     bonus: int | None = None
     code: str | None = None
     card_number: str | None = None
+    #: older replies carry these two inside ``card``: read into the response's own fields
+    user_card_status: UserCardStatus | None = None
+    can_consume: LooseBool | None = None
 
 
 @attrs.define(kw_only=True)
 class GetCodeResponse(Response):
     card: CodeCard
     openid: str | None = None
-    can_consume: bool | None = None
-    user_card_status: str | None = None
+    #: JSON booleans or the strings "true"/"false", as replies have carried both
+    can_consume: LooseBool | None = None
+    user_card_status: UserCardStatus | None = None
     order_id: str | None = None
+    outer_str: str | None = None
     background_pic_url: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        # One place to read them, whichever level the reply put them at.
+        if self.user_card_status is None:
+            self.user_card_status = self.card.user_card_status
+        if self.can_consume is None:
+            self.can_consume = self.card.can_consume
 
 
 @attrs.define(kw_only=True)

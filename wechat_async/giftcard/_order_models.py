@@ -51,7 +51,9 @@ class Order(Response):
     card_list: list[OrderCard] = attrs.field(factory=list)
     outer_str: str | None = None
     #: whether the order's cards were sent to a group chat (``IsChatRoom`` on the wire)
-    is_chat_room: LooseBool | None = attrs.field(default=None, metadata=meta(wire="IsChatRoom"))
+    is_chat_room: LooseBool | None = attrs.field(
+        default=None, metadata=meta(wire="IsChatRoom", aliases=("is_chatroom",))
+    )
 
 
 @attrs.define(kw_only=True)

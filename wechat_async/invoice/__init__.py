@@ -37,6 +37,7 @@ __all__ = [
 
 
 class InvoiceNamespace(Namespace):
+    domain = "invoice"
     set_pay_mch = _endpoints.set_pay_mch
     get_pay_mch = _endpoints.get_pay_mch
     set_auth_field = _endpoints.set_auth_field
