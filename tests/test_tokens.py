@@ -450,11 +450,11 @@ async def test_short_lived_token_is_used_for_most_of_its_life_not_refetched_per_
     manager = TokenManager(
         "wx", three_seconds, MemoryTokenStore(), clock=clock, advisory=300, mandatory=60
     )
-    for _ in range(22):  # 2.1 s of calls, every 0.1 s
+    for _ in range(27):  # 2.6 s of calls, every 0.1 s
         assert await manager.get() == "T1"
         clock.now += 0.1
     assert source_calls == 1
-    clock.now += 0.2  # 2.3 s: inside the (shrunk) advisory window of 0.75 s
+    clock.now += 0.1  # 2.8 s: inside the (shrunk) advisory window of 0.3 s
     assert await manager.get() == "T2"
     assert source_calls == 2
 
@@ -503,3 +503,26 @@ async def test_provider_returning_a_broken_token_is_one_failure_for_all_waiters(
     assert calls == 1
     assert len(errors) == 20
     assert "expires_at" in str(errors[0])
+
+
+async def test_waiters_whose_refreshed_token_was_rejected_meanwhile_refresh_once_more() -> None:
+    clock = Clock()
+    source = Source(clock, delay=0.01)
+    manager = TokenManager("wx", source, MemoryTokenStore(), clock=clock)
+    results: list[str] = []
+
+    async def first() -> None:
+        token = await manager.get()
+        await manager.invalidate(token)  # WeChat said 40001 before the waiters woke up
+        results.append(f"first:{token}")
+
+    async def waiter() -> None:
+        results.append(await manager.get())
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(first)
+        await anyio.sleep(0.002)  # first holds the lock, fetching
+        for _ in range(10):
+            tg.start_soon(waiter)
+    assert sorted(results) == ["T2"] * 10 + ["first:T1"]
+    assert source.calls == 2

@@ -20,8 +20,8 @@ logger = logging.getLogger("wechat_async.token")
 Fetch = Callable[[], Awaitable[AccessToken]]
 
 # Longest share of a token's life that the advisory / mandatory windows may take.
-_ADVISORY_SHARE = 0.25
-_MANDATORY_SHARE = 0.1
+_ADVISORY_SHARE = 0.1
+_MANDATORY_SHARE = 0.05
 
 
 class TokenManager:
@@ -124,20 +124,18 @@ class TokenManager:
         async with self._lock:
             if generation != self._generation:
                 # A refresh ended while we waited for it: its outcome is ours too, even a token
-                # already inside the mandatory window (asking again would only repeat it).
-                return self._outcome()
+                # already inside the mandatory window (asking again would only repeat it) ...
+                if self._failure is not None:
+                    raise _fresh(self._failure)
+                if self._current is not None:
+                    return self._current.value
+                # ... unless WeChat has rejected that token since: then refresh again.
             current = self._current
             if current is not None:
                 now = self._clock()
                 if now < self._must_refresh_at or now < self._hold_until:
                     return current.value
             return (await self._refresh()).value
-
-    def _outcome(self) -> str:
-        if self._failure is not None:
-            raise _fresh(self._failure)
-        assert self._current is not None  # a refresh that ended without failing set it
-        return self._current.value
 
     async def _refresh(self, *, advisory: bool = False) -> AccessToken:
         if self._failure is not None and self._monotonic() < self._failure_until:
