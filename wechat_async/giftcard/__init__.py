@@ -7,53 +7,47 @@ from collections.abc import Callable
 
 from .._endpoint import Namespace
 from . import _endpoints
-from ._card_models import (
+from ._links import JumpParams, parse_jump, shelf_url
+from ._sync import OrderSync, SyncCheckpoint, SyncProgress, split_windows
+from .models import (
+    MAX_ORDER_WINDOW,
+    AddPageResponse,
+    AddPayWhitelistResponse,
     AdvancedInfo,
     BaseInfo,
+    BatchGetOrdersRequest,
+    BatchGetOrdersResponse,
     Card,
+    Category,
+    Cell,
+    CodeCard,
+    ConsumeCodeResponse,
+    ControlInfo,
     CreateCardResponse,
     CustomField,
     DateInfo,
-    GeneralCard,
-    GiftCardInfo,
-    Sku,
-    TextImage,
-    UploadImageResponse,
-)
-from ._code_models import (
-    CodeCard,
-    ConsumeCodeResponse,
     DecryptCodeResponse,
+    GeneralCard,
     GetCodeResponse,
-    UpdateUserCardResponse,
-    UserCardStatus,
-)
-from ._links import JumpParams, parse_jump, shelf_url
-from ._order_models import (
-    MAX_ORDER_WINDOW,
-    BatchGetOrdersRequest,
-    BatchGetOrdersResponse,
     GetOrderRequest,
     GetOrderResponse,
+    GetPageResponse,
+    GiftCardInfo,
+    ListPagesResponse,
     Order,
     OrderCard,
-)
-from ._page_models import (
-    AddPageResponse,
-    AddPayWhitelistResponse,
-    Category,
-    Cell,
-    ControlInfo,
-    GetPageResponse,
-    ListPagesResponse,
     Page,
     PageControl,
     PageItem,
     PicItem,
     SetMaintainResponse,
+    Sku,
+    TextImage,
     Theme,
+    UpdateUserCardResponse,
+    UploadImageResponse,
+    UserCardStatus,
 )
-from ._sync import OrderSync, SyncCheckpoint, SyncProgress, split_windows
 
 __all__ = [
     "MAX_ORDER_WINDOW",

@@ -4,43 +4,37 @@ from __future__ import annotations
 
 from .._endpoint import Endpoint, OffsetPaging
 from .._models import EmptyResponse
-from ._card_models import (
-    CreateCardRequest,
-    CreateCardResponse,
-    UploadImageRequest,
-    UploadImageResponse,
-)
-from ._code_models import (
-    ConsumeCodeRequest,
-    ConsumeCodeResponse,
-    DecryptCodeRequest,
-    DecryptCodeResponse,
-    GetCodeRequest,
-    GetCodeResponse,
-    RefundOrderRequest,
-    UpdateUserCardRequest,
-    UpdateUserCardResponse,
-)
-from ._order_models import (
-    BatchGetOrdersRequest,
-    BatchGetOrdersResponse,
-    GetOrderRequest,
-    GetOrderResponse,
-)
-from ._page_models import (
+from .models import (
     AddPageRequest,
     AddPageResponse,
     AddPayWhitelistRequest,
     AddPayWhitelistResponse,
+    BatchGetOrdersRequest,
+    BatchGetOrdersResponse,
     BindSubmchRequest,
+    ConsumeCodeRequest,
+    ConsumeCodeResponse,
+    CreateCardRequest,
+    CreateCardResponse,
+    DecryptCodeRequest,
+    DecryptCodeResponse,
     EmptyRequest,
+    GetCodeRequest,
+    GetCodeResponse,
+    GetOrderRequest,
+    GetOrderResponse,
     GetPageRequest,
     GetPageResponse,
     ListPagesResponse,
+    RefundOrderRequest,
     SetMaintainRequest,
     SetMaintainResponse,
     SetWxaRequest,
     UpdatePageRequest,
+    UpdateUserCardRequest,
+    UpdateUserCardResponse,
+    UploadImageRequest,
+    UploadImageResponse,
 )
 
 upload_image = Endpoint(

@@ -30,7 +30,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 
 from .._errors import FieldError, RequestValidationError, WeChatError
 from .._models import datetime_to_unix
-from ._order_models import MAX_ORDER_WINDOW, BatchGetOrdersResponse, Order
+from .models import MAX_ORDER_WINDOW, BatchGetOrdersResponse, Order
 
 __all__ = ["OrderSync", "SyncCheckpoint", "SyncProgress", "split_windows"]
 
