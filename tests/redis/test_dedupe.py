@@ -91,7 +91,7 @@ def _deliver_in_process(
 def test_one_push_delivered_to_4_processes_at_once_runs_once(
     redis_server: RedisServer, prefix: str
 ) -> None:
-    start = time.time() + 1.5
+    start = time.time() + 1.0
     workers = [
         _deliver_in_process(redis_server.url, prefix, start, "run", "ORDER-1", backend)
         for backend in ("asyncio", "trio", "asyncio", "trio")
