@@ -1,11 +1,96 @@
 """Public home of the exception tree (also re-exported from ``wechat_async``).
 
 The tree lives in ``_errors``; the named per-errcode classes beside the one errcode table in
-``_errcodes``. Both export through their ``__all__``, so a new class is listed once.
+``_errcodes``. ``__all__`` is a literal list so type checkers see every name (a test keeps it
+equal to the two modules' exports).
 """
 
-from . import _errcodes, _errors
-from ._errcodes import *  # noqa: F403
-from ._errors import *  # noqa: F403
+from ._errcodes import (
+    DOMAIN_ERRCODES,
+    ERRCODES,
+    CityServiceHourlyLimitError,
+    CityServiceOfflineError,
+    CityServiceOrderNoError,
+    CityServiceUrlError,
+    CityServiceUserFrequencyError,
+    CityServiceUserInactiveError,
+    CityServiceUserNeverVisitedError,
+    DeliveryCategoryError,
+    DeliveryError,
+    DeliveryOrderExistsError,
+    DeliveryOrderNotFoundError,
+    DeliveryShopNotBoundError,
+    InvoiceAuthFieldNotSetError,
+    InvoiceError,
+    InvoiceInvalidMchidError,
+    InvoiceInvalidParamsError,
+    InvoiceNotAuthorizedError,
+    InvoicePayMchNotSetError,
+)
+from ._errors import (
+    AccessTokenError,
+    APIError,
+    CallbackError,
+    CarrierError,
+    ConfigurationError,
+    DecryptError,
+    FieldError,
+    InvalidCredentialsError,
+    InvalidParameterError,
+    MalformedMessageError,
+    NotFoundError,
+    PermissionDeniedError,
+    QuotaExceededError,
+    RequestValidationError,
+    ResponseDecodeError,
+    ResponseValidationError,
+    SignatureError,
+    StoreUnavailableError,
+    SystemBusyError,
+    TransportError,
+    WeChatError,
+)
 
-__all__ = [*_errors.__all__, *_errcodes.__all__]
+__all__ = [
+    "DOMAIN_ERRCODES",
+    "ERRCODES",
+    "APIError",
+    "AccessTokenError",
+    "CallbackError",
+    "CarrierError",
+    "CityServiceHourlyLimitError",
+    "CityServiceOfflineError",
+    "CityServiceOrderNoError",
+    "CityServiceUrlError",
+    "CityServiceUserFrequencyError",
+    "CityServiceUserInactiveError",
+    "CityServiceUserNeverVisitedError",
+    "ConfigurationError",
+    "DecryptError",
+    "DeliveryCategoryError",
+    "DeliveryError",
+    "DeliveryOrderExistsError",
+    "DeliveryOrderNotFoundError",
+    "DeliveryShopNotBoundError",
+    "FieldError",
+    "InvalidCredentialsError",
+    "InvalidParameterError",
+    "InvoiceAuthFieldNotSetError",
+    "InvoiceError",
+    "InvoiceInvalidMchidError",
+    "InvoiceInvalidParamsError",
+    "InvoiceNotAuthorizedError",
+    "InvoicePayMchNotSetError",
+    "MalformedMessageError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "QuotaExceededError",
+    "RequestValidationError",
+    "ResponseDecodeError",
+    "ResponseValidationError",
+    "SignatureError",
+    "StoreUnavailableError",
+    "SystemBusyError",
+    "TransportError",
+    "WeChatError",
+]

@@ -1,0 +1,101 @@
+"""Public names are listed literally in ``__all__``: type checkers see what runtime exports."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import pkgutil
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+import wechat_async
+from wechat_async import _errcodes, _errors, errors
+
+ROOT = Path(wechat_async.__file__).parent
+
+
+def _literal_all(module: types.ModuleType) -> list[str] | None:
+    """The module's ``__all__`` if it is written as a list of string literals, else None."""
+    tree = ast.parse(Path(str(module.__file__)).read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets
+        ):
+            if not isinstance(node.value, ast.List):
+                return None
+            values = node.value.elts
+            if not all(isinstance(v, ast.Constant) and isinstance(v.value, str) for v in values):
+                return None
+            return [v.value for v in values if isinstance(v, ast.Constant)]
+    return None
+
+
+def _public_modules() -> list[types.ModuleType]:
+    found = [wechat_async]
+    for info in pkgutil.walk_packages([str(ROOT)], prefix="wechat_async."):
+        if any(part.startswith("_") for part in info.name.split(".")[1:]):
+            continue
+        try:
+            found.append(importlib.import_module(info.name))
+        except ImportError:  # an optional extra that is not installed
+            continue
+    return found
+
+
+@pytest.mark.parametrize("module", _public_modules(), ids=lambda m: m.__name__)
+def test_all_is_a_literal_list_equal_to_the_runtime_exports(module: types.ModuleType) -> None:
+    if not hasattr(module, "__all__"):
+        pytest.skip("no __all__: not a public namespace")
+    literal = _literal_all(module)
+    assert literal is not None, f"{module.__name__}.__all__ must be a literal list of strings"
+    assert len(literal) == len(set(literal)), "duplicate names"
+    assert literal == list(module.__all__)
+    for name in literal:
+        assert hasattr(module, name), f"{module.__name__}.__all__ names missing {name}"
+
+
+def test_errors_module_lists_every_error_and_errcode_export() -> None:
+    assert set(errors.__all__) == set(_errors.__all__) | set(_errcodes.__all__)
+
+
+def test_top_level_exports_every_error_and_nothing_unlisted() -> None:
+    assert set(errors.__all__) <= set(wechat_async.__all__)
+    public = {
+        name
+        for name, value in vars(wechat_async).items()
+        if not name.startswith("_") and not isinstance(value, types.ModuleType)
+    }
+    assert public == set(wechat_async.__all__)
+
+
+def test_mypy_resolves_every_public_name(tmp_path: Path) -> None:
+    pytest.importorskip("mypy")
+    script = tmp_path / "uses_public_names.py"
+    lines = [
+        f"from wechat_async import {', '.join(wechat_async.__all__)}",
+        f"from wechat_async.errors import {', '.join(errors.__all__)}",
+        f"print({', '.join(wechat_async.__all__)})",
+        "",
+    ]
+    script.write_text("\n".join(lines), encoding="utf-8")
+    proc = subprocess.run(  # noqa: S603 - fixed arguments, a file this test wrote
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--no-incremental",
+            "--cache-dir",
+            "/dev/null",
+            str(script),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT.parent,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
