@@ -49,7 +49,7 @@ class Server:
         _, self.base_url, self.appid, self.secret = self.proc.stdout.readline().split()
 
     def stats(self) -> dict[str, Any]:
-        data: dict[str, Any] = httpx.get(f"{self.base_url}/__fake__/stats").json()
+        data: dict[str, Any] = httpx.get(f"{self.base_url}/__emulator__/stats").json()
         return data
 
     def requests_served(self) -> int:

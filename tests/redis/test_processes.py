@@ -51,7 +51,7 @@ def test_4_processes_of_200_concurrent_calls_on_a_cold_start_make_one_token_requ
             out, err = worker.communicate(timeout=60)
             assert worker.returncode == 0, err
             results.append([int(n) for n in out.split()])
-        with urllib.request.urlopen(f"{base_url}/__fake__/stats", timeout=10) as reply:  # noqa: S310
+        with urllib.request.urlopen(f"{base_url}/__emulator__/stats", timeout=10) as reply:  # noqa: S310
             stats = json.load(reply)
     finally:
         fake.terminate()

@@ -1,11 +1,28 @@
-"""Test helpers for wechat_async and for apps built on it: a local fake WeChat server.
+"""A local WeChat for tests, demos and benchmarks: ``Emulator``.
 
->>> async with FakeWeChat(orders=500) as wx:  # doctest: +SKIP
-...     async with WeChatClient(wx.appid, wx.secret, base_url=wx.base_url) as client:
+>>> async with Emulator(orders=500) as wx:  # doctest: +SKIP
+...     async with wx.client() as client:
 ...         orders = [o async for o in client.giftcard.iter_orders(wx.start_time, wx.end_time)]
+
+``wechat_emulator`` is a pytest fixture for your own tests (this package's pytest plugin).
 """
 
+from ._app import Faults, Quota
+from ._delivery import CarrierAccount
+from ._emulator import STATS_PATH, Emulator
 from ._orders import OrderBook
-from ._server import FakeWeChat
+from ._pushes import PushAttempt
 
-__all__ = ["FakeWeChat", "OrderBook"]
+#: The emulator's former name (it began as a fake server for orders only).
+FakeWeChat = Emulator
+
+__all__ = [
+    "STATS_PATH",
+    "CarrierAccount",
+    "Emulator",
+    "FakeWeChat",
+    "Faults",
+    "OrderBook",
+    "PushAttempt",
+    "Quota",
+]

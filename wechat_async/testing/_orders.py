@@ -1,4 +1,4 @@
-"""A deterministic gift-card order book for the fake server."""
+"""A deterministic gift-card order book for the emulator."""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ class OrderBook:
         self._keys: list[tuple[int, str]] = []
         self._orders: dict[str, dict[str, Any]] = {}
         self._added = 0
+        #: ids of orders added after generation, in order (new codes to index)
+        self.added_ids: list[str] = []
 
     @classmethod
     def generate(cls, count: int, *, start: int, days: int, seed: int = 0) -> OrderBook:
@@ -46,7 +48,11 @@ class OrderBook:
         self._added += 1
         order = _make_order(f"NEW{self._added:08d}", create_time, random.Random(seed + self._added))
         self.add(order)
+        self.added_ids.append(order["order_id"])
         return order
+
+    def orders(self) -> list[dict[str, Any]]:
+        return list(self._orders.values())
 
     def get(self, order_id: str) -> dict[str, Any] | None:
         return self._orders.get(order_id)

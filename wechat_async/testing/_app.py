@@ -1,0 +1,265 @@
+"""The emulator's HTTP face: an ASGI app that reads a request, checks what WeChat checks
+(token, quotas), injects the configured faults, and hands the call to its route.
+
+A domain adds its endpoints with ``app.route(method, path, handler, auth=True)``; a handler
+takes a ``Call`` and returns ``(HTTP status, JSON object)``. Errors are shaped as WeChat
+shapes them: ``{"errcode": ..., "errmsg": "... rid: ..."}``.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import secrets
+import time
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from typing import Any
+from urllib.parse import parse_qsl
+
+import anyio
+import attrs
+
+__all__ = ["Call", "EmulatorApp", "Faults", "Quota", "Reply", "error", "ok"]
+
+Reply = tuple[int, dict[str, Any]]
+Handler = Callable[["Call"], Awaitable[Reply]]
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+MAX_BODY = 1 << 20
+
+try:  # the emulator is a benchmark's server: the fast JSON writer when it is there
+    from orjson import dumps as _orjson_dumps
+
+    def _dumps(data: Any) -> bytes:
+        return _orjson_dumps(data)
+
+except ImportError:  # pragma: no cover - depends on the install
+
+    def _dumps(data: Any) -> bytes:
+        return json.dumps(data, ensure_ascii=False).encode()
+
+
+def error(code: int, message: str) -> Reply:
+    """A WeChat error reply, with a request id as the real ones carry."""
+    return 200, {"errcode": code, "errmsg": f"{message} rid: emu-{secrets.token_hex(6)}"}
+
+
+def ok(**fields: Any) -> Reply:
+    return 200, {"errcode": 0, "errmsg": "ok", **fields}
+
+
+@attrs.frozen
+class Call:
+    """One request as a route sees it."""
+
+    method: str
+    path: str
+    query: Mapping[str, str]
+    body: dict[str, Any]
+    raw: bytes
+    headers: Mapping[str, str]
+    #: the appid the access_token belongs to (None on token endpoints)
+    appid: str | None = None
+
+
+@attrs.define
+class Faults:
+    """Seeded misbehaviour, for every route or per path (``Emulator(faults={path: Faults()})``).
+
+    Rates are chances per request: ``system_error`` answers errcode -1, ``bad_gateway`` HTTP
+    502, ``drop`` reads the request then breaks the connection mid-reply (the caller cannot
+    know whether it was applied), ``slow_body`` sends the reply a few bytes at a time over
+    ``slow_body_seconds``. ``latency`` is added to every request.
+    """
+
+    latency: float = 0.0
+    system_error: float = 0.0
+    bad_gateway: float = 0.0
+    drop: float = 0.0
+    slow_body: float = 0.0
+    slow_body_seconds: float = 1.0
+
+
+@attrs.define
+class Quota:
+    """Per-appid call limits: more than ``per_minute`` calls in a minute answer 45011, more
+    than ``per_day`` in a day 45009 (None: no limit)."""
+
+    per_minute: int | None = None
+    per_day: int | None = None
+
+
+@attrs.frozen
+class _Route:
+    handler: Handler
+    auth: bool
+
+
+class _Dropped(Exception):
+    """Break the connection after the request was read."""
+
+
+class EmulatorApp:
+    """The ASGI callable; ``Emulator.app`` is one."""
+
+    def __init__(
+        self,
+        *,
+        check_token: Callable[[str | None], tuple[str | None, Reply | None]],
+        faults: Faults,
+        path_faults: Mapping[str, Faults],
+        quota: Quota,
+        seed: int,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._routes: dict[tuple[str, str], _Route] = {}
+        self._check_token = check_token
+        self.faults = faults
+        self.path_faults = dict(path_faults)
+        self.quota = quota
+        self._rng = random.Random(seed)
+        self._clock = clock
+        self._minute: dict[tuple[str, int], int] = {}
+        self._day: dict[tuple[str, int], int] = {}
+        #: requests served, by path (the stats route reports them across processes)
+        self.requests: dict[str, int] = {}
+        #: called with (path, JSON body) before a token-checked route runs (tests use it to
+        #: change the state between two requests, e.g. insert orders mid-sync)
+        self.on_request: Callable[[str, Any], None] | None = None
+
+    def route(self, method: str, path: str, handler: Handler, *, auth: bool = True) -> None:
+        self._routes[(method, path)] = _Route(handler, auth)
+
+    @property
+    def paths(self) -> list[tuple[str, str]]:
+        return sorted(self._routes)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        if scope["type"] != "http":
+            return
+        body = bytearray()
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if len(body) > MAX_BODY:
+                await _respond(send, 413, {"errcode": 47001, "errmsg": "body over 1 MiB"})
+                return
+            if not message.get("more_body"):
+                break
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+        try:
+            status, payload, slow = await self._dispatch(
+                scope["method"], scope["path"], query, bytes(body), headers
+            )
+        except _Dropped:
+            # Half a reply, then the connection breaks: the request was read and applied.
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", b"1000"),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": b'{"errcode":0,', "more_body": True})
+            raise
+        except Exception as exc:  # a route's bug answers 500; serving goes on
+            status, payload, slow = 500, {"errcode": -1, "errmsg": f"emulator error: {exc!r}"}, 0.0
+        await _respond(send, status, payload, slow)
+
+    async def _dispatch(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        raw: bytes,
+        headers: dict[str, str],
+    ) -> tuple[int, dict[str, Any], float]:
+        self.requests[path] = self.requests.get(path, 0) + 1
+        route = self._routes.get((method, path))
+        if route is None:
+            return (404, error(40066, f"invalid url {path}")[1], 0.0)
+        faults = self.path_faults.get(path, self.faults)
+        if faults.latency:
+            await anyio.sleep(faults.latency)
+        body: Any = {}
+        if raw and not headers.get("content-type", "").startswith("multipart/"):
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                return (*error(47001, "data format error"), 0.0)
+            if not isinstance(body, dict):
+                return (*error(47001, "data format error: expected a JSON object"), 0.0)
+        appid: str | None = None
+        if route.auth:
+            appid, refused = self._check_token(query.get("access_token"))
+            if refused is not None:
+                return (*refused, 0.0)
+            assert appid is not None
+            limited = self._count(appid)
+            if limited is not None:
+                return (*limited, 0.0)
+            rng = self._rng
+            if faults.system_error and rng.random() < faults.system_error:
+                return (*error(-1, "system error"), 0.0)
+            if faults.bad_gateway and rng.random() < faults.bad_gateway:
+                return 502, {"errcode": -1, "errmsg": "bad gateway"}, 0.0
+            if self.on_request is not None:
+                self.on_request(path, body)
+        call = Call(method, path, query, body, raw, headers, appid)
+        status, payload = await route.handler(call)
+        if route.auth:
+            if faults.drop and self._rng.random() < faults.drop:
+                raise _Dropped
+            if faults.slow_body and self._rng.random() < faults.slow_body:
+                return status, payload, faults.slow_body_seconds
+        return status, payload, 0.0
+
+    def _count(self, appid: str) -> Reply | None:
+        quota = self.quota
+        if quota.per_minute is None and quota.per_day is None:
+            return None
+        now = int(self._clock())
+        minute, day = (appid, now // 60), (appid, now // 86400)
+        self._minute[minute] = self._minute.get(minute, 0) + 1
+        self._day[day] = self._day.get(day, 0) + 1
+        if quota.per_day is not None and self._day[day] > quota.per_day:
+            return error(45009, "reach max api daily quota limit")
+        if quota.per_minute is not None and self._minute[minute] > quota.per_minute:
+            return error(45011, "api minute-quota reach limit, must slower, retry next minute")
+        return None
+
+
+async def _respond(send: Send, status: int, payload: dict[str, Any], slow: float = 0.0) -> None:
+    data = _dumps(payload)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json; charset=utf-8"),
+                (b"content-length", str(len(data)).encode()),
+            ],
+        }
+    )
+    if not slow:
+        await send({"type": "http.response.body", "body": data})
+        return
+    chunks = [data[i : i + 8] for i in range(0, len(data), 8)]
+    pause = slow / max(len(chunks), 1)
+    for i, chunk in enumerate(chunks):
+        await send({"type": "http.response.body", "body": chunk, "more_body": i < len(chunks) - 1})
+        await anyio.sleep(pause)

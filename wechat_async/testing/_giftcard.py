@@ -1,0 +1,356 @@
+"""Gift cards as WeChat keeps them: cards, shelves, payment setup, orders, codes, balances.
+
+State, not canned answers: what ``create_card`` and ``add_page`` write, ``get_page`` reads;
+a code consumed once answers 40099 the next time (unless ``check_consume`` is false, which
+reports its status); an order refunded once cannot be refunded again.
+"""
+
+from __future__ import annotations
+
+import base64
+import random
+import secrets
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ._app import Call, EmulatorApp, Reply, error, ok
+from ._orders import OrderBook
+
+__all__ = ["GiftCards"]
+
+MAX_ORDER_WINDOW = 31 * 24 * 3600
+_NOT_CONSUMABLE = {"CONSUMED": 40099, "EXPIRE": 40099, "DELETE": 40127, "GIFTING": 40127}
+
+
+def _text(body: dict[str, Any], name: str) -> str | None:
+    value = body.get(name)
+    return value if isinstance(value, str) and value else None
+
+
+class GiftCards:
+    def __init__(
+        self,
+        book: OrderBook,
+        *,
+        orders_per_second: float = 0.0,
+        seed: int = 0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.book = book
+        self.orders_per_second = orders_per_second
+        self._clock = clock
+        self._stream_started = clock()
+        self._streamed = 0
+        self._seed = seed
+        self.cards: dict[str, dict[str, Any]] = {}
+        self.pages: dict[str, dict[str, Any]] = {}
+        self.maintained: set[str] = set()
+        self.pay_whitelist: set[str] = set()
+        self.submch: dict[str, str] = {}
+        self.wxa: dict[str, str] = {}
+        self.refunded: set[str] = set()
+        #: code -> {"card_id", "status", "balance", "bonus", "openid", "order_id", "outer_str"}
+        self._codes: dict[str, dict[str, Any]] | None = None
+        self._indexed_added = 0
+        self.images: list[bytes] = []
+
+    def register(self, app: EmulatorApp) -> None:
+        for path, handler in {
+            "/cgi-bin/media/uploadimg": self.upload_image,
+            "/card/create": self.create_card,
+            "/card/giftcard/page/add": self.add_page,
+            "/card/giftcard/page/get": self.get_page,
+            "/card/giftcard/page/update": self.update_page,
+            "/card/giftcard/page/batchget": self.list_pages,
+            "/card/giftcard/maintain/set": self.set_maintain,
+            "/card/giftcard/pay/whitelist/add": self.add_pay_whitelist,
+            "/card/giftcard/pay/submch/bind": self.bind_submch,
+            "/card/giftcard/wxa/set": self.set_wxa,
+            "/card/giftcard/order/get": self.get_order,
+            "/card/giftcard/order/batchget": self.batch_get_orders,
+            "/card/giftcard/order/refund": self.refund_order,
+            "/card/generalcard/updateuser": self.update_user_card,
+            "/card/code/consume": self.consume_code,
+            "/card/code/get": self.get_code,
+            "/card/code/decrypt": self.decrypt_code,
+        }.items():
+            app.route("POST", path, handler)
+
+    # -- orders ------------------------------------------------------------------------------
+    def stream(self) -> None:
+        """The live stream: orders bought since the emulator started, ``orders_per_second``."""
+        if not self.orders_per_second:
+            return
+        now = self._clock()
+        due = int((now - self._stream_started) * self.orders_per_second)
+        while self._streamed < due:
+            self._streamed += 1
+            self.book.add_new(int(now), seed=self._seed)
+
+    async def get_order(self, call: Call) -> Reply:
+        self.stream()
+        order = self.book.get(str(call.body.get("order_id", "")))
+        if order is None:
+            return error(40097, "invalid args: order not exists hint: [emu]")
+        return ok(order=order)
+
+    async def batch_get_orders(self, call: Call) -> Reply:
+        self.stream()
+        data = call.body
+        try:
+            begin, end = int(data["begin_time"]), int(data["end_time"])
+            offset, count = int(data.get("offset", 0)), int(data["count"])
+            sort_type = data.get("sort_type", "ASC")
+        except (KeyError, TypeError, ValueError, OverflowError):
+            return error(47001, "data format error")
+        if not 0 < count <= 100 or offset < 0 or sort_type not in ("ASC", "DESC"):
+            return error(40097, "invalid args: count 1..100, offset >= 0, sort_type ASC|DESC")
+        if end < begin or end - begin > MAX_ORDER_WINDOW:
+            return error(40097, "invalid args: time range over 31 days")
+        total, orders = self.book.page(
+            begin, end, descending=sort_type == "DESC", offset=offset, count=count
+        )
+        return ok(total_count=total, order_list=orders)
+
+    async def refund_order(self, call: Call) -> Reply:
+        order_id = str(call.body.get("order_id", ""))
+        order = self.book.get(order_id)
+        if order is None:
+            return error(40097, "invalid args: order not exists")
+        if order_id in self.refunded:
+            return error(40097, "invalid args: order already refunded")
+        self.refunded.add(order_id)
+        order["refunded"] = True
+        for card in order.get("card_list", []):
+            code = self.codes().get(str(card.get("code")))
+            if code is not None:
+                code["status"] = "DELETE"
+        return ok()
+
+    # -- cards and codes ----------------------------------------------------------------------
+    def codes(self) -> dict[str, dict[str, Any]]:
+        """The codes of every order's cards, indexed once on first use."""
+        if self._codes is None:
+            self._codes = {}
+            for order in self.book.orders():
+                self._index(order)
+            self._indexed_added = len(self.book.added_ids)
+        return self._codes
+
+    def _index(self, order: dict[str, Any]) -> None:
+        assert self._codes is not None
+        for card in order.get("card_list", []):
+            code = card.get("code")
+            if code and code not in self._codes:
+                self._codes[code] = {
+                    "card_id": card["card_id"],
+                    "status": "NORMAL",
+                    "balance": card.get("price", 0),
+                    "bonus": 0,
+                    "openid": order.get("open_id"),
+                    "order_id": order["order_id"],
+                    "outer_str": order.get("outer_str"),
+                }
+
+    def _code(self, body: dict[str, Any]) -> tuple[str, dict[str, Any] | None, Reply | None]:
+        self.codes()
+        added = self.book.added_ids
+        while self._indexed_added < len(added):
+            new = self.book.get(added[self._indexed_added])
+            self._indexed_added += 1
+            if new is not None:
+                self._index(new)
+        code = str(body.get("code", ""))
+        entry = self.codes().get(code)
+        if entry is None:
+            return code, None, error(40056, "invalid serial code")
+        card_id = body.get("card_id")
+        if card_id is not None and card_id != entry["card_id"]:
+            return code, None, error(40073, "invalid card_id")
+        return code, entry, None
+
+    def encrypt_code(self, code: str) -> str:
+        """The ``encrypt_code`` a jump URL would carry for ``code`` (``decrypt_code``
+        inverts it)."""
+        return base64.urlsafe_b64encode(b"emu:" + code.encode()).decode()
+
+    async def decrypt_code(self, call: Call) -> Reply:
+        token = str(call.body.get("encrypt_code", ""))
+        try:
+            raw = base64.urlsafe_b64decode(token.encode())
+        except ValueError:
+            raw = b""
+        if not raw.startswith(b"emu:"):
+            return error(40056, "invalid encrypt_code")
+        return ok(code=raw[4:].decode())
+
+    async def get_code(self, call: Call) -> Reply:
+        code, entry, refused = self._code(call.body)
+        if refused is not None:
+            return refused
+        assert entry is not None
+        status = entry["status"]
+        if call.body.get("check_consume", True) and status in _NOT_CONSUMABLE:
+            return error(_NOT_CONSUMABLE[status], f"invalid code, this code has {status.lower()}")
+        card = {"card_id": entry["card_id"], "code": code, "balance": entry["balance"]}
+        return ok(
+            card=card,
+            openid=entry["openid"],
+            can_consume=status == "NORMAL",
+            user_card_status=status,
+            order_id=entry["order_id"],
+            outer_str=entry["outer_str"],
+        )
+
+    async def consume_code(self, call: Call) -> Reply:
+        _, entry, refused = self._code(call.body)
+        if refused is not None:
+            return refused
+        assert entry is not None
+        if entry["status"] != "NORMAL":
+            return error(_NOT_CONSUMABLE.get(entry["status"], 40099), "invalid code, consumed")
+        entry["status"] = "CONSUMED"
+        return ok(card={"card_id": entry["card_id"]}, openid=entry["openid"])
+
+    async def update_user_card(self, call: Call) -> Reply:
+        _, entry, refused = self._code(call.body)
+        if refused is not None:
+            return refused
+        assert entry is not None
+        for name in ("balance", "bonus"):
+            value = call.body.get(name)
+            if value is not None:
+                if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                    return error(40097, f"invalid args: {name}")
+                entry[name] = value  # a full value, not an increment
+        return ok(
+            result_balance=entry["balance"], result_bonus=entry["bonus"], openid=entry["openid"]
+        )
+
+    async def create_card(self, call: Call) -> Reply:
+        card = call.body.get("card")
+        if not isinstance(card, dict) or card.get("card_type") != "GENERAL_CARD":
+            return error(40097, "invalid args: card.card_type must be GENERAL_CARD")
+        general = card.get("general_card")
+        if not isinstance(general, dict) or general.get("sub_card_type") != "GIFT_CARD":
+            return error(40097, "invalid args: general_card.sub_card_type must be GIFT_CARD")
+        base = general.get("base_info")
+        if not isinstance(base, dict) or not _text(base, "title"):
+            return error(40097, "invalid args: base_info.title")
+        card_id = "pEMU" + secrets.token_urlsafe(18)
+        self.cards[card_id] = card
+        return ok(card_id=card_id)
+
+    async def upload_image(self, call: Call) -> Reply:
+        if not call.raw:
+            return error(41005, "media data missing")
+        self.images.append(call.raw)
+        return 200, {"url": f"http://mmbiz.qpic.cn/emu/{len(self.images)}/0"}
+
+    # -- shelves and payment setup ----------------------------------------------------------
+    def _unknown_cards(self, page: dict[str, Any]) -> list[Any]:
+        ids = [
+            item.get("card_id")
+            for theme in page.get("theme_list") or []
+            for item in (theme.get("item_list") or [])
+            if isinstance(item, dict)
+        ]
+        return [i for i in ids if i not in self.cards]
+
+    async def add_page(self, call: Call) -> Reply:
+        page = call.body.get("page")
+        if not isinstance(page, dict) or not page.get("theme_list"):
+            return error(40097, "invalid args: page.theme_list")
+        unknown = self._unknown_cards(page)
+        if unknown:
+            return error(40073, f"invalid card_id {unknown[0]}")
+        page_id = secrets.token_urlsafe(24)
+        self.pages[page_id] = {**page, "page_id": page_id}
+        return ok(page_id=page_id)
+
+    async def get_page(self, call: Call) -> Reply:
+        page = self.pages.get(str(call.body.get("page_id", "")))
+        if page is None:
+            return error(40097, "invalid args: page not exists")
+        return ok(page=page)
+
+    async def update_page(self, call: Call) -> Reply:
+        page = call.body.get("page")
+        if not isinstance(page, dict) or page.get("page_id") not in self.pages:
+            return error(40097, "invalid args: page not exists")
+        if self._unknown_cards(page):
+            return error(40073, "invalid card_id")
+        self.pages[page["page_id"]].update(page)
+        return ok()
+
+    async def list_pages(self, call: Call) -> Reply:
+        return ok(page_id_list=sorted(self.pages))
+
+    async def set_maintain(self, call: Call) -> Reply:
+        body = call.body
+        if body.get("all"):
+            chosen = list(self.pages)
+        elif body.get("page_id") in self.pages:
+            chosen = [body["page_id"]]
+        else:
+            return error(40097, "invalid args: page_id")
+        if body.get("maintain", True):
+            self.maintained.update(chosen)
+        else:
+            self.maintained.difference_update(chosen)
+        pages = [
+            {"page_id": p, "page_control_type": "PAGE_CONTROL_TYPE_MAINTAIN"}
+            for p in chosen
+            if p in self.maintained
+        ]
+        return ok(control_info={"biz_control_type": "BIZ_CONTROL_TYPE_NORMAL", "list": pages})
+
+    async def add_pay_whitelist(self, call: Call) -> Reply:
+        sub_mch_id = _text(call.body, "sub_mch_id")
+        if sub_mch_id is None:
+            return error(40097, "invalid args: sub_mch_id")
+        self.pay_whitelist.add(sub_mch_id)
+        return ok(url=f"https://pay.weixin.qq.com/emu/confirm?mch={sub_mch_id}")
+
+    async def bind_submch(self, call: Call) -> Reply:
+        sub_mch_id, wxa = _text(call.body, "sub_mch_id"), _text(call.body, "wxa_appid")
+        if sub_mch_id is None or wxa is None:
+            return error(40097, "invalid args")
+        if sub_mch_id not in self.pay_whitelist:
+            return error(40097, "invalid args: sub_mch_id is not on the pay whitelist")
+        self.submch[wxa] = sub_mch_id
+        return ok()
+
+    async def set_wxa(self, call: Call) -> Reply:
+        wxa, page_id = _text(call.body, "wxa_appid"), _text(call.body, "page_id")
+        if wxa is None or page_id not in self.pages:
+            return error(40097, "invalid args: page_id")
+        assert page_id is not None
+        self.wxa[page_id] = wxa
+        return ok()
+
+    # -- scenarios ---------------------------------------------------------------------------
+    def buy(
+        self, *, card_id: str, price: int, openid: str, page_id: str | None = None
+    ) -> dict[str, Any]:
+        """A user pays for one gift card now: the new order (and its code) exist at once."""
+        rng = random.Random(self._seed + len(self.book))
+        order = self.book.add_new(int(self._clock()), seed=rng.randrange(1 << 30))
+        order.update(
+            {
+                "open_id": openid,
+                "page_id": page_id or order.get("page_id"),
+                "total_price": price,
+                "card_list": [
+                    {
+                        "card_id": card_id,
+                        "price": price,
+                        "code": f"{rng.randrange(10**11, 10**12)}",
+                        "default_gifting_msg": "",
+                        "background_pic_url": "",
+                    }
+                ],
+            }
+        )
+        return order

@@ -1,0 +1,77 @@
+"""Post-payment invoicing as stored state: the merchant's pay-mch and auth-field settings,
+and the authorization data users gave for their orders (``Emulator.authorize_invoice``)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ._app import Call, EmulatorApp, Reply, error, ok
+
+__all__ = ["Invoicing"]
+
+
+class Invoicing:
+    def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
+        self.paymch_info: dict[str, Any] | None = None
+        self.auth_field: dict[str, Any] | None = None
+        #: (s_pappid, order_id) -> the user's authorization
+        self.authorizations: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def register(self, app: EmulatorApp) -> None:
+        app.route("POST", "/card/invoice/setbizattr", self.setbizattr)
+        app.route("POST", "/card/invoice/getauthdata", self.get_auth_data)
+
+    async def setbizattr(self, call: Call) -> Reply:
+        action = call.query.get("action")
+        body = call.body
+        if action == "set_pay_mch":
+            info = body.get("paymch_info")
+            if not isinstance(info, dict) or not info.get("mchid") or not info.get("s_pappid"):
+                return error(72031, "invalid params: paymch_info.mchid and s_pappid")
+            self.paymch_info = dict(info)
+            return ok()
+        if action == "get_pay_mch":
+            if self.paymch_info is None:
+                return error(72028, "invoice pay mch not set")
+            return ok(paymch_info=self.paymch_info)
+        if action == "set_auth_field":
+            field = body.get("auth_field")
+            if not isinstance(field, dict) or not ({"user_field", "biz_field"} & set(field)):
+                return error(72031, "invalid params: auth_field")
+            self.auth_field = dict(field)
+            return ok()
+        if action == "get_auth_field":
+            if self.auth_field is None:
+                return error(72029, "invoice auth field not set")
+            return ok(auth_field=self.auth_field)
+        return error(40097, f"invalid args: action {action!r}")
+
+    async def get_auth_data(self, call: Call) -> Reply:
+        s_pappid, order_id = call.body.get("s_pappid"), call.body.get("order_id")
+        if not isinstance(s_pappid, str) or not isinstance(order_id, str):
+            return error(72031, "invalid params: s_pappid and order_id")
+        if self.paymch_info is None or self.paymch_info.get("s_pappid") != s_pappid:
+            return error(72030, "invalid mchid: s_pappid is not this merchant's")
+        found = self.authorizations.get((s_pappid, order_id))
+        if found is None:
+            return error(72038, "the user has not authorized invoicing for this order")
+        return ok(**found)
+
+    def authorize(
+        self, s_pappid: str, order_id: str, *, title: str, tax_no: str | None = None
+    ) -> dict[str, Any]:
+        """The user fills the invoice form for ``order_id`` (company when ``tax_no``)."""
+        if tax_no is None:
+            info: dict[str, Any] = {"user_field": {"title": title}}
+        else:
+            info = {"biz_field": {"title": title, "tax_no": tax_no}}
+        record = {
+            "invoice_status": "auth success",
+            "auth_time": int(self._clock()),
+            "user_auth_info": info,
+        }
+        self.authorizations[(s_pappid, order_id)] = record
+        return record
