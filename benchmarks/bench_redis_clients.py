@@ -3,7 +3,8 @@
 The stores need one client that works under asyncio AND trio. Candidates: redis-py's sync
 client in worker threads (``anyio.to_thread``, what ``wechat_async.stores.redis`` ships),
 coredis (built on anyio), and redis-py's asyncio client (asyncio only, for reference). Each
-does the same GETs, one at a time and from 50 concurrent tasks; medians of rounds.
+does the same GETs, one at a time and from 50 concurrent tasks; medians of rounds. Also the
+rate limiter's cost per call when it need not wait (one Lua script round trip).
 
     python -m benchmarks.bench_redis_clients [--ops 3000] [--rounds 3]
 """
@@ -18,7 +19,7 @@ import anyio
 
 from benchmarks._harness import median, print_table
 from tests.redis._server import RedisServer
-from wechat_async.stores.redis import RedisTokenStore
+from wechat_async.stores.redis import RedisRateLimiter, RedisTokenStore
 
 SHIPPED = "redis-py in threads (shipped)"
 
@@ -38,6 +39,12 @@ async def _drive(get: Callable[[], Awaitable[object]], ops: int, tasks: int) -> 
 async def _shipped(url: str, ops: int, tasks: int) -> float:
     async with RedisTokenStore(url, prefix="bench:") as store:
         return await _drive(lambda: store.get("wx"), ops, tasks)
+
+
+async def _rate_limiter(url: str, ops: int, tasks: int) -> float:
+    # A rate far above what is measured: every acquire is one script round trip, no waiting.
+    async with RedisRateLimiter(url, rate=1_000_000, prefix="bench:") as limiter:
+        return await _drive(lambda: limiter.acquire("wx", "/path"), ops, tasks)
 
 
 async def _coredis(url: str, ops: int, tasks: int) -> float:
@@ -63,6 +70,7 @@ def run(ops: int, rounds: int) -> dict[str, float]:
     rates: dict[str, list[float]] = {}
     candidates = [
         (SHIPPED, _shipped, ("asyncio", "trio")),
+        ("RedisRateLimiter.acquire (Lua)", _rate_limiter, ("asyncio", "trio")),
         ("coredis", _coredis, ("asyncio", "trio")),
         ("redis.asyncio", _redis_asyncio, ("asyncio",)),
     ]
