@@ -17,7 +17,6 @@ expects. ``wx.push_log`` records every attempt.
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
@@ -27,13 +26,13 @@ import anyio
 import anyio.abc
 import httpx
 
-from .._transport import on_asyncio
 from ._app import Call, EmulatorApp, Faults, Quota, Reply
 from ._delivery import DEFAULT_ACCOUNTS, CarrierAccount, Delivery
 from ._giftcard import GiftCards
 from ._invoice import Invoicing
 from ._orders import OrderBook
 from ._pushes import DEFAULT_SCHEDULE, PushAttempt, Pusher, PushTarget
+from ._serve import AsgiServer
 from ._tokens import TokenAuthority
 
 if TYPE_CHECKING:
@@ -113,8 +112,7 @@ class Emulator:
         self.delivery.register(self.app)
         self._host, self._port = host, port
         self._url = "http://<not started>"
-        self._stop: Callable[[], None] | None = None
-        self._tg: anyio.abc.TaskGroup | None = None
+        self._server: AsgiServer | None = None
         self._pending = 0
 
     def __repr__(self) -> str:
@@ -163,7 +161,7 @@ class Emulator:
         in-process through its ASGI app (``http_client=`` then is an ASGI-bound httpx client)."""
         from .._client import WeChatClient
 
-        if self._stop is None and "http_client" not in options and "transport" not in options:
+        if self._server is None and "http_client" not in options and "transport" not in options:
             http = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app))
             return WeChatClient(
                 self.appid, self.secret, base_url="http://emulator", http_client=http, **options
@@ -172,71 +170,10 @@ class Emulator:
 
     # -- serving -------------------------------------------------------------------------------
     async def __aenter__(self) -> Emulator:
-        # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets that say they are TCP,
-        # and without it every reply waits out a delayed ACK (40 ms) between head and body.
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self._host, self._port))
-        sock.listen(1024)
-        sock.setblocking(False)
-        self._url = f"http://{self._host}:{sock.getsockname()[1]}"
-        self._tg = anyio.create_task_group()
-        await self._tg.__aenter__()
-        try:
-            if on_asyncio():
-                await self._serve_uvicorn(sock)
-            else:
-                await self._serve_hypercorn(sock)
-        except BaseException:
-            await self._tg.__aexit__(None, None, None)
-            raise
+        self._server = AsgiServer(self.app, host=self._host, port=self._port)
+        await self._server.__aenter__()
+        self._url = self._server.base_url
         return self
-
-    async def _serve_uvicorn(self, sock: socket.socket) -> None:
-        import uvicorn
-
-        config = uvicorn.Config(
-            self.app,
-            log_level="warning",
-            lifespan="off",
-            access_log=False,
-            timeout_keep_alive=30,
-            timeout_graceful_shutdown=1,
-        )
-        server = uvicorn.Server(config)
-        assert self._tg is not None
-        self._tg.start_soon(server.serve, [sock])
-        while not server.started:  # noqa: ASYNC110 - uvicorn sets a flag, not an event
-            await anyio.sleep(0.005)
-
-        def stop() -> None:
-            server.should_exit = True
-
-        self._stop = stop
-
-    async def _serve_hypercorn(self, sock: socket.socket) -> None:
-        import hypercorn.config
-        import hypercorn.trio
-
-        config = hypercorn.config.Config()
-        config.bind = [f"fd://{sock.detach()}"]  # hypercorn owns (and closes) it from here
-        config.loglevel = "WARNING"
-        config.accesslog = None
-        config.errorlog = None
-        config.graceful_timeout = 1.0
-        stopped = anyio.Event()
-
-        async def serve(*, task_status: Any) -> None:
-            await hypercorn.trio.serve(
-                self.app,  # type: ignore[arg-type]
-                config,
-                shutdown_trigger=stopped.wait,
-                task_status=task_status,
-            )
-
-        assert self._tg is not None
-        await self._tg.start(serve)
-        self._stop = stopped.set
 
     async def __aexit__(
         self,
@@ -244,12 +181,9 @@ class Emulator:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        assert self._tg is not None
-        assert self._stop is not None
-        self._stop()
-        self._stop = None
-        # Both servers close idle connections at once and give busy ones a second.
-        await self._tg.__aexit__(None, None, None)
+        server, self._server = self._server, None
+        if server is not None:
+            await server.__aexit__(exc_type, exc, tb)
 
     async def serve_forever(self) -> None:
         async with self:
@@ -341,9 +275,10 @@ class Emulator:
     async def _push_waybill(self, order: dict[str, Any]) -> None:
         # WeChat pushes after answering the API call that caused it: in the background when
         # serving (``settle()`` waits for them), inline in-process.
-        if self._tg is not None and self._stop is not None:
+        group = self._server.task_group if self._server is not None else None
+        if group is not None:
             self._pending += 1
-            self._tg.start_soon(self._push_waybill_now, dict(order))
+            group.start_soon(self._push_waybill_now, dict(order))
         else:
             await self._push_waybill_now(order)
 
@@ -357,8 +292,7 @@ class Emulator:
         try:
             await self._deliver_waybill(order)
         finally:
-            if self._tg is not None:
-                self._pending = max(0, self._pending - 1)
+            self._pending = max(0, self._pending - 1)
 
     async def _deliver_waybill(self, order: dict[str, Any]) -> None:
         fields = self._fields(

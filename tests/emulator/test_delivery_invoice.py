@@ -1,0 +1,105 @@
+"""Instant delivery and invoicing against the emulator: signatures checked, the status
+machine enforced, settings and authorizations kept as state."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from tests.delivery.test_delivery import ORDER
+from wechat_async import CarrierError
+from wechat_async.delivery import OrderStatus
+from wechat_async.errors import (
+    DeliveryOrderExistsError,
+    DeliveryOrderNotFoundError,
+    InvoiceNotAuthorizedError,
+    InvoicePayMchNotSetError,
+)
+from wechat_async.testing import Emulator
+
+TEST_SHOP, TEST_SECRET = "test_shop_id", "test_app_secrect"
+
+
+def _order(shop_order_id: str) -> dict[str, Any]:
+    order = copy.deepcopy(ORDER)
+    order.update(shopid=TEST_SHOP, shop_order_id=shop_order_id, delivery_id="TEST")
+    return order
+
+
+async def test_an_order_moves_through_the_status_machine() -> None:
+    wx = Emulator()
+    async with wx.client() as client:
+        client.delivery.add_account(shopid=TEST_SHOP, app_secret=TEST_SECRET, delivery_id="TEST")
+        fee = await client.delivery.pre_add_order(**_order("A1"))
+        assert fee.fee > 0
+        placed = await client.delivery.add_order(**_order("A1"), delivery_token="t")
+        assert placed.order_status is OrderStatus.WAITING_FOR_RIDER
+        with pytest.raises(DeliveryOrderExistsError):
+            await client.delivery.add_order(**_order("A1"), delivery_token="t")
+        for status in (102, 201, 202, 301, 302):
+            await client.delivery.mock_update_order(
+                shopid=TEST_SHOP, shop_order_id="A1", order_status=status, action_time=1
+            )
+        got = await client.delivery.get_order(shopid=TEST_SHOP, shop_order_id="A1")
+        assert got.order_status is OrderStatus.DELIVERED
+        assert got.order_status.is_final
+        with pytest.raises(CarrierError):  # 302 is final: nothing moves it
+            await client.delivery.mock_update_order(
+                shopid=TEST_SHOP, shop_order_id="A1", order_status=301, action_time=2
+            )
+        with pytest.raises(DeliveryOrderNotFoundError):
+            await client.delivery.get_order(shopid=TEST_SHOP, shop_order_id="nope")
+
+
+async def test_a_wrong_delivery_sign_is_a_carrier_error() -> None:
+    wx = Emulator()
+    async with wx.client() as client:
+        client.delivery.add_account(
+            shopid=TEST_SHOP, app_secret="not-the-secret", delivery_id="TEST"
+        )
+        with pytest.raises(CarrierError) as info:
+            await client.delivery.add_order(**_order("B1"), delivery_token="t")
+        assert info.value.resultcode == 1
+    assert wx.delivery.orders == {}
+
+
+async def test_tips_rise_and_cancelling_costs_after_a_rider_is_assigned() -> None:
+    wx = Emulator()
+    async with wx.client() as client:
+        client.delivery.add_account(shopid=TEST_SHOP, app_secret=TEST_SECRET, delivery_id="TEST")
+        placed = await client.delivery.add_order(**_order("C1"), delivery_token="t")
+        common = {"shopid": TEST_SHOP, "shop_order_id": "C1", "waybill_id": placed.waybill_id}
+        from decimal import Decimal
+
+        await client.delivery.add_tips(**common, tips=Decimal("2"), remark="快点")
+        with pytest.raises(CarrierError):
+            await client.delivery.add_tips(**common, tips=Decimal("1"), remark="少点")
+        free = await client.delivery.pre_cancel_order(**common, delivery_id="TEST")
+        assert free.deduct_fee == 0
+        await wx.advance_delivery(TEST_SHOP, "C1", 102)
+        costly = await client.delivery.pre_cancel_order(**common, delivery_id="TEST")
+        assert costly.deduct_fee > 0
+        await client.delivery.cancel_order(
+            shopid=TEST_SHOP, shop_order_id="C1", delivery_id="TEST", cancel_reason_id=1
+        )
+        got = await client.delivery.get_order(shopid=TEST_SHOP, shop_order_id="C1")
+        assert got.order_status is OrderStatus.MERCHANT_CANCELLED
+        # Cancelled: it may be placed again with readd, keeping its id.
+        again = await client.delivery.re_add_order(**_order("C1"), delivery_token="t")
+        assert again.order_status is OrderStatus.WAITING_FOR_RIDER
+
+
+async def test_invoice_settings_and_authorizations_are_state() -> None:
+    wx = Emulator(orders=3)
+    async with wx.client() as client:
+        with pytest.raises(InvoicePayMchNotSetError):
+            await client.invoice.get_pay_mch()
+        await client.invoice.set_pay_mch(paymch_info={"mchid": "1234", "s_pappid": "wxabcd"})
+        assert (await client.invoice.get_pay_mch()).paymch_info.mchid == "1234"
+        with pytest.raises(InvoiceNotAuthorizedError):
+            await client.invoice.get_auth_data(s_pappid="wxabcd", order_id="O1")
+        await wx.authorize_invoice("O1", s_pappid="wxabcd", title="某公司", tax_no="9144")
+        data = await client.invoice.get_auth_data(s_pappid="wxabcd", order_id="O1")
+        assert data.invoice_status == "auth success"

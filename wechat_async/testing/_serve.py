@@ -1,0 +1,119 @@
+"""Serve any ASGI app on a loopback port with the field's servers: uvicorn under asyncio,
+hypercorn under trio. The emulator, the callback tests and ``wechat-async`` use it.
+
+>>> async with AsgiServer(app) as server:  # doctest: +SKIP
+...     server.base_url
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any
+
+import anyio
+import anyio.abc
+
+from .._transport import on_asyncio
+
+__all__ = ["AsgiServer"]
+
+
+class AsgiServer:
+    def __init__(self, app: Any, *, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.app = app
+        self._host, self._port = host, port
+        self.base_url = "http://<not started>"
+        self._stop: Callable[[], None] | None = None
+        self._tg: anyio.abc.TaskGroup | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._stop is not None
+
+    @property
+    def task_group(self) -> anyio.abc.TaskGroup | None:
+        """The group serving runs in (background work tied to the server's life)."""
+        return self._tg if self._stop is not None else None
+
+    async def __aenter__(self) -> AsgiServer:
+        # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets that say they are TCP,
+        # and without it every reply waits out a delayed ACK (40 ms) between head and body.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((self._host, self._port))
+        sock.listen(1024)
+        sock.setblocking(False)
+        self.base_url = f"http://{self._host}:{sock.getsockname()[1]}"
+        self._tg = anyio.create_task_group()
+        await self._tg.__aenter__()
+        try:
+            if on_asyncio():
+                await self._serve_uvicorn(sock)
+            else:
+                await self._serve_hypercorn(sock)
+        except BaseException:
+            self._tg.cancel_scope.cancel()
+            await self._tg.__aexit__(None, None, None)
+            raise
+        return self
+
+    async def _serve_uvicorn(self, sock: socket.socket) -> None:
+        import uvicorn
+
+        config = uvicorn.Config(
+            self.app,
+            log_level="warning",
+            lifespan="off",
+            access_log=False,
+            timeout_keep_alive=30,
+            timeout_graceful_shutdown=1,
+        )
+        server = uvicorn.Server(config)
+        assert self._tg is not None
+        self._tg.start_soon(server.serve, [sock])
+        while not server.started:  # noqa: ASYNC110 - uvicorn sets a flag, not an event
+            await anyio.sleep(0.005)
+
+        def stop() -> None:
+            server.should_exit = True
+
+        self._stop = stop
+
+    async def _serve_hypercorn(self, sock: socket.socket) -> None:
+        import hypercorn.config
+        import hypercorn.trio
+
+        config = hypercorn.config.Config()
+        config.bind = [f"fd://{sock.detach()}"]  # hypercorn owns (and closes) it from here
+        config.loglevel = "WARNING"
+        config.accesslog = None
+        config.errorlog = None
+        config.graceful_timeout = 1.0
+        stopped = anyio.Event()
+
+        async def serve(*, task_status: Any) -> None:
+            await hypercorn.trio.serve(
+                self.app,
+                config,
+                shutdown_trigger=stopped.wait,
+                task_status=task_status,
+            )
+
+        assert self._tg is not None
+        await self._tg.start(serve)
+        self._stop = stopped.set
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._tg is not None
+        assert self._stop is not None
+        self._stop()
+        self._stop = None
+        # Both servers close idle connections at once and give busy ones a second.
+        await self._tg.__aexit__(None, None, None)
