@@ -39,6 +39,11 @@ def test_endpoint_types_are_visible_to_mypy() -> None:
     assert code == 0, output
 
 
+def test_nested_structures_accept_plain_dicts_under_mypy() -> None:
+    code, output = _mypy(HERE / "nested_dicts.py")
+    assert code == 0, output
+
+
 def test_endpoint_misuse_is_caught_by_mypy() -> None:
     path = HERE / "endpoint_misuse.py"
     expected = {

@@ -13,3 +13,16 @@ async def bad(client: WeChatClient) -> None:
         openid="o", biz_template_id="t", order_no="1", data={}
     )
     print(result.no_such_field)  # E: attribute
+    await client.cityservice.send_msg_data(
+        openid="o",
+        biz_template_id="t",
+        order_no="1",
+        data={"k": {"valeu": "v"}},  # E: key typo
+    )
+    await client.cityservice.send_msg_data(
+        openid="o",
+        biz_template_id="t",
+        order_no="1",
+        data={"k": {"value": 1}},  # E: value type
+    )
+    await client.invoice.set_pay_mch(paymch_info={"mchid": "1"})  # E: s_pappid missing

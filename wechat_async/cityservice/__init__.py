@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from .._endpoint import Namespace
 from . import _endpoints
-from .models import SendMsgDataRequest, SendMsgDataResponse, TemplateValue
+from .models import SendMsgDataRequest, SendMsgDataResponse, TemplateValue, TemplateValueParam
 
 __all__ = [
     "CityServiceNamespace",
     "SendMsgDataRequest",
     "SendMsgDataResponse",
     "TemplateValue",
+    "TemplateValueParam",
 ]
 
 

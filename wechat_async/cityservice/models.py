@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TypedDict
+
 import attrs
 
 from .._checks import matches, max_len, min_len
 from .._models import Response, meta
+from .._params import to_model_map
 
-__all__ = ["SendMsgDataRequest", "SendMsgDataResponse", "TemplateValue"]
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from typing_extensions import NotRequired
+
+__all__ = ["SendMsgDataRequest", "SendMsgDataResponse", "TemplateValue", "TemplateValueParam"]
 
 
 @attrs.define(kw_only=True)
@@ -21,6 +29,19 @@ class TemplateValue:
     )
 
 
+class TemplateValueParam(TypedDict):
+    """``TemplateValue`` as a plain dict (keys are wire names)."""
+
+    value: str
+    color: NotRequired[str | None]
+
+
+def _to_template_value_map(
+    values: Mapping[str, TemplateValue | TemplateValueParam],
+) -> dict[str, TemplateValue]:
+    return to_model_map(TemplateValue, values)
+
+
 @attrs.define(kw_only=True)
 class SendMsgDataRequest:
     """``POST /cityservice/sendmsgdata``. Which style ids are required depends on the pages the
@@ -30,7 +51,9 @@ class SendMsgDataRequest:
     biz_template_id: str = attrs.field(metadata=meta(check=min_len(1)))
     #: Transactions with the same order number are merged into one record.
     order_no: str = attrs.field(metadata=meta(check=(min_len(1), max_len(128))))
-    data: dict[str, TemplateValue] = attrs.field(metadata=meta(check=min_len(1)))
+    data: dict[str, TemplateValue] = attrs.field(
+        converter=_to_template_value_map, metadata=meta(check=min_len(1))
+    )
     url: str | None = attrs.field(
         default=None, metadata=meta(check=matches(r"https?://\S+", "an http(s) URL"))
     )

@@ -6,33 +6,43 @@ from .._endpoint import Namespace
 from . import _endpoints
 from .models import (
     AuthField,
+    AuthFieldParam,
     BizField,
+    BizFieldParam,
     CompanyAuthInfo,
     CustomField,
+    CustomFieldParam,
     CustomValue,
     GetAuthDataResponse,
     GetAuthFieldResponse,
     GetPayMchResponse,
     PayMchInfo,
+    PayMchInfoParam,
     PersonalAuthInfo,
     UserAuthInfo,
     UserField,
+    UserFieldParam,
 )
 
 __all__ = [
     "AuthField",
+    "AuthFieldParam",
     "BizField",
+    "BizFieldParam",
     "CompanyAuthInfo",
     "CustomField",
+    "CustomFieldParam",
     "CustomValue",
     "GetAuthDataResponse",
     "GetAuthFieldResponse",
     "GetPayMchResponse",
     "InvoiceNamespace",
     "PayMchInfo",
+    "PayMchInfoParam",
     "PersonalAuthInfo",
     "UserAuthInfo",
     "UserField",
+    "UserFieldParam",
 ]
 
 
