@@ -216,11 +216,18 @@ class BaseInfo(Response):
     location_id_list: list[int] | None = None
     use_all_locations: bool | None = None
     use_custom_code: bool | None = None
+    #: ``GET_CUSTOM_CODE_MODE_DEPOSIT``: codes are imported later (card/create's doc; the
+    #: gift-card translation leaves it out)
+    get_custom_code_mode: str | None = attrs.field(
+        default=None, metadata=meta(check=one_of({"GET_CUSTOM_CODE_MODE_DEPOSIT"}))
+    )
     bind_openid: bool | None = None
     can_share: bool | None = None
     can_give_friend: bool | None = None
     #: gift cards must use 0
     get_limit: int | None = attrs.field(default=None, metadata=meta(check=one_of({0})))
+    #: how many cards one user may use (card/create's doc; not in the translation)
+    use_limit: int | None = attrs.field(default=None, metadata=meta(check=between(1)))
     center_title: str | None = None
     center_sub_title: str | None = None
     center_url: str | None = None
@@ -256,10 +263,12 @@ class BaseInfoParam(TypedDict):
     location_id_list: NotRequired[Sequence[int] | None]
     use_all_locations: NotRequired[bool | None]
     use_custom_code: NotRequired[bool | None]
+    get_custom_code_mode: NotRequired[str | None]
     bind_openid: NotRequired[bool | None]
     can_share: NotRequired[bool | None]
     can_give_friend: NotRequired[bool | None]
     get_limit: NotRequired[int | None]
+    use_limit: NotRequired[int | None]
     center_title: NotRequired[str | None]
     center_sub_title: NotRequired[str | None]
     center_url: NotRequired[str | None]
