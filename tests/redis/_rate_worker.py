@@ -1,5 +1,5 @@
 """One 'process' of the shared rate-limit test: acquires from START until START + SECONDS
-(wall clock) with TASKS concurrent tasks, and prints the time of each slot it got."""
+(wall clock) with 8 concurrent tasks; prints when it began, then the time of each slot."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ async def main(url: str, prefix: str, rate: float, start: float, seconds: float)
     stamps: list[float] = []
     async with RedisRateLimiter(url, rate, prefix=prefix) as limiter:
         await anyio.sleep(max(0.0, start - time.time()))
+        ready = time.time()  # later than START when this process started late
 
         async def caller() -> None:
             while time.time() < start + seconds:
@@ -24,6 +25,7 @@ async def main(url: str, prefix: str, rate: float, start: float, seconds: float)
         async with anyio.create_task_group() as tg:
             for _ in range(8):
                 tg.start_soon(caller)
+    print(f"{ready:.6f}")
     print(" ".join(f"{stamp:.6f}" for stamp in stamps))
 
 
