@@ -4,7 +4,6 @@ to a token that is not (or no longer) valid. Time is the real wall clock."""
 
 from __future__ import annotations
 
-import threading
 import time
 
 import httpx
@@ -25,17 +24,12 @@ class TokenAuthority:
         self.served = 0
         self._valid_until: dict[str, float] = {}
         self._latest: str | None = None
-        self._lock = threading.Lock()  # clients on several event loops, one per thread
 
     def install(self, router: respx.Router) -> None:
         router.get(f"{BASE}/cgi-bin/token").mock(side_effect=self._token)
         router.post(SEND).mock(side_effect=self._send)
 
     def _token(self, request: httpx.Request) -> httpx.Response:
-        with self._lock:
-            return self._issue()
-
-    def _issue(self) -> httpx.Response:
         now = time.time()
         self.issued += 1
         if self._latest is not None:
@@ -49,9 +43,8 @@ class TokenAuthority:
 
     def _send(self, request: httpx.Request) -> httpx.Response:
         token = request.url.params.get("access_token", "")
-        with self._lock:
-            if time.time() >= self._valid_until.get(token, 0.0):
-                self.rejected += 1
-                return httpx.Response(200, json={"errcode": 40001, "errmsg": "invalid credential"})
-            self.served += 1
+        if time.time() >= self._valid_until.get(token, 0.0):
+            self.rejected += 1
+            return httpx.Response(200, json={"errcode": 40001, "errmsg": "invalid credential"})
+        self.served += 1
         return httpx.Response(200, json={"errcode": 0, "errmsg": "ok"})

@@ -1,6 +1,6 @@
-"""One 'process' of the cross-process token test: from START (wall clock), ROUNDS rounds of
-TASKS concurrent calls through a WeChatClient whose tokens live in Redis. Prints
-``<calls succeeded> <calls failed> <this process's token fetches>``."""
+"""One 'process' of the cross-process token test: from START until END (wall clock), TASKS
+concurrent tasks call the emulator through a WeChatClient whose tokens live in Redis.
+Prints ``<calls succeeded> <calls failed> <this process's token fetches>``."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ from wechat_async import WeChatClient
 from wechat_async.stores.redis import RedisTokenStore
 
 DAY = 86400
-START_OF_ORDERS = 1_767_225_600  # the fake's order range starts 2026-01-01 UTC
+START_OF_ORDERS = 1_767_225_600  # the emulator's order range starts 2026-01-01 UTC
 
 
 async def main(
-    redis_url: str, prefix: str, base_url: str, appid: str, secret: str, start: float
+    redis_url: str, prefix: str, base_url: str, appid: str, secret: str, start: float, end: float
 ) -> None:
     ok = failed = 0
     async with (
@@ -28,25 +28,33 @@ async def main(
     ):
         await anyio.sleep(max(0.0, start - time.time()))
 
-        async def call() -> None:
+        async def caller() -> None:
             nonlocal ok, failed
-            try:
-                await client.giftcard.batch_get_orders(
-                    begin_time=START_OF_ORDERS, end_time=START_OF_ORDERS + DAY, offset=0, count=1
-                )
-                ok += 1
-            except Exception as exc:
-                print(repr(exc), file=sys.stderr)
-                failed += 1
+            while time.time() < end:
+                t0 = time.time()
+                try:
+                    await client.giftcard.batch_get_orders(
+                        begin_time=START_OF_ORDERS,
+                        end_time=START_OF_ORDERS + DAY,
+                        offset=0,
+                        count=1,
+                    )
+                    ok += 1
+                except Exception as exc:
+                    print(f"failed after {time.time() - t0:.2f} s: {exc!r}", file=sys.stderr)
+                    failed += 1
+                # 100 calls a second a process: the test is about tokens, not throughput.
+                await anyio.sleep(min(2.0, max(0.0, end - time.time())))
 
-        for _ in range(3):
-            async with anyio.create_task_group() as tg:
-                for _ in range(200):
-                    tg.start_soon(call)
+        async with anyio.create_task_group() as tg:
+            for _ in range(200):
+                tg.start_soon(caller)
         fetches = client.tokens.fetch_count
     print(ok, failed, fetches)
 
 
 if __name__ == "__main__":
-    redis_url, prefix, base_url, appid, secret, start, backend = sys.argv[1:]
-    anyio.run(main, redis_url, prefix, base_url, appid, secret, float(start), backend=backend)
+    redis_url, prefix, base_url, appid, secret, start, end, backend = sys.argv[1:]
+    anyio.run(
+        main, redis_url, prefix, base_url, appid, secret, float(start), float(end), backend=backend
+    )

@@ -1,9 +1,11 @@
-"""Whole processes sharing one Redis: the local fake WeChat in one, four clients in four more
-(two on asyncio, two on trio)."""
+"""Whole processes sharing one Redis: the emulator in one, four clients in four more (two on
+asyncio, two on trio), 200 concurrent tasks each, on ``cgi-bin/token`` tokens that live 3 s
+with no grace period (every fetch kills the token the other processes hold)."""
 
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 import time
@@ -13,6 +15,7 @@ from pathlib import Path
 from tests.redis._server import RedisServer
 
 ROOT = Path(__file__).resolve().parents[2]
+TOKEN_TTL, RUN_SECONDS = 3, 6.5
 
 
 def _spawn(*args: str) -> subprocess.Popen[str]:
@@ -25,14 +28,23 @@ def _spawn(*args: str) -> subprocess.Popen[str]:
     )
 
 
-def test_4_processes_of_200_concurrent_calls_on_a_cold_start_make_one_token_request(
+def test_4_processes_x_200_tasks_short_tokens_no_grace_no_call_fails_few_token_requests(
     redis_server: RedisServer, prefix: str
 ) -> None:
-    fake = _spawn("wechat_async.testing", "--orders", "100")
+    emulator = _spawn(
+        "wechat_async.testing",
+        "--orders",
+        "100",
+        "--token-ttl",
+        str(TOKEN_TTL),
+        "--token-grace",
+        "0",
+    )
     try:
-        assert fake.stdout is not None
-        _, base_url, appid, secret = fake.stdout.readline().split()
-        start = time.time() + 1.0  # every worker has imported by then (a late one only joins late)
+        assert emulator.stdout is not None
+        _, base_url, appid, secret = emulator.stdout.readline().split()
+        start = time.time() + 1.5  # every worker has imported by then (a late one joins late)
+        end = start + RUN_SECONDS
         workers = [
             _spawn(
                 "tests.redis._token_worker",
@@ -42,23 +54,31 @@ def test_4_processes_of_200_concurrent_calls_on_a_cold_start_make_one_token_requ
                 appid,
                 secret,
                 repr(start),
+                repr(end),
                 backend,
             )
             for backend in ("asyncio", "trio", "asyncio", "trio")
         ]
-        results = []
+        results, errors = [], []
         for worker in workers:
             out, err = worker.communicate(timeout=60)
             assert worker.returncode == 0, err
             results.append([int(n) for n in out.split()])
+            errors.append(err)
+        finished = time.time()
         with urllib.request.urlopen(f"{base_url}/__emulator__/stats", timeout=10) as reply:  # noqa: S310
             stats = json.load(reply)
     finally:
-        fake.terminate()
-        fake.communicate(timeout=10)
+        emulator.terminate()
+        emulator.communicate(timeout=10)
     token_requests = stats["requests"].get("/cgi-bin/token", 0)
-    print(f"4 processes x 3 x 200 calls: {results} (ok, failed, fetches); {token_requests} token")
-    assert [failed for _, failed, _ in results] == [0, 0, 0, 0]
-    assert sum(ok for ok, _, _ in results) == 4 * 3 * 200
-    assert token_requests == 1
-    assert sum(fetches for _, _, fetches in results) == 1
+    lifetimes = math.ceil((finished - start) / TOKEN_TTL)
+    calls = sum(ok + failed for ok, failed, _ in results)
+    print(
+        f"4 processes x 200 tasks, {TOKEN_TTL} s tokens, no grace: {calls} calls, "
+        f"{[failed for _, failed, _ in results]} failed, {token_requests} token requests "
+        f"over {lifetimes} lifetimes (fetches per process {[f for _, _, f in results]})"
+    )
+    assert [failed for _, failed, _ in results] == [0, 0, 0, 0], errors
+    assert token_requests <= lifetimes + 1
+    assert sum(fetches for _, _, fetches in results) == token_requests

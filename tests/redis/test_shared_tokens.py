@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import math
-import threading
 import time
 from collections.abc import Awaitable, Callable
 
@@ -266,63 +265,3 @@ async def test_advisory_refresh_does_not_wait_for_another_processs_lock(
         await store.set(APPID, AccessToken("FROM_OTHER", clock.now + 7200))
         assert await manager.get() == "FROM_OTHER"  # the other process's token, adopted
     assert source.calls == 1
-
-
-def test_4_clients_x_200_tasks_on_two_event_loops_short_tokens_no_grace(
-    redis_server: RedisServer, prefix: str
-) -> None:
-    """cgi-bin/token with no grace period: every fetch kills the token the others hold. Two
-    clients on an asyncio loop and two on a trio loop (one thread each), 200 tasks each."""
-    life, duration = 1, 3.2
-    authority = TokenAuthority(life=life, grace=0)
-    router = respx.Router()
-    authority.install(router)
-    calls = [0]
-    failures: list[BaseException] = []
-
-    async def loop_of_two_clients() -> None:
-        async with httpx.AsyncClient(transport=httpx.MockTransport(router.async_handler)) as http:
-            clients = [
-                WeChatClient(
-                    APPID,
-                    SECRET,
-                    http_client=http,
-                    token_endpoint="token",
-                    token_store=RedisTokenStore(redis_server.url, prefix=prefix),
-                    retry=fast_retry(),
-                )
-                for _ in range(2)
-            ]
-
-            async def worker(client: WeChatClient) -> None:
-                while time.monotonic() < until:
-                    try:
-                        await client.cityservice.send_msg_data(**CALL)
-                    except Exception as exc:
-                        failures.append(exc)
-                    calls[0] += 1
-                    await anyio.sleep(0.01)
-
-            async with anyio.create_task_group() as tg:
-                for client in clients:
-                    for _ in range(200):
-                        tg.start_soon(worker, client)
-
-    started = time.time()
-    until = time.monotonic() + duration
-    threads = [
-        threading.Thread(target=anyio.run, args=(loop_of_two_clients,), kwargs={"backend": b})
-        for b in ("asyncio", "trio")
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    spanned = math.ceil((time.time() - started) / life)
-    print(
-        f"short tokens: {calls[0]} calls, {authority.issued} token requests over {spanned} "
-        f"lifetimes, {authority.rejected} rejected and replayed"
-    )
-    assert failures == []
-    assert authority.served == calls[0]
-    assert authority.issued <= spanned + 1
