@@ -33,16 +33,36 @@ def to_model(cls: type[M], value: Any) -> M:
 
 def to_models(cls: type[M], values: Iterable[Any]) -> list[M]:
     """A list of ``cls`` from models and mappings (a str is refused, not read as characters)."""
-    if isinstance(values, (str, bytes, Mapping)):
+    if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
         raise _not_a(cls, "list", values)
-    return [to_model(cls, value) for value in values]
+    return _each(cls, enumerate(values), "[{}]")
 
 
 def to_model_map(cls: type[M], values: Mapping[str, Any]) -> dict[str, M]:
     """A ``{key: cls}`` dict from models and mappings."""
     if not isinstance(values, Mapping):
         raise _not_a(cls, "mapping", values)
-    return {key: to_model(cls, value) for key, value in values.items()}
+    return dict(zip(values, _each(cls, values.items(), "{}"), strict=True))
+
+
+def _each(cls: type[M], items: Iterable[tuple[Any, Any]], label: str) -> list[M]:
+    """Every item as a ``cls``; one error names every bad item, by its index or key."""
+    models: list[M] = []
+    errors: list[FieldError] = []
+    for key, value in items:
+        try:
+            models.append(to_model(cls, value))
+        except RequestValidationError as exc:
+            where = label.format(key)
+            errors.extend(
+                FieldError(
+                    where if e.path in ("<body>", "<value>") else f"{where}.{e.path}", e.message
+                )
+                for e in exc.errors
+            )
+    if errors:
+        raise RequestValidationError(cls.__name__, errors)
+    return models
 
 
 def _not_a(cls: type, kind: str, value: object) -> RequestValidationError:
