@@ -1,21 +1,25 @@
-"""The wechat-async command: the order sync, against the built-in fake server."""
+"""The wechat-async command: the order sync, one-off calls and serving, against the emulator."""
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from click.testing import CliRunner
 
-from wechat_async.cli import _Reporter, main
+from wechat_async.cli import main
+from wechat_async.cli._orders import _Reporter
 from wechat_async.giftcard import SyncProgress
 
 
@@ -32,7 +36,7 @@ def test_sync_from_fake_server_writes_every_order_once(tmp_path: Path) -> None:
     orders = [json.loads(line) for line in lines]
     assert len({o["order_id"] for o in orders}) == len(orders) == 1500
     assert all(isinstance(o["IsChatRoom"], bool) for o in orders)
-    assert "synced 1500 orders" in output
+    assert "synced 1,500 orders (¥" in output
 
 
 def test_checkpoint_makes_a_second_run_a_no_op(tmp_path: Path) -> None:
@@ -157,9 +161,20 @@ def test_unreadable_checkpoint_is_an_error_not_a_fresh_start(tmp_path: Path) -> 
     assert out.read_text() == '{"order_id": "kept"}\n'  # nothing overwritten
 
 
-def test_killed_mid_sync_then_resumed_writes_every_order_once(tmp_path: Path) -> None:
-    out, checkpoint = tmp_path / "orders.jsonl", tmp_path / "sync.json"
-    args = ["--fake", "6000", "--out", str(out), "--checkpoint", str(checkpoint)]
+def _ids_in(out: Path) -> list[str]:
+    if out.suffix == ".sqlite":
+        with sqlite3.connect(out) as db:
+            return [row[0] for row in db.execute("SELECT order_id FROM orders")]
+    if out.suffix == ".csv":
+        with out.open(newline="", encoding="utf-8") as f:
+            return [row["order_id"] for row in csv.DictReader(f)]
+    return [json.loads(line)["order_id"] for line in out.read_text().splitlines()]
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".sqlite"])
+def test_killed_mid_sync_then_resumed_writes_every_order_once(tmp_path: Path, suffix: str) -> None:
+    out, checkpoint = tmp_path / f"orders{suffix}", tmp_path / "sync.json"
+    args = ["--emulator", "3000", "--out", str(out), "--checkpoint", str(checkpoint)]
     # Slow enough (5 ms a page, one at a time) to be killed after a periodic checkpoint.
     slow = ["--latency", "0.005", "--concurrency", "1"]
     proc = subprocess.Popen(  # noqa: S603 - our own command
@@ -175,11 +190,124 @@ def test_killed_mid_sync_then_resumed_writes_every_order_once(tmp_path: Path) ->
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
     saved = json.loads(checkpoint.read_text())
-    assert 0 < saved["out_bytes"] < out.stat().st_size  # killed between two checkpoints
+    assert saved["out_bytes"] > 0
     code, output = _sync(*args)
     assert code == 0, output
-    ids = [json.loads(line)["order_id"] for line in out.read_text().splitlines()]
-    assert len(ids) == len(set(ids)) == 6000
+    ids = _ids_in(out)
+    assert len(ids) == len(set(ids)) == 3000
+    # The same file as an uninterrupted run.
+    fresh = tmp_path / f"fresh{suffix}"
+    code, output = _sync("--emulator", "3000", "--out", str(fresh))
+    assert code == 0, output
+    assert sorted(_ids_in(fresh)) == sorted(ids)
+
+
+def test_a_date_only_end_includes_that_whole_day(tmp_path: Path) -> None:
+    out = tmp_path / "orders.jsonl"
+    # 1,000 orders over 100 days from 2026-01-01 00:00 UTC (08:00 China time): 10 a day.
+    code, output = _sync(
+        "--emulator",
+        "1000",
+        "--begin",
+        "2026-01-01T08:00",
+        "--end",
+        "2026-01-02",
+        "--out",
+        str(out),
+    )
+    assert code == 0, output
+    created = [json.loads(line)["create_time"] for line in out.read_text().splitlines()]
+    last_second = 1_767_225_600 + 2 * 86400 - 8 * 3600 - 1  # 2026-01-02 23:59:59 China time
+    assert max(created) <= last_second
+    assert max(created) > last_second - 86400  # orders of the 2nd day are in
+
+
+def test_an_unwritable_out_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    code, output = _sync("--emulator", "10", "--out", str(tmp_path / "missing-dir" / "o.jsonl"))
+    assert code == 1
+    assert "cannot write" in output
+    assert "Traceback" not in output
+
+
+def test_one_off_calls_print_json_and_api_errors_exit_1() -> None:
+    server = subprocess.Popen(
+        [sys.executable, "-m", "wechat_async.testing", "--orders", "5"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        _, base_url, appid, secret = server.stdout.readline().split()
+        common = ["--appid", appid, "--secret", secret, "--base-url", base_url]
+        runner = CliRunner()
+        found = runner.invoke(main, ["orders", "get", "FAKE00000001", *common])
+        assert found.exit_code == 0, found.output
+        assert json.loads(found.output)["order"]["order_id"] == "FAKE00000001"
+        missing = runner.invoke(main, ["orders", "get", "NOPE", *common])
+        assert missing.exit_code == 1
+        assert "errcode 40097" in missing.output
+        assert "rid:" in missing.output
+        assert secret not in missing.output
+        usage = runner.invoke(main, ["orders", "get"])
+        assert usage.exit_code == 2
+        gone = runner.invoke(main, ["code", "get", "123", *common])
+        assert gone.exit_code == 1
+        assert "40056" in gone.output
+        delivery = runner.invoke(
+            main,
+            [
+                "delivery",
+                "order",
+                "get",
+                *common,
+                "--shopid",
+                "test_shop_id",
+                "--carrier-secret",
+                "test_app_secrect",
+                "--shop-order-id",
+                "none",
+            ],
+        )
+        assert delivery.exit_code == 1
+        assert "930563" in delivery.output
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        assert server.stdout is not None
+        server.stdout.close()
+
+
+def test_emulator_serve_prints_where_it_listens() -> None:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "wechat_async.cli",
+            "emulator",
+            "serve",
+            "--port",
+            "0",
+            "--orders",
+            "20",
+            "--seed",
+            "1",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        where = json.loads(proc.stdout.readline())
+        stats = httpx.get(where["base_url"] + "/__emulator__/stats").json()
+        assert stats["orders"] == 20
+        assert where["appid"]
+        assert where["secret"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        assert proc.stdout is not None
+        proc.stdout.close()
 
 
 class _Terminal(io.StringIO):
@@ -198,4 +326,6 @@ def test_on_a_terminal_progress_is_a_rich_bar_on_stderr(
     drawn = terminal.getvalue()
     assert "25%" in drawn  # 250 of 1000
     assert "\x1b[" in drawn  # drawn as a live bar, not plain lines
-    assert "windows " not in drawn
+    assert "of about" not in drawn  # the plain lines' wording
+    assert "windows 0/2, pages 3" in drawn  # windows and pages in the bar's description
+    assert "orders/s" in drawn

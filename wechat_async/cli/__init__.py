@@ -1,0 +1,17 @@
+"""The ``wechat-async`` command (the ``cli`` extra: click, rich, uvicorn).
+
+    wechat-async orders sync --emulator 20000 --out orders.jsonl
+    WECHAT_APPID=wx... WECHAT_SECRET=... wechat-async orders sync \\
+        --begin 2026-01-01 --end 2026-04-30 --out orders.csv --checkpoint sync.json
+    wechat-async orders get ORDER_ID | jq .
+    wechat-async emulator serve --port 8080 --orders 50000 --seed 1
+
+Exit codes: 0 ok, 1 an API or transport error (the message names errcode and rid), 2 usage.
+"""
+
+from __future__ import annotations
+
+from . import _calls, _orders, _serve  # noqa: F401 - they add their commands to main
+from ._main import main
+
+__all__ = ["main"]

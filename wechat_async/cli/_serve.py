@@ -1,0 +1,169 @@
+"""``wechat-async emulator serve`` and ``wechat-async callbacks serve``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import anyio
+import click
+
+from ._main import main
+
+
+@main.group()
+def emulator() -> None:
+    """The built-in local WeChat."""
+
+
+@emulator.command("serve")
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True)
+@click.option("--orders", type=click.IntRange(0), default=1000, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--latency", type=float, default=0.0, help="seconds added to every request")
+@click.option("--orders-per-second", type=float, default=0.0, help="a live stream of new orders")
+@click.option("--token-ttl", type=click.IntRange(1), default=7200, show_default=True)
+def serve_emulator(
+    port: int, orders: int, seed: int, latency: float, orders_per_second: float, token_ttl: int
+) -> None:
+    """Serve the emulator on 127.0.0.1 until interrupted; prints its base URL, appid and
+    secret (point WeChatClient(base_url=...) at it)."""
+    from ..testing import Emulator
+
+    async def run() -> None:
+        wx = Emulator(
+            orders=orders,
+            seed=seed,
+            latency=latency,
+            orders_per_second=orders_per_second,
+            token_ttl=token_ttl,
+            port=port,
+        )
+        async with wx:
+            click.echo(
+                json.dumps({"base_url": wx.base_url, "appid": wx.appid, "secret": wx.secret})
+            )
+            click.echo(
+                f"emulator with {orders} orders ({wx.start_time}..{wx.end_time}) "
+                f"at {wx.base_url}; Ctrl-C stops it",
+                err=True,
+            )
+            await anyio.sleep_forever()
+
+    _until_interrupted(run)
+
+
+@main.group()
+def callbacks() -> None:
+    """Receiving WeChat's pushes."""
+
+
+@callbacks.command("serve")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option(
+    "--token", envvar="WECHAT_PUSH_TOKEN", default=None, help="push token [env WECHAT_PUSH_TOKEN]"
+)
+@click.option(
+    "--aes-key",
+    envvar="WECHAT_PUSH_AES_KEY",
+    default=None,
+    help="EncodingAESKey for safe mode [env WECHAT_PUSH_AES_KEY]",
+)
+@click.option("--appid", envvar="WECHAT_APPID", default=None, help="[env WECHAT_APPID]")
+@click.option(
+    "--emulator",
+    "with_emulator",
+    is_flag=True,
+    help="also serve the emulator, pushing a gift-card purchase, its acceptance, an invoice "
+    "authorization and a delivery update to this receiver",
+)
+def serve_callbacks(
+    port: int, token: str | None, aes_key: str | None, appid: str | None, with_emulator: bool
+) -> None:
+    """Serve the push receiver (CallbackApp) on 127.0.0.1, printing each event as a JSON line."""
+    from .._convert import converter
+    from ..callbacks import CallbackApp, CallbackRouter, Event, UnknownEvent
+    from ..testing._serve import AsgiServer
+
+    if with_emulator:
+        token = token or "emulator-push-token"
+    if not token:
+        raise click.UsageError("pass --token (or WECHAT_PUSH_TOKEN)")
+    if aes_key and not appid and not with_emulator:
+        raise click.UsageError("--aes-key needs --appid (or WECHAT_APPID)")
+
+    async def run() -> None:
+        from ..testing import Emulator
+
+        wx = Emulator(orders=0) if with_emulator else None
+        router = CallbackRouter(
+            token, encoding_aes_key=aes_key, app_id=(wx.appid if wx else appid) if aes_key else None
+        )
+
+        async def show(event: Any) -> None:
+            data = converter.unstructure(event)
+            click.echo(json.dumps({"event": type(event).__name__, **data}, ensure_ascii=False))
+
+        router.on(Event)(show)
+        router.on(UnknownEvent)(show)
+        async with AsgiServer(CallbackApp(router), port=port) as server:
+            click.echo(f"push receiver at {server.base_url}; Ctrl-C stops it", err=True)
+            if wx is not None:
+                async with wx:
+                    wx.push_to(server.base_url, token, encoding_aes_key=aes_key)
+                    await _demo(wx)
+            await anyio.sleep_forever()
+
+    _until_interrupted(run)
+
+
+async def _demo(wx: Any) -> None:
+    order = await wx.pay_gift_card(card_id="pDEMOCARD", price=10000, openid="oDEMObuyer")
+    await wx.accept_gift(order["order_id"])
+    await wx.authorize_invoice(order["order_id"], s_pappid="wxdemo", title="个人")
+    async with wx.client() as client:
+        client.delivery.add_account(
+            shopid="test_shop_id", app_secret="test_app_secrect", delivery_id="TEST"
+        )
+        address = {
+            "name": "收件人",
+            "city": "北京市",
+            "address": "海淀区中关村大街",
+            "address_detail": "1号楼",
+            "phone": "13812345678",
+            "lng": 116.316102,
+            "lat": 39.983211,
+        }
+        from decimal import Decimal
+
+        await client.delivery.add_order(
+            shopid="test_shop_id",
+            shop_order_id="DEMO1",
+            delivery_id="TEST",
+            openid="oDEMObuyer",
+            receiver=address,
+            cargo={
+                "goods_value": Decimal("12.30"),
+                "goods_weight": 1.5,
+                "cargo_first_class": "果蔬生鲜",
+                "cargo_second_class": "果蔬",
+            },
+            order_info={"order_type": 0},
+            shop={
+                "wxa_path": "/p",
+                "img_url": "https://x/y.jpg",
+                "goods_name": "宝贝",
+                "goods_count": 1,
+            },
+            delivery_token="demo",
+        )
+    await wx.advance_delivery("test_shop_id", "DEMO1", 102)
+    await wx.settle()
+
+
+def _until_interrupted(run: Any) -> None:
+    try:
+        anyio.run(run)
+    except KeyboardInterrupt:
+        sys.exit(0)
