@@ -526,3 +526,39 @@ async def test_waiters_whose_refreshed_token_was_rejected_meanwhile_refresh_once
             tg.start_soon(waiter)
     assert sorted(results) == ["T2"] * 10 + ["first:T1"]
     assert source.calls == 2
+
+
+async def test_a_call_whose_token_is_superseded_twice_in_flight_still_succeeds() -> None:
+    """With cgi-bin/token and no grace, every refresh kills the token other calls carry: a
+    rejection of a token that has since been replaced earns another replay (bounded)."""
+    router = respx.Router()
+    tokens = iter(["T1", "T2", "T3"])
+    router.post(f"{BASE}/cgi-bin/stable_token").mock(
+        side_effect=lambda request: httpx.Response(
+            200, json={"access_token": next(tokens), "expires_in": 7200}
+        )
+    )
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.params["access_token"] in ("T1", "T2"):
+            return httpx.Response(200, json={"errcode": 40001, "errmsg": "superseded"})
+        return httpx.Response(200, json={"errcode": 0, "errmsg": "ok"})
+
+    route = router.post(f"{BASE}/card/giftcard/page/batchget").mock(side_effect=answer)
+    async with client_for(router) as client:
+        await client.giftcard.list_pages()
+    assert route.call_count == 3
+
+
+async def test_the_same_token_rejected_again_is_not_replayed_again() -> None:
+    router = respx.Router()
+    router.post(f"{BASE}/cgi-bin/stable_token").respond(
+        json={"access_token": "SAME", "expires_in": 7200}
+    )
+    route = router.post(f"{BASE}/card/giftcard/page/batchget").respond(
+        json={"errcode": 40001, "errmsg": "rejected"}
+    )
+    async with client_for(router) as client:
+        with pytest.raises(AccessTokenError):
+            await client.giftcard.list_pages()
+    assert route.call_count == 2

@@ -52,6 +52,8 @@ TokenProvider = Callable[[], Awaitable["str | AccessToken"]]
 TransportName = Literal["httpx", "aiohttp"]
 
 _UNSET: Any = object()
+#: Token rejections replayed per call; each needs a token not rejected before.
+_MAX_TOKEN_REPLAYS = 3
 
 
 class WeChatClient:
@@ -261,7 +263,10 @@ class WeChatClient:
         transport = self._transport.get()
         limiter = self._rate_limiter
         attempt = 0
-        replayed_token = False
+        # Tokens rejected so far: each is replayed once, outside the retry count (peers that
+        # recurse here loop forever). A rejection of a token already replaced by a newer one
+        # (another refresh superseded it mid-flight) earns one more replay, up to a bound.
+        rejected_tokens: set[str] = set()
         while True:
             token = await self._tokens.get() if endpoint.auth else None
             url = build_url(self._base_url, endpoint, encoded.query, token)
@@ -302,9 +307,13 @@ class WeChatClient:
                 errcode = _coerce_errcode(errcode)  # "0" or 0.0 from a proxy still means ok
             if errcode:
                 failure = classify_errcode(errcode, TOKEN_ERRCODES)
-                if failure is Failure.TOKEN and token is not None and not replayed_token:
-                    # Replayed once, outside the retry count: peers that recurse here loop forever.
-                    replayed_token = True
+                if (
+                    failure is Failure.TOKEN
+                    and token is not None
+                    and token not in rejected_tokens
+                    and len(rejected_tokens) < _MAX_TOKEN_REPLAYS
+                ):
+                    rejected_tokens.add(token)
                     await self._tokens.invalidate(token)
                     continue
                 call.note(failure)
