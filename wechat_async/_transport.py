@@ -13,6 +13,7 @@ exception types::
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Mapping
 from typing import Protocol, runtime_checkable
 
@@ -129,7 +130,6 @@ class HttpxTransport:
                 max_keepalive_connections=max_connections // 2,
             ),
         )
-        self._timeouts: tuple[Timeouts, httpx.Timeout] | None = None
 
     @property
     def client(self) -> httpx.AsyncClient:
@@ -137,19 +137,6 @@ class HttpxTransport:
 
     def __repr__(self) -> str:
         return f"HttpxTransport(owns_client={self._owns})"
-
-    def _timeout(self, timeouts: Timeouts) -> httpx.Timeout:
-        cached = self._timeouts
-        if cached is not None and cached[0] is timeouts:
-            return cached[1]
-        value = httpx.Timeout(
-            connect=timeouts.connect,
-            read=timeouts.read,
-            write=timeouts.write,
-            pool=timeouts.pool,
-        )
-        self._timeouts = (timeouts, value)
-        return value
 
     async def send(
         self,
@@ -161,7 +148,7 @@ class HttpxTransport:
     ) -> TransportResponse:
         try:
             request = self._client.build_request(
-                method, url, content=body, headers=headers, timeout=self._timeout(timeouts)
+                method, url, content=body, headers=headers, timeout=_httpx_timeout(timeouts)
             )
             if body is not None:
                 request.stream = _Body(body)
@@ -173,6 +160,13 @@ class HttpxTransport:
     async def aclose(self) -> None:
         if self._owns:
             await self._client.aclose()
+
+
+@functools.lru_cache(maxsize=32)  # a client has a few settings: convert each once
+def _httpx_timeout(timeouts: Timeouts) -> httpx.Timeout:
+    return httpx.Timeout(
+        connect=timeouts.connect, read=timeouts.read, write=timeouts.write, pool=timeouts.pool
+    )
 
 
 class _Body(httpx.AsyncByteStream):

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Mapping
 
 import aiohttp
@@ -39,7 +40,6 @@ class AiohttpTransport:
         self._session = session
         self._owns = session is None
         self._max_connections = max_connections
-        self._timeouts: tuple[Timeouts, aiohttp.ClientTimeout] | None = None
 
     def __repr__(self) -> str:
         return f"AiohttpTransport(owns_session={self._owns})"
@@ -53,19 +53,6 @@ class AiohttpTransport:
             connector=connector, cookie_jar=aiohttp.DummyCookieJar()
         )
         return self._session
-
-    def _timeout(self, timeouts: Timeouts) -> aiohttp.ClientTimeout:
-        cached = self._timeouts
-        if cached is not None and cached[0] is timeouts:
-            return cached[1]
-        value = aiohttp.ClientTimeout(
-            total=None,
-            connect=_sum(timeouts.pool, timeouts.connect),
-            sock_connect=timeouts.connect,
-            sock_read=timeouts.read,
-        )
-        self._timeouts = (timeouts, value)
-        return value
 
     async def send(
         self,
@@ -82,7 +69,7 @@ class AiohttpTransport:
                 URL(url, encoded=True),  # already encoded once: no second quoting pass
                 data=body,
                 headers=headers,
-                timeout=self._timeout(timeouts),
+                timeout=_client_timeout(timeouts),
                 allow_redirects=False,
             ) as response:
                 content = await response.read()
@@ -96,6 +83,16 @@ class AiohttpTransport:
         session, self._session = self._session, None
         if session is not None and self._owns:
             await session.close()
+
+
+@functools.lru_cache(maxsize=32)  # a client has a few settings: convert each once
+def _client_timeout(timeouts: Timeouts) -> aiohttp.ClientTimeout:
+    return aiohttp.ClientTimeout(
+        total=None,
+        connect=_sum(timeouts.pool, timeouts.connect),
+        sock_connect=timeouts.connect,
+        sock_read=timeouts.read,
+    )
 
 
 def _sum(a: float | None, b: float | None) -> float | None:
