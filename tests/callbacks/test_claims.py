@@ -135,3 +135,102 @@ def test_settings_are_checked() -> None:
 
     with pytest.raises(ConfigurationError):
         CallbackRouter(TOKEN, handler_timeout=0)
+
+
+class _RenewDownStore(MemoryDedupeStore):
+    """Claims work, renewals cannot reach the store while ``down`` (a Redis blip)."""
+
+    down = True
+
+    async def renew(self, ticket: Ticket, ttl: float = 60.0) -> bool:
+        if self.down:
+            raise StoreUnavailableError("redis down")
+        return await super().renew(ticket, ttl)
+
+
+async def test_an_unconfirmed_claim_stops_its_handler_before_a_redelivery_can_run_it() -> None:
+    """Before: a renewal that failed was ignored, the claim lapsed, a redelivery claimed it
+    and ran the handler while the first run was still going (two runs at once)."""
+    store = _RenewDownStore()
+    router, runs = _router(store, claim_ttl=0.3)
+    running = 0
+    most = 0
+
+    @router.on(GiftCardPayDone)
+    async def slow(event: GiftCardPayDone) -> None:
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        try:
+            runs.append("started")
+            await anyio.sleep(0.6)
+            runs.append("finished")
+        finally:
+            running -= 1
+
+    statuses: list[tuple[int, bytes]] = []
+
+    async def deliver(after: float) -> None:
+        await anyio.sleep(after)
+        if after:
+            store.down = False  # the blip is over when WeChat retries
+        reply = await router.handle("POST", signed(), pay_done())
+        statuses.append((reply.status, reply.body))
+
+    with anyio.fail_after(5):
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(deliver, 0.0)
+            tg.start_soon(deliver, 0.45)  # after the 0.3 s claim would have lapsed
+    assert most == 1
+    assert sorted(statuses) == [(200, b"<xml>ok</xml>"), (503, b"claim lost")]
+    assert runs == ["started", "started", "finished"]  # the redelivery ran it to the end, once
+
+
+async def test_a_handlers_own_timeout_error_is_a_failure_not_a_handler_timeout() -> None:
+    router, _ = _router(handler_timeout=30)
+
+    @router.on(GiftCardPayDone)
+    async def gives_up(event: GiftCardPayDone) -> None:
+        raise TimeoutError("upstream took too long")
+
+    reply = await router.handle("POST", signed(), pay_done())
+    assert (reply.status, reply.body) == (500, b"handler failed")
+
+
+class _CompleteDownStore(MemoryDedupeStore):
+    async def complete(self, ticket: Ticket, ttl: float = 60.0) -> bool:
+        raise StoreUnavailableError("redis down")
+
+
+async def test_a_handler_that_ran_is_acknowledged_even_when_done_cannot_be_recorded() -> None:
+    """Before: 503, so WeChat retried, and once the claim expired the handler ran again."""
+    router, runs = _router(_CompleteDownStore())
+
+    @router.on(GiftCardPayDone)
+    async def paid(event: GiftCardPayDone) -> None:
+        runs.append(event.order_id)
+
+    reply = await router.handle("POST", signed(), pay_done())
+    assert reply.status == 200
+    assert reply.body == b"<xml>ok</xml>"
+    assert runs == ["Z2y2rY74ksZX1ceuGA"]
+
+
+class _ReleaseDownStore(MemoryDedupeStore):
+    async def release(self, ticket: Ticket) -> bool:
+        raise StoreUnavailableError("redis down")
+
+
+async def test_cancelling_a_delivery_stays_a_cancellation_when_release_fails() -> None:
+    """Before: the store error raised while releasing replaced the cancellation, and the
+    cancelled request answered 503 as if nothing had cancelled it."""
+    router, _ = _router(_ReleaseDownStore())
+
+    @router.on(GiftCardPayDone)
+    async def stuck(event: GiftCardPayDone) -> None:
+        await anyio.sleep_forever()
+
+    with anyio.fail_after(5):
+        with anyio.move_on_after(0.1) as scope:
+            await router.handle("POST", signed(), pay_done())
+    assert scope.cancelled_caught

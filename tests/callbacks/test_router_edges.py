@@ -183,7 +183,7 @@ async def test_encrypted_push_from_another_app_is_refused() -> None:
     encrypt, query = _encrypted_query(other, pay_done())
     body = f"<xml><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>".encode()
     reply = await router.handle("POST", query, body)
-    assert reply.status == 400
+    assert (reply.status, reply.body) == (403, b"appid mismatch")
     assert seen == []
 
 

@@ -87,3 +87,29 @@ async def test_contract_completing_a_lapsed_unclaimed_push_marks_it_done(
         await anyio.sleep(0.1)
         assert await store.complete(ticket)  # the handler ran: no retry should run it again
         assert await store.claim("k") is Claim.DONE
+
+
+async def test_contract_a_foreign_ticket_touches_nothing(dedupe_store: Any) -> None:
+    async with dedupe_store() as store:
+        ticket = await store.claim("k")
+        assert isinstance(ticket, Ticket)
+        forged = Ticket("k", "0" * 32)  # the right key, not the owner
+        assert not await store.renew(forged)
+        assert not await store.release(forged)
+        assert not await store.complete(forged)
+        assert await store.claim("k") is Claim.RUNNING
+        assert await store.release(ticket)
+
+
+async def test_contract_everything_stored_expires(dedupe_store: Any) -> None:
+    """Memory stays bounded: an unfinished claim and a DONE mark both go after their TTL."""
+    async with dedupe_store() as store:
+        running = await store.claim("running", ttl=0.1)
+        done = await store.claim("done", ttl=30)
+        assert isinstance(running, Ticket)
+        assert isinstance(done, Ticket)
+        assert await store.complete(done, ttl=0.1)
+        assert await store.claim("done") is Claim.DONE
+        await anyio.sleep(0.25)
+        assert isinstance(await store.claim("running"), Ticket)
+        assert isinstance(await store.claim("done"), Ticket)

@@ -8,7 +8,7 @@
 """
 
 from ._asgi import CallbackApp
-from ._crypto import MessageCrypto
+from ._crypto import AppIdMismatchError, MessageCrypto
 from ._events import (
     Event,
     GiftCardPayDone,
@@ -26,6 +26,7 @@ from ._router import CallbackReply, CallbackRouter, StaleTimestampError
 from ._signature import check_signature
 
 __all__ = [
+    "AppIdMismatchError",
     "CallbackApp",
     "CallbackReply",
     "CallbackRouter",

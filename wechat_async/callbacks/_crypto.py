@@ -15,7 +15,7 @@ from .._errors import ConfigurationError, DecryptError, SignatureError
 from .._redact import mask, remember_secret
 from ._signature import same_signature, sign
 
-__all__ = ["MessageCrypto"]
+__all__ = ["AppIdMismatchError", "MessageCrypto"]
 
 _BLOCK = 32  # WeChat pads to 32 bytes, not AES's 16
 
@@ -28,6 +28,10 @@ def _cipher(key: bytes) -> Any:
             "encrypted pushes need the crypto extra: pip install 'wechat-async[crypto]'"
         ) from None
     return Cipher(algorithms.AES(key), modes.CBC(key[:16]))
+
+
+class AppIdMismatchError(DecryptError):
+    """A push that decrypts, but names another app inside: not ours to handle."""
 
 
 class MessageCrypto:
@@ -112,7 +116,7 @@ class MessageCrypto:
             raise DecryptError("message length field exceeds the plaintext")
         message, app_id = plain[20 : 20 + length], plain[20 + length :]
         if not hmac.compare_digest(app_id, self.app_id.encode("utf-8")):
-            raise DecryptError("appid inside the message does not match")
+            raise AppIdMismatchError("appid inside the message does not match")
         try:
             return message.decode("utf-8")
         except UnicodeDecodeError:

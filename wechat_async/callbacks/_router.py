@@ -19,7 +19,7 @@ from .._errors import (
 )
 from .._redact import install_log_redaction, remember_secret
 from ..stores.dedupe import RUNNING_TTL, Claim, DedupeStore, MemoryDedupeStore, Ticket
-from ._crypto import MessageCrypto
+from ._crypto import AppIdMismatchError, MessageCrypto
 from ._events import Event, UnknownEvent
 from ._parse import (
     PayloadTooLargeError,
@@ -39,8 +39,11 @@ logger = logging.getLogger("wechat_async.callbacks")
 E = TypeVar("E", bound="Event | UnknownEvent")
 Handler = Callable[[Any], Awaitable[Any]]
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
-#: WeChat waits 5 s for a push's reply, then retries: a handler still running after this is
-#: cancelled and its claim released, so a hung handler cannot hold requests forever.
+#: How long a handler may run before it is cancelled, its claim released and the push answered
+#: 503. Longer than WeChat's 5 s reply wait on purpose: a slow handler (10 s of upstream calls)
+#: finishes with its claim renewed while WeChat's retries get 503 "push in progress", and the
+#: retry after it is acknowledged; a timeout under 5 s would cancel such a handler on every
+#: retry, and the push would be lost. Far below WeChat's retry span, so a hung one is re-run.
 DEFAULT_HANDLER_TIMEOUT = 30.0
 
 
@@ -125,6 +128,8 @@ class CallbackRouter:
             return _refuse(403, "stale or missing timestamp", exc)
         except SignatureError as exc:
             return _refuse(403, "signature check failed", exc)
+        except AppIdMismatchError as exc:
+            return _refuse(403, "appid mismatch", exc)
         except DecryptError as exc:
             return _refuse(400, "cannot decrypt push", exc)
         except StoreUnavailableError as exc:
@@ -189,17 +194,42 @@ class CallbackRouter:
                 failure = await self._run(handler, event, claimed)
                 if failure is not None:
                     return text_reply(failure[0], failure[1], event)
-            if not await self._dedupe.complete(claimed):
-                logger.warning(
-                    "push %s done, but its claim had passed to another delivery", event.event
-                )
+            await self._complete(claimed, event)
         return acknowledge(event, now=int(self._clock()), as_json=as_json, crypto=crypto)
+
+    async def _complete(self, ticket: Ticket, event: Event | UnknownEvent) -> None:
+        # The handler ran: acknowledge whatever the store says. A 503 here would make WeChat
+        # retry, and once the unrecorded claim expired the retry would run it again.
+        try:
+            with anyio.CancelScope(shield=True):
+                done = await self._dedupe.complete(ticket)
+        except StoreUnavailableError as exc:
+            logger.warning("push %s handled, but not recorded as done: %s", event.event, exc)
+            return
+        if not done:
+            logger.warning(
+                "push %s handled, but its claim had passed to another delivery", event.event
+            )
+
+    async def _release(self, ticket: Ticket) -> None:
+        """Free a claim so WeChat's next retry runs the handler; an unreachable store leaves
+        it to expire after ``claim_ttl`` instead."""
+        try:
+            with anyio.CancelScope(shield=True):
+                await self._dedupe.release(ticket)
+        except StoreUnavailableError as exc:
+            logger.warning("push claim not released, it expires by itself: %s", exc)
 
     async def _run(
         self, handler: Handler, event: Event | UnknownEvent, ticket: Ticket
     ) -> tuple[int, str] | None:
         """Run one handler while renewing its claim. None when it succeeded; else the
-        retryable reply to give, its claim released (WeChat's retry runs it again)."""
+        retryable reply to give, its claim released (WeChat's retry runs it again).
+
+        The handler runs only while its claim is known to be held: when the claim passed to
+        another delivery, or could not be renewed before it would lapse, the handler is
+        cancelled, so two deliveries of one push never run at once.
+        """
         failure: tuple[int, str] | None = None
         lost = False
         try:
@@ -207,47 +237,53 @@ class CallbackRouter:
 
                 async def renew() -> None:
                     nonlocal lost
+                    held_until = anyio.current_time() + self._claim_ttl
                     while True:
                         await anyio.sleep(self._claim_ttl / 3)
-                        try:
-                            held = await self._dedupe.renew(ticket, self._claim_ttl)
-                        except StoreUnavailableError as exc:
-                            logger.warning("push claim not renewed (store unavailable): %s", exc)
-                            continue
-                        if not held:
-                            lost = True
-                            tg.cancel_scope.cancel()
-                            return
+                        asked_at = anyio.current_time()
+                        with anyio.move_on_after(held_until - asked_at):
+                            try:
+                                if await self._dedupe.renew(ticket, self._claim_ttl):
+                                    held_until = asked_at + self._claim_ttl
+                                    continue
+                                logger.error("push %s: claim taken over", event.event)
+                                break
+                            except StoreUnavailableError as exc:
+                                if anyio.current_time() + self._claim_ttl / 3 < held_until:
+                                    logger.warning("push claim not renewed, retrying: %s", exc)
+                                    continue
+                                logger.error("push %s: claim not renewed: %s", event.event, exc)
+                                break
+                        logger.error("push %s: claim not renewed in time", event.event)
+                        break
+                    lost = True
+                    tg.cancel_scope.cancel()
 
                 tg.start_soon(renew)
                 try:
-                    with anyio.fail_after(self._handler_timeout):
+                    with anyio.move_on_after(self._handler_timeout) as deadline:
                         await handler(event)
-                except TimeoutError:
+                except Exception:
+                    logger.exception("push handler for %s failed; WeChat will retry", event.event)
+                    failure = (500, "handler failed")
+                if deadline.cancelled_caught:
                     logger.error(
                         "push handler for %s still running after %g s: cancelled, WeChat retries",
                         event.event,
                         self._handler_timeout,
                     )
                     failure = (503, "handler timed out")
-                except Exception:
-                    logger.exception("push handler for %s failed; WeChat will retry", event.event)
-                    failure = (500, "handler failed")
                 tg.cancel_scope.cancel()
         except BaseException:
             # Cancelled mid-handler: free the claim so a retry is not refused for a minute.
-            with anyio.CancelScope(shield=True):
-                await self._dedupe.release(ticket)
+            await self._release(ticket)
             raise
         if lost:
-            logger.error(
-                "push %s: its claim lapsed and passed to another delivery; handler cancelled",
-                event.event,
-            )
+            logger.error("push %s: handler cancelled, its claim was lost", event.event)
+            await self._release(ticket)
             return (503, "claim lost")
         if failure is not None:
-            with anyio.CancelScope(shield=True):
-                await self._dedupe.release(ticket)
+            await self._release(ticket)
         return failure
 
 
