@@ -7,15 +7,20 @@ import copy
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import pytest
 import respx
 
-from tests.delivery.test_delivery import ORDER, SHOP
+from tests.delivery.test_delivery import CALLS, ORDER, SHOP
 from tests.helpers import BASE, SECRET, client_for, mock_token
 from wechat_async import RequestValidationError, ResponseDecodeError
+from wechat_async._checks import between, one_of
+from wechat_async._convert import check_request, check_unstructured
+from wechat_async._models import meta
 from wechat_async._request import decode_json, encode
 from wechat_async.delivery import DeliveryNamespace
 from wechat_async.giftcard import GiftCardNamespace
+from wechat_async.giftcard.models import DateInfo
 
 PREFIX = f"{BASE}/cgi-bin/express/local/business/"
 
@@ -42,6 +47,9 @@ def _with(changes: dict[str, Any]) -> dict[str, Any]:
         ({"receiver.name": "\ud800"}, ["receiver.name"]),
         ({"shop.goods_name": "ok\udfffok"}, ["shop.goods_name"]),
         ({"shop.goods_count": 10**30}, ["shop.goods_count"]),
+        # WeChat reads a 32-bit integer: one past its top is refused, not truncated.
+        ({"shop.goods_count": 2**31}, ["shop.goods_count"]),
+        ({"order_info.order_time": 2**32}, ["order_info.order_time"]),
         ({"order_info.order_time": -5}, ["order_info.order_time"]),
         (
             {"order_info.order_type": 1, "order_info.expected_delivery_time": -1},
@@ -51,6 +59,10 @@ def _with(changes: dict[str, Any]) -> dict[str, Any]:
         (
             {"cargo.goods_value": 1.5, "receiver.lng": 500.0, "cargo.goods_weight": 99.0},
             ["cargo.goods_value", "receiver.lng", "cargo.goods_weight"],
+        ),
+        (
+            {"cargo.goods_value": 1.5, "shop.goods_count": 2**31, "order_info.order_time": -1},
+            ["cargo.goods_value", "shop.goods_count", "order_info.order_time"],
         ),
     ],
     ids=lambda v: str(v)[:40],
@@ -71,6 +83,52 @@ async def test_hostile_values_never_reach_the_wire(
         assert "invalid value for type" not in error.message  # says what is wrong
 
 
+@pytest.mark.parametrize("name", ["mock_update_order", "real_mock_update_order"])
+async def test_a_negative_action_time_is_refused(name: str) -> None:
+    router = respx.Router(assert_all_called=False)
+    mock_token(router)
+    route = router.post(url__startswith=PREFIX).respond(json={"errcode": 0, "resultcode": 0})
+    async with client_for(router) as client:
+        client.delivery.add_account(shopid=SHOP, app_secret=SECRET)
+        with pytest.raises(RequestValidationError) as info:
+            await getattr(client.delivery, name)(**{**CALLS[name], "action_time": -1})
+    assert info.value.fields == ("action_time",)
+    assert "Unix seconds" in str(info.value)
+    assert route.call_count == 0
+
+
+@attrs.define(kw_only=True)
+class _Ints:
+    plain: int | None = None
+    required: int = 0
+    wide: int | None = attrs.field(default=None, metadata=meta(check=between(0, 2**40)))
+    floor_only: int | None = attrs.field(default=None, metadata=meta(check=between(0)))
+    flag: int | None = attrs.field(default=None, metadata=meta(check=one_of({0, 1})))
+    times: list[int] | None = None
+
+
+@pytest.mark.parametrize(
+    ("changes", "fields"),
+    [
+        ({"plain": 2**31 - 1, "required": -(2**31)}, []),
+        ({"plain": 2**31}, ["plain"]),
+        ({"required": -(2**31) - 1}, ["required"]),
+        ({"wide": 2**35}, []),  # the model says otherwise: its own bound wins
+        ({"wide": 2**41}, ["wide"]),
+        ({"floor_only": 2**31}, ["floor_only"]),  # a floor alone leaves the top at 32 bits
+        ({"flag": 2**31}, ["flag"]),
+    ],
+)
+def test_int_fields_are_held_to_32_bits_unless_the_model_bounds_them(
+    changes: dict[str, Any], fields: list[str]
+) -> None:
+    errors = check_request(_Ints(**changes))
+    assert [e.path for e in errors] == fields
+    # The same rule when another field's type error means no model can be built.
+    data = {**changes, "times": "not a list"}
+    assert [e.path for e in check_unstructured(_Ints, data, frozenset({"times"}))] == fields
+
+
 def test_a_value_json_cannot_carry_is_refused_at_encoding() -> None:
     endpoint = GiftCardNamespace.get_order
     for payload in ({"order_id": float("nan")}, {"order_id": "\ud800"}):
@@ -89,3 +147,8 @@ def test_a_value_json_cannot_carry_is_refused_at_encoding() -> None:
 def test_a_deeply_nested_reply_is_a_decode_error(body: bytes) -> None:
     with pytest.raises(ResponseDecodeError, match=r"nested too deeply|not JSON"):
         decode_json(DeliveryNamespace.get_order, 200, body)
+
+
+def test_a_card_validity_window_before_1970_is_refused() -> None:
+    window = DateInfo(type="DATE_TYPE_FIX_TIME_RANGE", begin_timestamp=-1, end_timestamp=5)
+    assert [e.path for e in check_request(window)] == ["begin_timestamp"]

@@ -13,7 +13,18 @@ from typing import Any
 
 from ._models import Check
 
-__all__ = ["between", "matches", "max_bytes", "max_items", "max_len", "min_len", "one_of"]
+__all__ = [
+    "INT32",
+    "Bounded",
+    "between",
+    "matches",
+    "max_bytes",
+    "max_items",
+    "max_len",
+    "min_len",
+    "one_of",
+    "unix_time",
+]
 
 
 def max_len(limit: int) -> Check:
@@ -52,6 +63,48 @@ def max_items(limit: int) -> Check:
     return check
 
 
+class Bounded:
+    """A check that bounds a number's values: a field with one (``between`` with an upper
+    limit, ``one_of``) is not held to the default 32-bit range of ``check_request``."""
+
+    #: the largest value the check lets through (None: no upper limit)
+    high: Any = None
+
+    def __call__(self, value: Any) -> str | None:
+        raise NotImplementedError
+
+
+class _Between(Bounded):
+    def __init__(
+        self, low: Any, high: Any, *, low_open: bool = False, unit: str | None = None
+    ) -> None:
+        self.low = low
+        self.high = high
+        self.low_open = low_open
+        self.suffix = f" ({unit})" if unit else ""
+
+    def __call__(self, value: Any) -> str | None:
+        if value is None:
+            return None
+        low, high = self.low, self.high
+        if low is not None and (value <= low if self.low_open else value < low):
+            return f"must be {'>' if self.low_open else '>='} {low}{self.suffix}, got {value}"
+        if high is not None and value > high:
+            return f"must be <= {high}{self.suffix}, got {value}"
+        return None
+
+
+class _OneOf(Bounded):
+    def __init__(self, choices: Collection[Any]) -> None:
+        self.choices = choices
+        self.high = max((c for c in choices if isinstance(c, int)), default=None)
+
+    def __call__(self, value: Any) -> str | None:
+        if value is not None and value not in self.choices:
+            return f"must be one of {sorted(self.choices, key=str)}, got {value!r}"
+        return None
+
+
 def between(
     low: float | Decimal | None = None,
     high: float | Decimal | None = None,
@@ -59,26 +112,22 @@ def between(
     low_open: bool = False,
 ) -> Check:
     """``between(0, 5000, low_open=True)`` accepts the interval (0, 5000]."""
+    return _Between(low, high, low_open=low_open)
 
-    def check(value: Any) -> str | None:
-        if value is None:
-            return None
-        if low is not None and (value <= low if low_open else value < low):
-            return f"must be {'>' if low_open else '>='} {low}, got {value}"
-        if high is not None and value > high:
-            return f"must be <= {high}, got {value}"
-        return None
 
-    return check
+#: Unix seconds as WeChat stores them: an unsigned 32-bit integer.
+_UINT32_MAX = 2**32 - 1
+#: What an ``int`` field of WeChat's APIs holds unless its model bounds it otherwise.
+INT32 = _Between(-(2**31), 2**31 - 1, unit="a 32-bit integer")
+
+
+def unix_time() -> Check:
+    """A Unix time in seconds: never negative, never beyond WeChat's unsigned 32 bits."""
+    return _Between(0, _UINT32_MAX, unit="Unix seconds")
 
 
 def one_of(choices: Collection[Any]) -> Check:
-    def check(value: Any) -> str | None:
-        if value is not None and value not in choices:
-            return f"must be one of {sorted(choices, key=str)}, got {value!r}"
-        return None
-
-    return check
+    return _OneOf(choices)
 
 
 def matches(pattern: str, description: str) -> Check:

@@ -21,9 +21,10 @@ import cattrs
 import cattrs.v
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
+from ._checks import INT32, Bounded
 from ._compiled import compiled_structure
 from ._errors import FieldError
-from ._models import ALIASES, CHECK, WIRE, Upload
+from ._models import ALIASES, CHECK, WIRE, Check, Upload
 
 __all__ = [
     "LooseBool",
@@ -468,6 +469,23 @@ def _may_hold_models(tp: Any) -> bool:
     return any(_may_hold_models(arg) for arg in get_args(tp))
 
 
+def _is_int(tp: Any) -> bool:
+    """``int`` or ``int | None`` (not bool, not an IntEnum: those are their own types)."""
+    if tp is int:
+        return True
+    args = get_args(tp)
+    return get_origin(tp) in (Union, UnionType) and set(args) == {int, type(None)}
+
+
+def _field_checks(a: attrs.Attribute[Any]) -> tuple[Check, ...]:
+    """A field's ``meta(check=...)``; an ``int`` field with no upper bound of its own is also
+    held to the 32-bit range WeChat reads (a larger value would be truncated or refused)."""
+    checks: tuple[Check, ...] = tuple(a.metadata.get(CHECK, ()))
+    if _is_int(a.type) and not any(isinstance(c, Bounded) and c.high is not None for c in checks):
+        checks = (*checks, INT32)
+    return checks
+
+
 def _plan(cls: type) -> _Plan:
     """Which fields of ``cls`` have checks or may hold nested models: computed once a class."""
     plan = _PLANS.get(cls)
@@ -477,7 +495,7 @@ def _plan(cls: type) -> _Plan:
             attrs.resolve_types(cls)
         steps = []
         for a in attrs.fields(cls):
-            checks = a.metadata.get(CHECK, ())
+            checks = _field_checks(a)
             nested = _may_hold_models(a.type if a.type is not None else Any)
             if checks or nested:
                 steps.append((a.name, _wire_name(a), tuple(checks), nested))
@@ -526,7 +544,7 @@ def check_unstructured(
         path = f"{prefix}{wire}"
         if value is None or path in skip:
             continue
-        for check in a.metadata.get(CHECK, ()):
+        for check in _field_checks(a):
             try:
                 message = check(value)
             except (TypeError, ValueError, ArithmeticError):

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 import attrs
 
-from .._checks import between, max_bytes, max_len, min_len, one_of
+from .._checks import between, max_bytes, max_len, min_len, one_of, unix_time
 from .._models import Response, meta
 from .._params import to_model, to_models
 from ._status import OrderStatus
@@ -218,8 +218,7 @@ def _to_cargo(value: Cargo | CargoParam) -> Cargo:
     return to_model(Cargo, value)
 
 
-#: Unix seconds: never negative, never past what WeChat stores (an unsigned 32-bit value).
-_UNIX_TIME = meta(check=between(0, 2**32 - 1))
+_UNIX_TIME = meta(check=unix_time())
 
 
 @attrs.define(kw_only=True)
@@ -469,7 +468,7 @@ class MockUpdateOrderRequest:
     shopid: str = attrs.field(metadata=meta(check=min_len(1)))
     shop_order_id: str = attrs.field(metadata=meta(check=min_len(1)))
     order_status: OrderStatus
-    action_time: int
+    action_time: int = attrs.field(metadata=_UNIX_TIME)
     action_msg: str | None = None
     waybill_id: str | None = None
 
@@ -479,6 +478,6 @@ class RealMockUpdateOrderRequest:
     shopid: str = attrs.field(metadata=meta(check=min_len(1)))
     shop_order_id: str = attrs.field(metadata=meta(check=min_len(1)))
     order_status: OrderStatus
-    action_time: int
+    action_time: int = attrs.field(metadata=_UNIX_TIME)
     action_msg: str | None = None
     delivery_sign: str | None = _sign_field()

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, TypedDict
 
 import attrs
 
-from .._checks import between, matches, max_bytes, max_len, min_len, one_of
+from .._checks import between, matches, max_bytes, max_len, min_len, one_of, unix_time
 from .._convert import LooseBool
 from .._models import Response, Upload, meta
 from .._params import to_model, to_models
@@ -150,8 +150,8 @@ def _to_gift_card_info(value: GiftCardInfo | GiftCardInfoParam) -> GiftCardInfo:
 @attrs.define(kw_only=True)
 class DateInfo(Response):
     type: str = attrs.field(metadata=meta(check=one_of(DATE_TYPES)))
-    begin_timestamp: int | None = None
-    end_timestamp: int | None = None
+    begin_timestamp: int | None = attrs.field(default=None, metadata=meta(check=unix_time()))
+    end_timestamp: int | None = attrs.field(default=None, metadata=meta(check=unix_time()))
     #: days after the card is received (0: valid on the day)
     fixed_term: int | None = attrs.field(default=None, metadata=meta(check=between(0)))
     fixed_begin_term: int | None = attrs.field(default=None, metadata=meta(check=between(0)))
