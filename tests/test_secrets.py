@@ -11,7 +11,7 @@ import pytest
 import respx
 
 from tests.helpers import APPID, BASE, SECRET, TOKEN, client_for, fast_retry, mock_token
-from wechat_async import AccessToken, WeChatClient, WeChatError
+from wechat_async import AccessToken, RequestValidationError, WeChatClient, WeChatError
 from wechat_async._auth import StableTokenRequest
 from wechat_async._redact import redact
 
@@ -179,3 +179,22 @@ def test_a_record_logged_with_a_traceback_is_masked() -> None:
     assert "push failed" in text
     assert "RuntimeError" in text
     assert TOKEN not in text
+
+
+async def test_a_refused_value_quoting_a_secret_is_masked_in_the_error() -> None:
+    router = respx.Router(assert_all_called=False)
+    route = mock_token(router)
+    async with client_for(router) as client:
+        with pytest.raises(RequestValidationError) as info:
+            # A pasted URL where an int is due: the type error quotes the value it refuses.
+            await client.giftcard.batch_get_orders(
+                begin_time=f"https://x/?access_token={TOKEN}",  # type: ignore[arg-type]
+                end_time=1,
+                sort_type="ASC",
+                offset=0,
+                count=1,
+            )
+    assert route.call_count == 0
+    assert info.value.fields == ("begin_time",)
+    for text in (str(info.value), repr(info.value), *(e.message for e in info.value.errors)):
+        assert TOKEN not in text

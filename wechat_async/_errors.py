@@ -64,7 +64,8 @@ class FieldError:
     """One bad field: a dotted path (``cargo.goods_value``) and what is wrong with it."""
 
     path: str
-    message: str
+    #: masked: a message may quote the value it refuses (a pasted URL, a secret)
+    message: str = attrs.field(converter=redact)
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}"
