@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import traceback
 
 import anyio
@@ -562,3 +563,18 @@ async def test_the_same_token_rejected_again_is_not_replayed_again() -> None:
         with pytest.raises(AccessTokenError):
             await client.giftcard.list_pages()
     assert route.call_count == 2
+
+
+async def test_a_failed_advisory_refresh_is_logged_once_not_on_every_call(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    clock = Clock()
+    source = Source(clock, fail_after=1)
+    manager = TokenManager("wx", source, MemoryTokenStore(), clock=clock)
+    assert await manager.get() == "T1"
+    clock.now += 7200 - 200  # advisory window
+    with caplog.at_level(logging.WARNING, logger="wechat_async.token"):
+        for _ in range(50):
+            assert await manager.get() == "T1"
+    assert source.calls == 2
+    assert len([r for r in caplog.records if "advisory" in r.getMessage()]) == 1

@@ -111,6 +111,8 @@ class TokenManager:
                 current = self._current
                 if current is not None and self._clock() < self._refresh_at:
                     return current.value
+                if self._failure is not None and self._monotonic() < self._failure_until:
+                    return seen.value  # that failure was logged once, when it happened
                 try:
                     return (await self._refresh(advisory=True)).value
                 except _RefreshingElsewhere:
