@@ -8,6 +8,7 @@ import time
 
 import anyio
 
+from tests.redis._processes import wait_for_start
 from wechat_async.stores.redis import RedisRateLimiter
 
 
@@ -30,5 +31,6 @@ async def main(url: str, prefix: str, rate: float, start: float, seconds: float)
 
 
 if __name__ == "__main__":
-    url, prefix, rate, start, seconds, backend = sys.argv[1:]
-    anyio.run(main, url, prefix, float(rate), float(start), float(seconds), backend=backend)
+    url, prefix, rate, seconds, backend = sys.argv[1:]
+    start = wait_for_start()
+    anyio.run(main, url, prefix, float(rate), start, float(seconds), backend=backend)

@@ -9,6 +9,7 @@ import time
 
 import anyio
 
+from tests.redis._processes import wait_for_start
 from wechat_async import WeChatClient
 from wechat_async.stores.redis import RedisTokenStore
 
@@ -54,7 +55,7 @@ async def main(
 
 
 if __name__ == "__main__":
-    redis_url, prefix, base_url, appid, secret, start, end, backend = sys.argv[1:]
-    anyio.run(
-        main, redis_url, prefix, base_url, appid, secret, float(start), float(end), backend=backend
-    )
+    redis_url, prefix, base_url, appid, secret, seconds, backend = sys.argv[1:]
+    start = wait_for_start()
+    end = start + float(seconds)
+    anyio.run(main, redis_url, prefix, base_url, appid, secret, start, end, backend=backend)

@@ -6,32 +6,21 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
+from tests.redis._processes import spawn, start_together
 from tests.redis._server import RedisServer
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN_TTL, RUN_SECONDS = 3, 6.5
 
 
-def _spawn(*args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(  # noqa: S603 - this interpreter, our own modules
-        [sys.executable, "-m", *args],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
 def test_4_processes_x_200_tasks_short_tokens_no_grace_no_call_fails_few_token_requests(
     redis_server: RedisServer, prefix: str
 ) -> None:
-    emulator = _spawn(
+    emulator = spawn(
         "wechat_async.testing",
         "--orders",
         "100",
@@ -43,22 +32,20 @@ def test_4_processes_x_200_tasks_short_tokens_no_grace_no_call_fails_few_token_r
     try:
         assert emulator.stdout is not None
         _, base_url, appid, secret = emulator.stdout.readline().split()
-        start = time.time() + 1.5  # every worker has imported by then (a late one joins late)
-        end = start + RUN_SECONDS
         workers = [
-            _spawn(
+            spawn(
                 "tests.redis._token_worker",
                 redis_server.url,
                 prefix,
                 base_url,
                 appid,
                 secret,
-                repr(start),
-                repr(end),
+                str(RUN_SECONDS),
                 backend,
             )
             for backend in ("asyncio", "trio", "asyncio", "trio")
         ]
+        start = start_together(workers)
         results, errors = [], []
         for worker in workers:
             out, err = worker.communicate(timeout=60)

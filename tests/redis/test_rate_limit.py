@@ -4,8 +4,6 @@ shared limit held across 4 processes (2 on asyncio, 2 on trio)."""
 from __future__ import annotations
 
 import logging
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -13,6 +11,7 @@ from pathlib import Path
 import anyio
 import pytest
 
+from tests.redis._processes import spawn, start_together
 from tests.redis._server import RedisServer, free_port
 from wechat_async import ConfigurationError, MemoryRateLimiter, RateLimiter
 from wechat_async.stores.redis import RedisRateLimiter
@@ -128,27 +127,11 @@ async def test_redis_unreachable_limits_the_process_alone_with_one_warning(
 
 def test_50_calls_a_second_hold_across_4_processes(redis_server: RedisServer, prefix: str) -> None:
     rate, seconds = 50, 2.5
-    start = time.time() + 4.0  # every worker has imported by then, even on a loaded machine
     workers = [
-        subprocess.Popen(  # noqa: S603 - this interpreter, our own module
-            [
-                sys.executable,
-                "-m",
-                "tests.redis._rate_worker",
-                redis_server.url,
-                prefix,
-                str(rate),
-                repr(start),
-                str(seconds),
-                backend,
-            ],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for backend in ("asyncio", "trio", "asyncio", "trio")
+        spawn("tests.redis._rate_worker", redis_server.url, prefix, str(rate), str(seconds), b)
+        for b in ("asyncio", "trio", "asyncio", "trio")
     ]
+    start = start_together(workers)
     stamps: list[float] = []
     per_worker: list[int] = []
     all_in = start
