@@ -1,0 +1,82 @@
+"""CPU cost of one push through ``CallbackRouter.handle``: signature, XML parse, claim, the
+handler beside its claim-renewing task, done mark, reply. In process, no sockets.
+
+Three cases on asyncio and trio: a new push (claim, run, complete), a duplicate of a handled
+one (claim answers DONE, nothing runs), and the parse-only baseline (``parse_event``), so the
+router's own share is the difference.
+
+    python -m benchmarks.bench_pushes [--pushes 5000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import anyio
+
+from wechat_async.callbacks import CallbackRouter, GiftCardPayDone, parse_event
+from wechat_async.callbacks._signature import sign
+
+TOKEN = "bench-token"
+NOW = 1_700_000_000
+QUERY = {"signature": sign(TOKEN, str(NOW), "n"), "timestamp": str(NOW), "nonce": "n"}
+
+
+def _push(order_id: str) -> bytes:
+    return (
+        "<xml><ToUserName><![CDATA[gh_3fcea188bf78]]></ToUserName>"
+        "<FromUserName><![CDATA[obLatjgoYejavUtHsWwrX-2GtFJE]]></FromUserName>"
+        f"<CreateTime>{NOW}</CreateTime><MsgType><![CDATA[event]]></MsgType>"
+        "<Event><![CDATA[giftcard_pay_done]]></Event>"
+        f"<OrderId><![CDATA[{order_id}]]></OrderId></xml>"
+    ).encode()
+
+
+async def _rates(pushes: int) -> dict[str, float]:
+    router = CallbackRouter(TOKEN, clock=lambda: NOW)
+    handled = 0
+
+    @router.on(GiftCardPayDone)
+    async def paid(event: GiftCardPayDone) -> None:
+        nonlocal handled
+        handled += 1
+
+    bodies = [_push(f"ORDER{i:08d}") for i in range(pushes)]
+    rates: dict[str, float] = {}
+
+    started = time.perf_counter()
+    for body in bodies:
+        parse_event(body)
+    rates["parse only"] = pushes / (time.perf_counter() - started)
+
+    started = time.perf_counter()
+    for body in bodies:
+        if (await router.handle("POST", QUERY, body)).status != 200:
+            raise RuntimeError("push refused")
+    rates["new push"] = pushes / (time.perf_counter() - started)
+
+    started = time.perf_counter()
+    for body in bodies:
+        if (await router.handle("POST", QUERY, body)).status != 200:
+            raise RuntimeError("duplicate refused")
+    rates["duplicate"] = pushes / (time.perf_counter() - started)
+
+    if handled != pushes:
+        raise RuntimeError(f"{handled} handler runs for {pushes} pushes")
+    return rates
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--pushes", type=int, default=5000)
+    args, _ = parser.parse_known_args()
+    print(f"pushes: {args.pushes} (rates in pushes/s, us per push)")
+    for backend in ("asyncio", "trio"):
+        rates = anyio.run(_rates, args.pushes, backend=backend)
+        for case, rate in rates.items():
+            print(f"{backend:8} {case:11} {rate:10,.0f}/s {1e6 / rate:8.1f} us")
+
+
+if __name__ == "__main__":
+    main()
