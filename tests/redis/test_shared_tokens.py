@@ -209,14 +209,17 @@ async def test_redis_restarted_mid_run_no_call_fails_and_token_requests_stay_bou
             await anyio.sleep(0.01)
 
     async def outage() -> None:
-        # Timed from the first token (a loaded machine may fetch it late): Redis is down from
-        # 0.6 to 1.1 of its life, across its refresh at 0.9; then 0.5 s more of calls.
+        # Redis goes down after the first token and stays down until a refresh has met the
+        # outage (timed by events, not sleeps: a loaded machine delays both); then 0.5 s more.
         while authority.issued == 0:  # noqa: ASYNC110 - a plain counter of the fake
             await anyio.sleep(0.005)
         first = time.monotonic()
-        await anyio.sleep(0.6)
+        await anyio.sleep(0.2)
         await anyio.to_thread.run_sync(own_redis_server.stop)
-        await anyio.sleep(0.5)
+        with anyio.move_on_after(5):
+            while authority.issued < 2:  # noqa: ASYNC110 - a plain counter of the fake
+                await anyio.sleep(0.005)
+        await anyio.sleep(0.1)
         await anyio.to_thread.run_sync(own_redis_server.start)
         await anyio.sleep(0.5)
         finished.set()
