@@ -14,15 +14,15 @@ import respx
 from tests.helpers import client_for, fast_retry, mock_token
 from wechat_async import QuotaExceededError, RequestValidationError, WeChatClient
 from wechat_async.giftcard import MAX_ORDER_WINDOW, Order, SyncCheckpoint, split_windows
-from wechat_async.testing import FakeWeChat
+from wechat_async.testing import Emulator
 
 
 @asynccontextmanager
 async def synced(
     orders: int, **server_options: object
-) -> AsyncIterator[tuple[FakeWeChat, WeChatClient]]:
+) -> AsyncIterator[tuple[Emulator, WeChatClient]]:
     async with (
-        FakeWeChat(orders=orders, **server_options) as wx,  # type: ignore[arg-type]
+        Emulator(orders=orders, **server_options) as wx,  # type: ignore[arg-type]
         WeChatClient(
             wx.appid, wx.secret, base_url=wx.base_url, retry=fast_retry(max_retries=8)
         ) as client,

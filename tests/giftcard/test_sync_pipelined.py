@@ -13,7 +13,7 @@ import respx
 from tests.helpers import client_for, fast_retry, mock_token
 from wechat_async import QuotaExceededError, WeChatClient
 from wechat_async.giftcard import OrderSync, SyncCheckpoint
-from wechat_async.testing import FakeWeChat
+from wechat_async.testing import Emulator
 
 BATCHGET = "/card/giftcard/order/batchget"
 
@@ -21,9 +21,9 @@ BATCHGET = "/card/giftcard/order/batchget"
 @asynccontextmanager
 async def served(
     orders: int, **server_options: object
-) -> AsyncIterator[tuple[FakeWeChat, WeChatClient]]:
+) -> AsyncIterator[tuple[Emulator, WeChatClient]]:
     async with (
-        FakeWeChat(orders=orders, **server_options) as wx,  # type: ignore[arg-type]
+        Emulator(orders=orders, **server_options) as wx,  # type: ignore[arg-type]
         WeChatClient(
             wx.appid, wx.secret, base_url=wx.base_url, retry=fast_retry(max_retries=8)
         ) as client,

@@ -13,7 +13,7 @@ from ._emulator import STATS_PATH, Emulator
 from ._orders import OrderBook
 from ._pushes import PushAttempt
 
-#: The emulator's former name (it began as a fake server for orders only).
+#: Deprecated: the emulator's former name (the same class; use ``Emulator``).
 FakeWeChat = Emulator
 
 __all__ = [

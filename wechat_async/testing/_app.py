@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl
 
 import anyio
 import attrs
+import httpx
 
 __all__ = ["Call", "EmulatorApp", "Faults", "Quota", "Reply", "error", "ok"]
 
@@ -97,8 +98,13 @@ class _Route:
     auth: bool
 
 
-class _Dropped(Exception):
-    """Break the connection after the request was read."""
+class _Dropped(httpx.RemoteProtocolError):
+    """Break the connection after the request was read.
+
+    Under a server the client sees the connection break mid-reply (httpx raises
+    ``RemoteProtocolError``); in-process, ``httpx.ASGITransport`` hands the client this
+    exception itself, so it is that same error and the SDK classifies both alike.
+    """
 
 
 class EmulatorApp:
@@ -130,6 +136,9 @@ class EmulatorApp:
         self.on_request: Callable[[str, Any], None] | None = None
 
     def route(self, method: str, path: str, handler: Handler, *, auth: bool = True) -> None:
+        """Serve ``path``: one handler per path (a second registration is a bug)."""
+        if any(known == path for _, known in self._routes):
+            raise ValueError(f"{path} is already routed")
         self._routes[(method, path)] = _Route(handler, auth)
 
     @property
@@ -191,6 +200,9 @@ class EmulatorApp:
         self.requests[path] = self.requests.get(path, 0) + 1
         route = self._routes.get((method, path))
         if route is None:
+            other = "GET" if method == "POST" else "POST"
+            if (other, path) in self._routes:  # WeChat names the method the path wants
+                return (*error(43001 if other == "GET" else 43002, f"require {other} method"), 0.0)
             return (404, error(40066, f"invalid url {path}")[1], 0.0)
         faults = self.path_faults.get(path, self.faults)
         if faults.latency:
@@ -199,7 +211,7 @@ class EmulatorApp:
         if raw and not headers.get("content-type", "").startswith("multipart/"):
             try:
                 body = json.loads(raw)
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: nesting 1,000 deep
                 return (*error(47001, "data format error"), 0.0)
             if not isinstance(body, dict):
                 return (*error(47001, "data format error: expected a JSON object"), 0.0)
@@ -223,7 +235,7 @@ class EmulatorApp:
         status, payload = await route.handler(call)
         if route.auth:
             if faults.drop and self._rng.random() < faults.drop:
-                raise _Dropped
+                raise _Dropped("emulator fault: the connection was dropped after the request")
             if faults.slow_body and self._rng.random() < faults.slow_body:
                 return status, payload, faults.slow_body_seconds
         return status, payload, 0.0

@@ -14,18 +14,18 @@ import pytest
 from wechat_async import WeChatClient
 from wechat_async.errors import AccessTokenError, InvalidParameterError
 from wechat_async.giftcard import MAX_ORDER_WINDOW
-from wechat_async.testing import FakeWeChat, OrderBook
+from wechat_async.testing import Emulator, OrderBook
 
 BATCHGET = "/card/giftcard/order/batchget"
 
 
 @asynccontextmanager
-async def http_to(wx: FakeWeChat) -> AsyncIterator[httpx.AsyncClient]:
+async def http_to(wx: Emulator) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=wx.base_url) as http:
         yield http
 
 
-async def token_for(http: httpx.AsyncClient, wx: FakeWeChat) -> str:
+async def token_for(http: httpx.AsyncClient, wx: Emulator) -> str:
     reply = await http.post(
         "/cgi-bin/stable_token",
         json={"grant_type": "client_credential", "appid": wx.appid, "secret": wx.secret},
@@ -41,7 +41,7 @@ async def batchget(http: httpx.AsyncClient, token: str, **body: Any) -> tuple[in
 
 
 async def test_both_token_endpoints_check_appid_secret_and_grant_type() -> None:
-    async with FakeWeChat() as wx, http_to(wx) as http:
+    async with Emulator() as wx, http_to(wx) as http:
         assert (await token_for(http, wx)).startswith("EMU_TOKEN_")
         good = {"grant_type": "client_credential", "appid": wx.appid, "secret": wx.secret}
         reply = await http.get("/cgi-bin/token", params=good)
@@ -59,7 +59,7 @@ async def test_both_token_endpoints_check_appid_secret_and_grant_type() -> None:
 
 
 async def test_batchget_pages_the_inclusive_range_in_both_orders() -> None:
-    async with FakeWeChat(orders=250, days=10) as wx, http_to(wx) as http:
+    async with Emulator(orders=250, days=10) as wx, http_to(wx) as http:
         token = await token_for(http, wx)
         window = {"begin_time": wx.start_time, "end_time": wx.start_time + 5 * 86400}
         ids: dict[str, list[str]] = {"ASC": [], "DESC": []}
@@ -91,7 +91,7 @@ async def test_batchget_pages_the_inclusive_range_in_both_orders() -> None:
 )
 async def test_batchget_refuses_what_wechat_refuses(changes: dict[str, Any], errcode: int) -> None:
     body = {"begin_time": 1_767_225_600, "end_time": 1_767_225_600 + 86400, "count": 100}
-    async with FakeWeChat(orders=10) as wx, http_to(wx) as http:
+    async with Emulator(orders=10) as wx, http_to(wx) as http:
         token = await token_for(http, wx)
         status, data = await batchget(http, token, **{**body, **changes})
     assert (status, data["errcode"]) == (200, errcode)
@@ -99,7 +99,7 @@ async def test_batchget_refuses_what_wechat_refuses(changes: dict[str, Any], err
 
 
 async def test_a_31_day_window_exactly_is_accepted() -> None:
-    async with FakeWeChat(orders=100, days=40) as wx, http_to(wx) as http:
+    async with Emulator(orders=100, days=40) as wx, http_to(wx) as http:
         token = await token_for(http, wx)
         _, data = await batchget(
             http,
@@ -112,10 +112,10 @@ async def test_a_31_day_window_exactly_is_accepted() -> None:
     assert data["total_count"] == 78  # 2.5 orders a day: 0, 9.6 h, ... up to day 31
 
 
-async def test_missing_or_unknown_token_is_40001_and_unknown_paths_404() -> None:
-    async with FakeWeChat(orders=10) as wx, http_to(wx) as http:
+async def test_missing_token_41001_unknown_40001_and_unknown_paths_404() -> None:
+    async with Emulator(orders=10) as wx, http_to(wx) as http:
         body = {"begin_time": 0, "end_time": 1, "count": 1}
-        assert (await http.post(BATCHGET, json=body)).json()["errcode"] == 40001
+        assert (await http.post(BATCHGET, json=body)).json()["errcode"] == 41001
         assert (await batchget(http, "EMU_TOKEN_forged", **body))[1]["errcode"] == 40001
         reply = await http.post("/card/giftcard/order/nothing", json={})
         assert reply.status_code == 404
@@ -139,7 +139,7 @@ async def test_same_seed_same_order_book_other_seed_other_book() -> None:
 
 async def test_fault_injection_is_seeded_and_mixes_502_and_errcode_minus_1() -> None:
     async def outcomes(seed: int, rate: float) -> list[tuple[int, int]]:
-        async with FakeWeChat(orders=50, fault_rate=rate, seed=seed) as wx, http_to(wx) as http:
+        async with Emulator(orders=50, fault_rate=rate, seed=seed) as wx, http_to(wx) as http:
             token = await token_for(http, wx)
             body = {"begin_time": wx.start_time, "end_time": wx.start_time + 86400, "count": 5}
             results = []
@@ -157,7 +157,7 @@ async def test_fault_injection_is_seeded_and_mixes_502_and_errcode_minus_1() -> 
 
 
 async def test_latency_is_added_to_every_request() -> None:
-    async with FakeWeChat(latency=0.05) as wx, http_to(wx) as http:
+    async with Emulator(latency=0.05) as wx, http_to(wx) as http:
         await token_for(http, wx)  # connection set up
         started = time.perf_counter()
         await token_for(http, wx)
@@ -166,7 +166,7 @@ async def test_latency_is_added_to_every_request() -> None:
 
 async def test_sdk_against_the_fake_get_order_and_its_errors() -> None:
     async with (
-        FakeWeChat(orders=20) as wx,
+        Emulator(orders=20) as wx,
         WeChatClient(wx.appid, wx.secret, base_url=wx.base_url) as client,
     ):
         found = await client.giftcard.get_order(order_id="FAKE00000007")
@@ -177,7 +177,7 @@ async def test_sdk_against_the_fake_get_order_and_its_errors() -> None:
         assert info.value.errcode == 40097
     # A token the fake never issued is refused like a stale one.
     async with (
-        FakeWeChat(orders=1) as other,
+        Emulator(orders=1) as other,
         WeChatClient(other.appid, token_provider=_forged_token, base_url=other.base_url) as forged,
     ):
         with pytest.raises(AccessTokenError):
@@ -189,7 +189,7 @@ async def _forged_token() -> str:
 
 
 async def test_orders_added_while_serving_show_up_and_stats_count_requests() -> None:
-    async with FakeWeChat(orders=10, days=1) as wx, http_to(wx) as http:
+    async with Emulator(orders=10, days=1) as wx, http_to(wx) as http:
         token = await token_for(http, wx)
         seen: list[str] = []
         wx.on_request = lambda path, body: seen.append(path)
@@ -208,7 +208,7 @@ async def test_orders_added_while_serving_show_up_and_stats_count_requests() -> 
 
 
 async def test_hostile_requests_are_answered_and_the_server_keeps_serving() -> None:
-    async with FakeWeChat(orders=10) as wx, http_to(wx) as http:
+    async with Emulator(orders=10) as wx, http_to(wx) as http:
         token = await token_for(http, wx)
         auth = {"access_token": token}
         for path, body in [
