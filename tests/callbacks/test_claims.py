@@ -130,6 +130,15 @@ async def test_refusals_say_what_was_refused(
     assert all(TOKEN not in m for m in messages)
 
 
+async def test_a_wrong_method_is_logged_as_refused(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="wechat_async.callbacks")
+    router, _ = _router()
+    reply = await router.handle("PUT\nx", signed(), pay_done())
+    assert (reply.status, reply.body) == (405, b"method not allowed")
+    messages = [r.getMessage() for r in caplog.records]
+    assert messages == ["push refused (method not allowed, HTTP 405): 'PUT\\nX'"]
+
+
 def test_settings_are_checked() -> None:
     from wechat_async import ConfigurationError
 

@@ -149,6 +149,7 @@ class CallbackRouter:
                 raise SignatureError("signature does not match")
             return text_reply(200, query.get("echostr", ""))
         if method != "POST":
+            logger.warning("push refused (method not allowed, HTTP 405): %.16r", method)
             return text_reply(405, "method not allowed")
         # Plain pushes are authenticated before their body is parsed; safe-mode ones can
         # only be checked against msg_signature once the Encrypt field has been read.
