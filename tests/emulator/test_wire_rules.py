@@ -169,3 +169,21 @@ async def test_refreshing_forever_keeps_a_bounded_number_of_tokens() -> None:
             now[0] += 10  # a refresh every 10 s: 30 tokens within one grace period
     assert wx.tokens.issued == 2_000
     assert len(wx.tokens._tokens) <= 32
+
+
+async def test_a_field_of_the_wrong_type_is_47001_naming_it() -> None:
+    wx = Emulator()
+    async with in_process(wx) as http:
+        token = (await stable(http, wx))["access_token"]
+        auth = {"access_token": token}
+        page = {"page_title": "t", "theme_list": [{"item_list": [{"card_id": ["p1"]}]}]}
+        reply = await http.post("/card/giftcard/page/add", params=auth, json={"page": page})
+        data = reply.json()
+        assert data["errcode"] == 47001
+        assert "page.theme_list[0].item_list[0].card_id must be a string" in data["errmsg"]
+        maintain = {"page_id": {"id": 1}, "maintain": True}
+        data = (await http.post("/card/giftcard/maintain/set", params=auth, json=maintain)).json()
+        assert (data["errcode"], "page_id must be a string" in data["errmsg"]) == (47001, True)
+        # a missing page is still the documented 40097, not a format error
+        data = (await http.post("/card/giftcard/maintain/set", params=auth, json={})).json()
+        assert data["errcode"] == 40097

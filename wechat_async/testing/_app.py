@@ -13,14 +13,14 @@ import random
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
 import anyio
 import attrs
 import httpx
 
-__all__ = ["Call", "EmulatorApp", "Faults", "Quota", "Reply", "error", "ok"]
+__all__ = ["BadField", "Call", "EmulatorApp", "Faults", "Quota", "Reply", "error", "expect", "ok"]
 
 Reply = tuple[int, dict[str, Any]]
 Handler = Callable[["Call"], Awaitable[Reply]]
@@ -45,6 +45,28 @@ except ImportError:  # pragma: no cover - depends on the install
 def error(code: int, message: str) -> Reply:
     """A WeChat error reply, with a request id as the real ones carry."""
     return 200, {"errcode": code, "errmsg": f"{message} rid: emu-{secrets.token_hex(6)}"}
+
+
+_T = TypeVar("_T")
+
+
+class BadField(Exception):
+    """A request field of the wrong JSON type: the app answers 47001 naming it, as WeChat's
+    parser refuses a body it cannot read (raise it from any route)."""
+
+    def __init__(self, field: str, expected: str) -> None:
+        super().__init__(f"data format error: {field} must be {expected}")
+        self.field = field
+
+
+_JSON_TYPE_NAMES = {str: "a string", int: "an integer", dict: "an object", list: "an array"}
+
+
+def expect(value: Any, kind: type[_T], field: str) -> _T:
+    """``value`` if it is of JSON type ``kind`` (a bool is no integer), else ``BadField``."""
+    if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
+        return value
+    raise BadField(field, _JSON_TYPE_NAMES.get(kind, kind.__name__))
 
 
 def ok(**fields: Any) -> Reply:
@@ -232,7 +254,10 @@ class EmulatorApp:
             if self.on_request is not None:
                 self.on_request(path, body)
         call = Call(method, path, query, body, raw, headers, appid)
-        status, payload = await route.handler(call)
+        try:
+            status, payload = await route.handler(call)
+        except BadField as bad:
+            return (*error(47001, str(bad)), 0.0)
         if route.auth:
             if faults.drop and self._rng.random() < faults.drop:
                 raise _Dropped("emulator fault: the connection was dropped after the request")

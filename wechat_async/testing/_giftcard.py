@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ._app import Call, EmulatorApp, Reply, error, ok
+from ._app import Call, EmulatorApp, Reply, error, expect, ok
 from ._orders import OrderBook
 
 __all__ = ["GiftCards"]
@@ -250,12 +250,13 @@ class GiftCards:
 
     # -- shelves and payment setup ----------------------------------------------------------
     def _unknown_cards(self, page: dict[str, Any]) -> list[Any]:
-        ids = [
-            item.get("card_id")
-            for theme in page.get("theme_list") or []
-            for item in (theme.get("item_list") or [])
-            if isinstance(item, dict)
-        ]
+        ids = []
+        for n, theme in enumerate(expect(page.get("theme_list") or [], list, "page.theme_list")):
+            where = f"page.theme_list[{n}]"
+            items = expect(expect(theme, dict, where).get("item_list") or [], list, where)
+            for m, item in enumerate(items):
+                card_id = expect(item, dict, f"{where}.item_list[{m}]").get("card_id")
+                ids.append(expect(card_id, str, f"{where}.item_list[{m}].card_id"))
         return [i for i in ids if i not in self.cards]
 
     async def add_page(self, call: Call) -> Reply:
@@ -276,8 +277,8 @@ class GiftCards:
         return ok(page=page)
 
     async def update_page(self, call: Call) -> Reply:
-        page = call.body.get("page")
-        if not isinstance(page, dict) or page.get("page_id") not in self.pages:
+        page = expect(call.body.get("page") or {}, dict, "page")
+        if expect(page.get("page_id") or "", str, "page.page_id") not in self.pages:
             return error(40097, "invalid args: page not exists")
         if self._unknown_cards(page):
             return error(40073, "invalid card_id")
@@ -291,7 +292,7 @@ class GiftCards:
         body = call.body
         if body.get("all"):
             chosen = list(self.pages)
-        elif body.get("page_id") in self.pages:
+        elif expect(body.get("page_id") or "", str, "page_id") in self.pages:
             chosen = [body["page_id"]]
         else:
             return error(40097, "invalid args: page_id")
