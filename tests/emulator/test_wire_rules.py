@@ -3,6 +3,7 @@ hostile bodies, dropped connections in-process, and how many tokens it keeps."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -187,3 +188,26 @@ async def test_a_field_of_the_wrong_type_is_47001_naming_it() -> None:
         # a missing page is still the documented 40097, not a format error
         data = (await http.post("/card/giftcard/maintain/set", params=auth, json={})).json()
         assert data["errcode"] == 40097
+
+
+async def test_a_served_drop_is_ambiguous_and_logs_no_traceback() -> None:
+    records: list[logging.LogRecord] = []
+    collect = logging.Handler()
+    collect.emit = records.append  # type: ignore[method-assign]
+    # uvicorn configures its loggers as it starts, and they do not propagate to the root:
+    # listen where it logs, once it is serving.
+    server_log = logging.getLogger("uvicorn.error")
+    wx = Emulator(orders=2, path_faults={GET_ORDER: Faults(drop=1.0)})
+    order_id = wx.book.orders()[0]["order_id"]
+    try:
+        async with wx, wx.client(retry=RetryPolicy(max_retries=1)) as client:
+            server_log.addHandler(collect)
+            with pytest.raises(TransportError) as info:
+                await client.giftcard.get_order(order_id=order_id)
+            assert info.value.may_have_been_applied
+            assert (await client.giftcard.list_pages()).page_id_list == []  # still serving
+    finally:
+        server_log.removeHandler(collect)
+    assert wx.requests[GET_ORDER] == 2
+    # The injected fault is not an error of the server's: no traceback per dropped reply.
+    assert [r.getMessage() for r in records if r.levelno >= logging.ERROR] == []

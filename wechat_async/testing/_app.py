@@ -20,7 +20,18 @@ import anyio
 import attrs
 import httpx
 
-__all__ = ["BadField", "Call", "EmulatorApp", "Faults", "Quota", "Reply", "error", "expect", "ok"]
+__all__ = [
+    "BadField",
+    "Call",
+    "DroppedConnection",
+    "EmulatorApp",
+    "Faults",
+    "Quota",
+    "Reply",
+    "error",
+    "expect",
+    "ok",
+]
 
 Reply = tuple[int, dict[str, Any]]
 Handler = Callable[["Call"], Awaitable[Reply]]
@@ -120,7 +131,7 @@ class _Route:
     auth: bool
 
 
-class _Dropped(httpx.RemoteProtocolError):
+class DroppedConnection(httpx.RemoteProtocolError):
     """Break the connection after the request was read.
 
     Under a server the client sees the connection break mid-reply (httpx raises
@@ -193,7 +204,7 @@ class EmulatorApp:
             status, payload, slow = await self._dispatch(
                 scope["method"], scope["path"], query, bytes(body), headers
             )
-        except _Dropped:
+        except DroppedConnection:
             # Half a reply, then the connection breaks: the request was read and applied.
             await send(
                 {
@@ -260,7 +271,9 @@ class EmulatorApp:
             return (*error(47001, str(bad)), 0.0)
         if route.auth:
             if faults.drop and self._rng.random() < faults.drop:
-                raise _Dropped("emulator fault: the connection was dropped after the request")
+                raise DroppedConnection(
+                    "emulator fault: the connection was dropped after the request"
+                )
             if faults.slow_body and self._rng.random() < faults.slow_body:
                 return status, payload, faults.slow_body_seconds
         return status, payload, 0.0

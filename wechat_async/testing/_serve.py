@@ -7,6 +7,7 @@ hypercorn under trio. The emulator, the callback tests and ``wechat-async`` use 
 
 from __future__ import annotations
 
+import logging
 import socket
 from collections.abc import Callable
 from types import TracebackType
@@ -16,8 +17,21 @@ import anyio
 import anyio.abc
 
 from .._transport import on_asyncio
+from ._app import DroppedConnection
 
 __all__ = ["AsgiServer"]
+
+
+class _DeliberateDrops(logging.Filter):
+    """uvicorn logs an app's exception with its traceback; a fault the emulator was asked to
+    inject (a dropped connection) is not an error, and one traceback per fault buries real ones."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, DroppedConnection)
+
+
+_DELIBERATE_DROPS = _DeliberateDrops()
 
 
 class AsgiServer:
@@ -61,6 +75,10 @@ class AsgiServer:
 
     async def _serve_uvicorn(self, sock: socket.socket) -> None:
         import uvicorn
+
+        logging.getLogger("uvicorn.error").addFilter(
+            _DELIBERATE_DROPS
+        )  # added once, however many run
 
         config = uvicorn.Config(
             self.app,
