@@ -3,6 +3,7 @@ hostile bodies, dropped connections in-process, and how many tokens it keeps."""
 
 from __future__ import annotations
 
+import base64
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,7 +13,7 @@ import httpx
 import pytest
 
 from wechat_async import RetryPolicy
-from wechat_async.errors import TransportError
+from wechat_async.errors import InvalidParameterError, TransportError
 from wechat_async.testing import Emulator, Faults
 from wechat_async.testing._app import EmulatorApp
 
@@ -211,3 +212,21 @@ async def test_a_served_drop_is_ambiguous_and_logs_no_traceback() -> None:
     assert wx.requests[GET_ORDER] == 2
     # The injected fault is not an error of the server's: no traceback per dropped reply.
     assert [r.getMessage() for r in records if r.levelno >= logging.ERROR] == []
+
+
+@pytest.mark.parametrize(
+    "encrypt_code",
+    [
+        base64.urlsafe_b64encode(b"emu:\xff\xfe").decode(),  # ours in form, not UTF-8 inside
+        base64.urlsafe_b64encode(b"emu:").decode(),  # ours in form, no code inside
+        "not base64 at all!",
+    ],
+)
+async def test_decrypt_code_refuses_what_it_did_not_encrypt(encrypt_code: str) -> None:
+    wx = Emulator()
+    async with wx.client() as client:
+        with pytest.raises(InvalidParameterError) as info:
+            await client.giftcard.decrypt_code(encrypt_code=encrypt_code)
+        assert info.value.errcode == 40056
+        code = "123456789012"
+        assert (await client.giftcard.decrypt_code(encrypt_code=wx.encrypt_code(code))).code == code

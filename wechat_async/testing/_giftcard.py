@@ -181,9 +181,13 @@ class GiftCards:
             raw = base64.urlsafe_b64decode(token.encode())
         except ValueError:
             raw = b""
-        if not raw.startswith(b"emu:"):
+        try:
+            code = raw.removeprefix(b"emu:").decode() if raw.startswith(b"emu:") else None
+        except UnicodeDecodeError:  # only the emulator's own encrypt_code decrypts
+            code = None
+        if not code:
             return error(40056, "invalid encrypt_code")
-        return ok(code=raw[4:].decode())
+        return ok(code=code)
 
     async def get_code(self, call: Call) -> Reply:
         code, entry, refused = self._code(call.body)
