@@ -13,7 +13,7 @@ import respx
 
 from tests.delivery.test_delivery import CALLS, ORDER, SHOP
 from tests.helpers import BASE, SECRET, client_for, mock_token
-from wechat_async import RequestValidationError, ResponseDecodeError
+from wechat_async import RequestValidationError, ResponseDecodeError, _convert
 from wechat_async._checks import between, one_of
 from wechat_async._convert import check_request, check_unstructured
 from wechat_async._models import meta
@@ -152,3 +152,31 @@ def test_a_deeply_nested_reply_is_a_decode_error(body: bytes) -> None:
 def test_a_card_validity_window_before_1970_is_refused() -> None:
     window = DateInfo(type="DATE_TYPE_FIX_TIME_RANGE", begin_timestamp=-1, end_timestamp=5)
     assert [e.path for e in check_request(window)] == ["begin_timestamp"]
+
+
+@pytest.fixture(params=["orjson", "json"])
+def parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both parsers refuse and accept the same bodies: with orjson installed, and without."""
+    if request.param == "json":
+        monkeypatch.setattr(_convert, "_orjson_loads", None)
+    elif _convert._orjson_loads is None:
+        pytest.skip("orjson is not installed")
+    return str(request.param)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['{"name":"\\ud800"}', '{"name":"x\\udc00y"}', '{"order_list":[{"name":"\\udbff!"}]}'],
+)
+def test_a_reply_with_a_lone_surrogate_is_a_decode_error(parser: str, text: str) -> None:
+    with pytest.raises(ResponseDecodeError, match="lone surrogate"):
+        decode_json(DeliveryNamespace.get_order, 200, text.encode())
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [('{"name":"\\ud83d\\ude00"}', "\U0001f600"), ('{"name":"\\\\ud800"}', "\\ud800")],
+    ids=["escaped-pair", "escaped-backslash"],
+)
+def test_a_reply_with_a_surrogate_pair_is_read(parser: str, text: str, value: str) -> None:
+    assert decode_json(DeliveryNamespace.get_order, 200, text.encode()) == {"name": value}

@@ -27,6 +27,7 @@ from ._errors import FieldError
 from ._models import ALIASES, CHECK, WIRE, Check, Upload
 
 __all__ = [
+    "LoneSurrogateError",
     "LooseBool",
     "check_request",
     "check_unstructured",
@@ -423,7 +424,29 @@ def loads(content: bytes) -> Any:
             return _orjson_loads(content)
         except ValueError:
             pass
-    return json.loads(content)
+    data = json.loads(content)
+    if _SURROGATE_ESCAPE.search(content):
+        _refuse_lone_surrogates(data)
+    return data
+
+
+class LoneSurrogateError(ValueError):
+    """A JSON body decoded to a string that is not Unicode text."""
+
+
+#: ``\uD800``-``\uDFFF``: half of an escaped pair, or a lone surrogate json.loads would keep.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _refuse_lone_surrogates(data: Any) -> None:
+    """A reply is Unicode text: a lone surrogate (which orjson refuses and json.loads keeps)
+    would break the caller's first ``encode``, far from here."""
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise LoneSurrogateError(
+            f"a string holds a lone surrogate {exc.object[exc.start]!r} (not Unicode text)"
+        ) from None
 
 
 def dumps(data: Any) -> bytes:

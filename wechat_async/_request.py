@@ -11,6 +11,7 @@ import cattrs
 import httpx
 
 from ._convert import (
+    LoneSurrogateError,
     check_request,
     check_unstructured,
     converter,
@@ -168,6 +169,8 @@ def decode_json(endpoint: Endpoint[Any, Any, Any], status_code: int, content: by
         data = loads(content)
     except RecursionError:
         raise ResponseDecodeError(endpoint.path, status_code, "JSON nested too deeply") from None
+    except LoneSurrogateError as exc:
+        raise ResponseDecodeError(endpoint.path, status_code, str(exc)) from None
     except (ValueError, UnicodeDecodeError) as exc:
         if endpoint.secret_reply:
             quoted = f"{len(content)} bytes, not quoted: the reply carries a credential"
