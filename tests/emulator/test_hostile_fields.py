@@ -17,18 +17,6 @@ from wechat_async.testing import Emulator
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 HOSTILE: list[Any] = [None, -1, 2**70, 1.5, "x", "", [], {}, True, [1], {"a": 1}, "9" * 40]
 #: the delivery module reads these fields without checking their type (reported, not ours)
-_DELIVERY_UNCHECKED = {
-    "add_order",
-    "add_tips",
-    "cancel_order",
-    "confirm_return",
-    "get_order",
-    "pre_add_order",
-    "pre_cancel_order",
-    "re_add_order",
-    "real_mock_update_order",
-    "bind_account",
-}
 
 
 def _requests() -> Iterator[Any]:
@@ -42,10 +30,7 @@ def _requests() -> Iterator[Any]:
         if (domain, endpoint) in seen:
             continue
         seen.add((domain, endpoint))
-        marks = []
-        if domain == "delivery" and endpoint in _DELIVERY_UNCHECKED:
-            marks.append(pytest.mark.xfail(reason="delivery fields read untyped", strict=True))
-        yield pytest.param(request, id=f"{domain}/{endpoint}", marks=marks)
+        yield pytest.param(request, id=f"{domain}/{endpoint}")
 
 
 def _leaves(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:

@@ -19,7 +19,7 @@ from typing import Any
 
 import attrs
 
-from ._app import Call, EmulatorApp, Reply, error
+from ._app import BadField, Call, EmulatorApp, Reply, error, expect
 
 __all__ = ["TRANSITIONS", "CarrierAccount", "Delivery"]
 
@@ -78,6 +78,13 @@ def _carrier(code: int, message: str, **zeros: Any) -> Reply:
 
 def _ok(**fields: Any) -> Reply:
     return 200, {"errcode": 0, "errmsg": "ok", "resultcode": 0, "resultmsg": "ok", **fields}
+
+
+def _money(value: Any, field: str) -> Decimal:
+    """A JSON number as yuan, or BadField (47001) for anything else."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return Decimal(str(value))
+    raise BadField(field, "a number")
 
 
 def _yuan(value: Decimal) -> float:
@@ -139,7 +146,10 @@ class Delivery:
         if account is None:
             return error(930560, "shopid not bound")
         if signed:
-            expected = _sign(account.shopid, body.get("shop_order_id"), account.app_secret)
+            shop_order_id = body.get("shop_order_id")
+            if shop_order_id is not None:
+                expect(shop_order_id, str, "shop_order_id")
+            expected = _sign(account.shopid, shop_order_id, account.app_secret)
             if body.get("delivery_sign") != expected:
                 return _carrier(1, "签名校验失败", fee=0, deliverfee=0)
         return account
@@ -174,7 +184,7 @@ class Delivery:
         return _ok()
 
     async def bind_account(self, call: Call) -> Reply:
-        delivery_id = call.body.get("delivery_id")
+        delivery_id = expect(call.body.get("delivery_id"), str, "delivery_id")
         if delivery_id not in _CARRIER_NAMES:
             return error(930561, "args error: delivery_id invalid")
         self.bound.setdefault(str(delivery_id), 1)  # under review until the carrier approves
@@ -192,9 +202,11 @@ class Delivery:
         deliver = Decimal(5) + Decimal(distance) / 1000 * 2
         insurance = Decimal(0)
         if info.get("is_insured"):
-            insurance = Decimal(str(info.get("declared_value") or cargo.get("goods_value") or 0))
+            insurance = _money(
+                info.get("declared_value") or cargo.get("goods_value") or 0, "declared_value"
+            )
             insurance = insurance / 100
-        tips = Decimal(str(info.get("tips") or 0))
+        tips = _money(info.get("tips") or 0, "order_info.tips")
         return {
             "fee": _yuan(deliver + insurance + tips),
             "deliverfee": _yuan(deliver),
@@ -272,7 +284,7 @@ class Delivery:
             return order
         if order["order_status"] != 101:
             return _carrier(3, "tips only while waiting for a rider")
-        tips = Decimal(str(call.body.get("tips", 0)))
+        tips = _money(call.body.get("tips", 0), "tips")
         if tips <= Decimal(str(order["tips"])):
             return _carrier(3, "a new tip must exceed the previous one")
         order["tips"] = _yuan(tips)
@@ -313,7 +325,8 @@ class Delivery:
 
     async def mock_update_order(self, call: Call) -> Reply:
         body = call.body
-        order = self.orders.get(("test_shop_id", str(body.get("shop_order_id", ""))))
+        shop_order_id = expect(body.get("shop_order_id", ""), str, "shop_order_id")
+        order = self.orders.get(("test_shop_id", shop_order_id))
         if body.get("shopid") != "test_shop_id" or order is None:
             if body.get("shopid") == "test_shop_id":
                 return error(930563, "order not exists")
