@@ -13,7 +13,7 @@ import respx
 
 from tests.delivery.test_delivery import CALLS, ORDER, SHOP
 from tests.helpers import BASE, SECRET, client_for, mock_token
-from wechat_async import RequestValidationError, ResponseDecodeError, _convert
+from wechat_async import RequestValidationError, ResponseDecodeError, Upload, _convert
 from wechat_async._checks import between, one_of
 from wechat_async._convert import check_request, check_unstructured
 from wechat_async._models import meta
@@ -180,3 +180,15 @@ def test_a_reply_with_a_lone_surrogate_is_a_decode_error(parser: str, text: str)
 )
 def test_a_reply_with_a_surrogate_pair_is_read(parser: str, text: str, value: str) -> None:
     assert decode_json(DeliveryNamespace.get_order, 200, text.encode()) == {"name": value}
+
+
+async def test_an_upload_filename_with_a_lone_surrogate_names_the_part() -> None:
+    router = respx.Router(assert_all_called=False)
+    mock_token(router)
+    route = router.post(url__startswith=BASE).respond(json={"errcode": 0, "url": "u"})
+    async with client_for(router) as client:
+        with pytest.raises(RequestValidationError) as info:
+            await client.giftcard.upload_image(buffer=Upload(content=b"x", filename="a\ud800.jpg"))
+    assert info.value.fields == ("buffer",)
+    assert "filename" in str(info.value)
+    assert route.call_count == 0

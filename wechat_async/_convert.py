@@ -180,6 +180,18 @@ def _structure_str_outgoing(value: Any, cls: type) -> str:
     return text
 
 
+def _structure_upload_outgoing(value: Any, cls: Any) -> Upload:
+    upload = _structure_upload(value, cls)
+    # The part's name and type travel as multipart header text.
+    for name, text in (("filename", upload.filename), ("content_type", upload.content_type)):
+        if text is not None:
+            try:
+                _structure_str_outgoing(text, str)
+            except _Refused as exc:
+                raise _Refused(f"{name}: {exc}") from None
+    return upload
+
+
 _OUTGOING_HOOKS: dict[Any, Callable[[Any, Any], Any]] = {
     Decimal: _structure_decimal_exact,
     int: _structure_int_outgoing,
@@ -272,7 +284,9 @@ def make_converter(
 
     # Files travel as (filename, content, content_type) parts, the shape httpx sends.
     conv.register_unstructure_hook(Upload, Upload.as_part)
-    conv.register_structure_hook(Upload, _structure_upload)
+    conv.register_structure_hook(
+        Upload, _structure_upload_outgoing if outgoing else _structure_upload
+    )
 
     # IntEnum subclasses int: registered by class so the int hook does not win and hand
     # back a bare int.
