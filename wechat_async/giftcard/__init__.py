@@ -8,7 +8,7 @@ from collections.abc import Callable
 from .._endpoint import Namespace
 from . import _endpoints
 from ._links import JumpParams, parse_jump, shelf_url
-from ._sync import OrderSync, SyncCheckpoint, SyncProgress, split_windows
+from ._sync import MAX_WINDOW_ORDERS, OrderSync, SyncCheckpoint, SyncProgress, split_windows
 from .models import (
     MAX_ORDER_WINDOW,
     AddPageResponse,
@@ -66,6 +66,7 @@ from .models import (
 
 __all__ = [
     "MAX_ORDER_WINDOW",
+    "MAX_WINDOW_ORDERS",
     "AddPageResponse",
     "AddPayWhitelistResponse",
     "AdvancedInfo",
@@ -158,17 +159,21 @@ class GiftCardNamespace(Namespace):
         page_size: int = 100,
         checkpoint: SyncCheckpoint | None = None,
         progress: Callable[[SyncProgress], None] | None = None,
+        max_window_orders: int = MAX_WINDOW_ORDERS,
     ) -> OrderSync:
         """Every order created in ``[begin_time, end_time]``, each exactly once.
 
-        ``async for`` alone fetches ``concurrency`` pages per batch; inside ``async with`` the
-        pages are prefetched by a task group that the block's exit cancels (faster).
+        Inside ``async with``, a task group that the block's exit cancels keeps
+        ``concurrency`` requests in flight while orders are read (the fast way); ``async for``
+        alone fetches ``concurrency`` pages whenever it runs dry. A window claiming more than
+        ``max_window_orders`` orders is a ``ResponseValidationError`` (memory holds one
+        window's order ids).
 
-        >>> async for order in client.giftcard.iter_orders(b, e, concurrency=32):  # doctest: +SKIP
-        ...     save(order)
         >>> async with client.giftcard.iter_orders(b, e) as orders:  # doctest: +SKIP
         ...     async for order in orders:
         ...         save(order)
+        >>> async for order in client.giftcard.iter_orders(b, e):  # doctest: +SKIP
+        ...     save(order)
         """
         return OrderSync(
             self.batch_get_orders,
@@ -179,4 +184,5 @@ class GiftCardNamespace(Namespace):
             page_size=page_size,
             checkpoint=checkpoint,
             progress=progress,
+            max_window_orders=max_window_orders,
         )

@@ -1,18 +1,31 @@
 """``iter_orders``: every gift-card order in a time range, each yielded exactly once.
 
 WeChat pages orders by offset inside windows of at most 31 days. The sync splits the range
-into windows, reads each window's first page to learn ``total_count``, then fetches the other
-pages ``concurrency`` at a time and hands them out in order.
+into windows and reads each window's pages in order, planned lazily from the largest
+``total_count`` seen so far: a server's claim costs nothing until its orders arrive, and a
+claim beyond ``max_window_orders`` is an error, not a plan.
 
 Two ways to consume it, both safe to ``break`` out of, under asyncio and trio:
 
-* ``async for order in sync``: a plain async iterator (not an async generator). Pages are
-  fetched in batches of ``concurrency`` inside ``__anext__``; no task runs between two
-  orders, so there is nothing to clean up.
-* ``async with sync: async for order in sync``: pipelined. A task group owned by the
-  ``async with`` block keeps ``concurrency`` requests in flight while the consumer works;
-  leaving the block (normally, by ``break`` or by an error) cancels the outstanding fetches.
-  Faster when latency dominates; the structured-concurrency way to prefetch.
+* ``async with sync: async for order in sync``: pipelined, the fast way. A task group owned
+  by the ``async with`` block keeps ``concurrency`` requests in flight while the consumer
+  works; leaving the block (normally, by ``break`` or by an error) cancels the outstanding
+  fetches.
+* ``async for order in sync`` alone: when it runs dry, ``__anext__`` fetches the next
+  ``concurrency`` pages and waits for all of them; no task runs between two orders, so there
+  is nothing to clean up, and nothing is fetched while the consumer works.
+
+Exactly once, with orders created while the sync runs (orders are only ever added):
+
+* Every order that existed when the sync started is yielded once, in ``sort_type`` order.
+* ASC (the way to sync "up to now"): new orders append after the ones read. The sync keeps
+  reading the window's tail while its ``total_count`` grows, so they are yielded too, in
+  order, for about one extra request per window.
+* Orders that land before what was already read (DESC's newest-first, late orders dated in
+  the past) shift the pages: the overlap is dropped by order id, and when the window's count
+  of distinct orders falls short of its ``total_count`` the window is read again from its
+  start, stopping as soon as the count is reached (at most ``_MAX_REREADS`` times). Such
+  orders come out after the window's others.
 """
 
 from __future__ import annotations
@@ -26,18 +39,29 @@ from typing import Any
 import anyio
 import anyio.abc
 import attrs
-from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
-from .._errors import FieldError, RequestValidationError, WeChatError
+from .._errors import FieldError, RequestValidationError, ResponseValidationError, WeChatError
 from .._models import datetime_to_unix
 from .models import MAX_ORDER_WINDOW, BatchGetOrdersResponse, Order
 
-__all__ = ["OrderSync", "SyncCheckpoint", "SyncProgress", "split_windows"]
+__all__ = [
+    "MAX_WINDOW_ORDERS",
+    "OrderSync",
+    "SyncCheckpoint",
+    "SyncProgress",
+    "split_windows",
+]
 
 FetchPage = Callable[..., Awaitable[BatchGetOrdersResponse]]
 
-#: How often a window whose total grew during the sync is re-read to catch shifted orders.
-_MAX_RESCANS = 3
+#: Default bound on one window's ``total_count``: the sync keeps one window's order ids (about
+#: 100 bytes each) to yield each order once, so this bounds its memory too.
+MAX_WINDOW_ORDERS = 1_000_000
+
+#: How often a window whose distinct orders fall short of its total is read again.
+_MAX_REREADS = 3
+
+_BATCHGET = "/card/giftcard/order/batchget"
 
 
 @attrs.frozen
@@ -146,23 +170,101 @@ def _as_unix(name: str, value: object, errors: list[FieldError]) -> int:
 
 
 @attrs.define(eq=False)
+class _Window:
+    """One window's exactly-once state, alive while its pages are read."""
+
+    index: int
+    begin: int
+    end: int
+    #: orders before the resume offset: handed out before the checkpoint, ids unknown
+    base: int = 0
+    #: the largest ``total_count`` seen (totals only grow); -1 before the first page
+    total: int = -1
+    rereads: int = 0
+    seen: set[str] = attrs.field(factory=set)
+
+    def describe(self) -> str:
+        return f"window {self.begin}..{self.end}"
+
+
+def _vanished(window: _Window, offset: int) -> ResponseValidationError:
+    return ResponseValidationError(
+        _BATCHGET,
+        [
+            FieldError(
+                "total_count",
+                f"{window.describe()} claimed {window.total} orders, then its page at offset "
+                f"{offset} was empty: orders vanished while it was read",
+            )
+        ],
+    )
+
+
+@attrs.define(eq=False)
+class _Run:
+    """One reading of a window's pages in order, from offset ``start`` on."""
+
+    window: _Window
+    start: int
+    next_offset: int
+    #: a re-read: stops once it has seen as many distinct orders as the window holds
+    reread: bool = False
+    #: planned pages not yet processed, in order
+    pages: deque[_Page] = attrs.field(factory=deque)
+    #: a page at the front of ``pages`` whose fetch is still to start
+    patch: _Page | None = None
+    #: the total when the run's last page came back short: orders after it are newer
+    closed_at: int | None = None
+    #: a re-read that found every order: the pages still coming are dropped
+    stopped: bool = False
+
+    def plannable(self) -> bool:
+        if self.patch is not None:
+            return True
+        if self.stopped or self.closed_at is not None:
+            return False
+        if self.window.total < 0:  # the first page tells the total: one page until then
+            return not self.pages
+        return self.next_offset < self.window.total
+
+
+@attrs.define(eq=False)
 class _Page:
+    run: _Run
+    offset: int
+    orders: list[Order] | None = None
+    error: Exception | None = None
+    #: pipelined mode: set when the fetch ended (``orders`` or ``error`` is set)
+    done: anyio.Event | None = None
+
+
+@attrs.define(eq=False)
+class _Ready:
+    """Orders of one page ready to hand out, and where each sits for the checkpoint."""
+
     window: int
     offset: int
-    response: BatchGetOrdersResponse | None = None
-    #: pipelined mode: the fetch ended (``response`` or ``error`` is set)
-    done: anyio.Event | None = None
-    error: Exception | None = None
-    last_of_window: bool = False
+    orders: list[Order]
+    #: each order's 1-based index in its page; None when they are the page's orders 1..n
+    indexes: list[int] | None
+    taken: int = 0
+
+    def position(self) -> tuple[int, int, int]:
+        """Resume point right after the last order taken."""
+        taken = self.taken
+        index = taken if self.indexes is None else self.indexes[taken - 1]
+        return (self.window, self.offset, index)
 
 
 class OrderSync:
     """An async iterator of orders; see ``GiftCardNamespace.iter_orders``.
 
-    Memory: at most about ``2 * concurrency`` pages of orders, plus the ids of the current
-    window's orders. Those ids are the exactly-once check: a page boundary can move by any
-    number of orders when orders arrive mid-sync, so remembering only a boundary region would
-    not be enough; one window's ids (about 100 bytes each) is bounded by that window's total.
+    Memory: at most about ``3 * concurrency`` pages of orders, plus the ids of the current
+    window's orders (the exactly-once check: a page boundary can move by any number of orders
+    when orders arrive mid-sync). A window claiming more than ``max_window_orders`` is a
+    ``ResponseValidationError``; sync shorter ranges, or raise the bound.
+
+    One iteration per object: after an error, start a new sync from ``checkpoint``.
 
     >>> async with client.giftcard.iter_orders(b, e, concurrency=32) as sync:  # doctest: +SKIP
     ...     async for order in sync:
@@ -180,6 +282,7 @@ class OrderSync:
         page_size: int = 100,
         checkpoint: SyncCheckpoint | None = None,
         progress: Callable[[SyncProgress], None] | None = None,
+        max_window_orders: int = MAX_WINDOW_ORDERS,
     ) -> None:
         errors: list[FieldError] = []
         begin = _as_unix("begin_time", begin_time, errors)
@@ -192,6 +295,10 @@ class OrderSync:
             errors.append(FieldError("page_size", f"must be an int 1..100, got {page_size!r}"))
         if sort_type not in ("ASC", "DESC"):
             errors.append(FieldError("sort_type", f"must be 'ASC' or 'DESC', got {sort_type!r}"))
+        if not _is_int(max_window_orders) or max_window_orders < 1:
+            errors.append(
+                FieldError("max_window_orders", f"must be an int >= 1, got {max_window_orders!r}")
+            )
         if checkpoint is not None and (
             (checkpoint.begin_time, checkpoint.end_time, checkpoint.sort_type, checkpoint.page_size)
             != (begin, end, sort_type, page_size)
@@ -208,58 +315,81 @@ class OrderSync:
         self._fetch = fetch
         self._concurrency = concurrency
         self._size = page_size
+        self._max_total = max_window_orders
         self._on_progress = progress
         self._start = checkpoint or SyncCheckpoint(begin, end, sort_type, page_size)
         self._position = (self._start.window, self._start.offset, self._start.skip)
         self.progress = SyncProgress(windows_total=len(windows), windows_done=self._start.window)
-        # Orders fetched and not yet handed out, each with the resume position after it.
-        self._buffer: deque[tuple[Order, tuple[int, int, int]]] = deque()
-        self._plan: list[_Page] = []
-        self._next_page = 0
-        self._next_window = self._start.window
+        # Reading: the runs under way in hand-out order (the head is processed first), the
+        # next window to open, and the orders processed but not handed out yet.
+        self._runs: deque[_Run] = deque()
+        self._opened = self._start.window
         self._skip = self._start.skip
-        # exactly-once state of the window being read
-        self._window: int | None = None
-        self._total = 0
-        self._grew = False
-        self._seen: set[str] = set()
+        self._ready: deque[_Ready] = deque()
+        self._current: _Window | None = None
         self._carried: set[str] = set()
+        self._unprocessed = 0  # pages planned and not processed yet
+        self._in_flight = 0
+        self._failed: BaseException | None = None
         # pipelined mode (``async with``)
         self._started = False
         self._closed = False
         self._tg: anyio.abc.TaskGroup | None = None
-        self._feed: MemoryObjectReceiveStream[_Page] | None = None
+        self._changed: anyio.Event | None = None
 
     @property
     def checkpoint(self) -> SyncCheckpoint:
         """Resume point: every order already handed to the consumer counts as done."""
-        window, offset, skip = self._position
+        window, offset, skip = self._resume_point()
         return attrs.evolve(self._start, window=window, offset=offset, skip=skip)
+
+    def _resume_point(self) -> tuple[int, int, int]:
+        last = self._ready[0] if self._ready else None
+        return last.position() if last is not None and last.taken else self._position
 
     def __aiter__(self) -> OrderSync:
         return self
 
     async def __anext__(self) -> Order:
-        if self._closed:
-            raise RuntimeError("this sync's async with block has ended; resume from .checkpoint")
-        self._started = True
-        while not self._buffer:
-            if not await (self._load_fed() if self._feed is not None else self._load()):
-                self._position = (len(self._windows), 0, 0)
-                raise StopAsyncIteration
-        order, self._position = self._buffer.popleft()
+        ready = self._ready[0] if self._ready else None
+        if ready is None or ready.taken == len(ready.orders):
+            ready = await self._next_ready()
+        order = ready.orders[ready.taken]
+        ready.taken += 1
         self.progress.orders_done += 1
         return order
+
+    async def _next_ready(self) -> _Ready:
+        if self._closed:
+            raise RuntimeError("this sync's async with block has ended; resume from .checkpoint")
+        if self._failed is not None:
+            raise RuntimeError(
+                f"this sync stopped on {self._failed!r}; pages were lost with it, so resume "
+                "with a new iter_orders(..., checkpoint=sync.checkpoint)"
+            ) from self._failed
+        self._started = True
+        if self._ready:
+            self._position = self._ready.popleft().position()
+        try:
+            while not self._ready:
+                if not await (self._load_pipelined() if self._tg else self._load()):
+                    self._position = (len(self._windows), 0, 0)
+                    raise StopAsyncIteration
+        except StopAsyncIteration:
+            raise
+        except BaseException as exc:  # cancelled too: the pages in flight are gone
+            self._failed = exc
+            raise
+        return self._ready[0]
 
     async def __aenter__(self) -> OrderSync:
         if self._started or self._tg is not None:
             raise RuntimeError("enter the sync's async with block before iterating it, once")
         self._started = True
-        # The stream's buffer bounds the pages fetched ahead of the consumer.
-        send, self._feed = anyio.create_memory_object_stream[_Page](self._concurrency)
+        self._changed = anyio.Event()
         self._tg = anyio.create_task_group()
         await self._tg.__aenter__()
-        self._tg.start_soon(self._produce, send)
+        self._tg.start_soon(self._produce)
         return self
 
     async def __aexit__(
@@ -269,11 +399,13 @@ class OrderSync:
         tb: TracebackType | None,
     ) -> bool | None:
         assert self._tg is not None
-        assert self._feed is not None
         self._closed = True
+        # Orders fetched and not handed out are dropped; the checkpoint stays right after the
+        # last one that was.
+        self._position = self._resume_point()
+        self._ready.clear()
         # Done, broken out of, or failed: either way the fetches still running are not needed.
         self._tg.cancel_scope.cancel()
-        self._feed.close()
         try:
             return await self._tg.__aexit__(exc_type, exc, tb)
         except BaseException as error:
@@ -282,184 +414,232 @@ class OrderSync:
                 return None
             raise
 
-    # -- fetching -------------------------------------------------------------------------------
-    async def _get(self, window: int, offset: int) -> BatchGetOrdersResponse:
-        begin, end = self._windows[window]
-        return await self._fetch(
-            begin_time=begin,
-            end_time=end,
+    # -- planning: which page to fetch next ------------------------------------------------------
+    def _plan(self, *, ahead: bool = True) -> _Page | None:
+        """The next page to fetch, or None until a total or a run's end is known.
+
+        ``ahead=False`` plans only for the run being handed out (the memory bound is reached
+        by pages of later windows; that run must still move on).
+        """
+        for run in self._runs:
+            if run.plannable():
+                if not ahead and (run is not self._runs[0] or len(run.pages) >= self._concurrency):
+                    return None
+                if run.patch is not None:
+                    page, run.patch = run.patch, None
+                    return page
+                page = _Page(run, run.next_offset)
+                run.next_offset += self._size
+                run.pages.append(page)
+                self._unprocessed += 1
+                return page
+        # Every open run is planned as far as its total goes: the next window's first page.
+        if not ahead or self._opened >= len(self._windows) or len(self._runs) >= self._concurrency:
+            return None
+        index = self._opened
+        self._opened += 1
+        begin, end = self._windows[index]
+        offset = self._start.offset if index == self._start.window else 0
+        window = _Window(index, begin, end, base=offset)
+        self._runs.append(_Run(window, offset, offset))
+        return self._plan()
+
+    def _exhausted(self) -> bool:
+        return not self._runs and self._opened >= len(self._windows)
+
+    # -- fetching ---------------------------------------------------------------------------------
+    async def _get(self, page: _Page) -> None:
+        window = page.run.window
+        response = await self._fetch(
+            begin_time=window.begin,
+            end_time=window.end,
             sort_type=self._start.sort_type,
-            offset=offset,
+            offset=page.offset,
             count=self._size,
         )
-
-    async def _fill(self, pages: list[_Page]) -> None:
-        async def one(page: _Page) -> None:
-            page.response = await self._get(page.window, page.offset)
-
-        try:
-            async with anyio.create_task_group() as tg:
-                for page in pages:
-                    tg.start_soon(one, page)
-        except Exception as exc:
-            # Callers catch WeChatError, not the task group's ExceptionGroup around it.
-            error = _first_wechat_error(exc)
-            if error is None:
-                raise
-            raise error from exc
+        total, orders = response.total_count, response.order_list
+        problem = None
+        if not 0 <= total <= self._max_total:
+            problem = (
+                f"{total} for {window.describe()}: more than the {self._max_total} orders a "
+                "window may hold (max_window_orders); sync shorter ranges or raise it"
+            )
+        elif len(orders) > self._size:
+            problem = f"{len(orders)} orders in a page of count={self._size}"
+        elif not orders and page.offset < total:
+            problem = (
+                f"{total} for {window.describe()}, but its page at offset {page.offset} is empty"
+            )
+        if problem is not None:
+            raise ResponseValidationError(_BATCHGET, [FieldError("total_count", problem)])
+        page.orders = orders
+        if total > window.total:
+            self.progress.orders_total += total - max(window.total, 0)
+            window.total = total
 
     async def _load(self) -> bool:
-        """Fetch the next batch of pages into the buffer; False when there is nothing left."""
-        if self._next_page >= len(self._plan):
-            if self._next_window >= len(self._windows):
+        """``async for`` alone: fetch the next ``concurrency`` pages, then process in order."""
+        while not self._ready:
+            head = self._head()
+            if head is not None and head.orders is not None:
+                self._take(head)
+                continue
+            if self._exhausted():
                 return False
-            await self._probe_next_windows()
-        plan, i = self._plan, self._next_page
-        j, missing = i, 0
-        while j < len(plan) and (plan[j].response is not None or missing < self._concurrency):
-            missing += plan[j].response is None
-            j += 1
-        await self._fill([p for p in plan[i:j] if p.response is None])
-        for k in range(i, j):
-            last_of_window = k + 1 == len(plan) or plan[k + 1].window != plan[k].window
-            await self._take(plan[k], last_of_window)
-        self._next_page = j
+            batch: list[_Page] = []
+            while len(batch) < self._concurrency and (page := self._plan()) is not None:
+                batch.append(page)
+            assert batch, "nothing to fetch before the end"
+            try:
+                async with anyio.create_task_group() as tg:
+                    for page in batch:
+                        tg.start_soon(self._get, page)
+            except Exception as exc:
+                # Callers catch WeChatError, not the task group's ExceptionGroup around it.
+                error = _first_wechat_error(exc)
+                if error is None:
+                    raise
+                raise error from exc
         return True
 
-    async def _probe_next_windows(self) -> None:
-        """First pages of the next ``concurrency`` windows, at once: they give the totals."""
-        probes = self._first_pages(self._next_window)
-        stop = probes[-1].window + 1
-        await self._fill(probes)
-        plan: list[_Page] = []
-        for probe in probes:
-            plan.append(probe)
-            plan.extend(self._rest_of_window(probe))
-        self._plan, self._next_page, self._next_window = plan, 0, stop
-
-    def _first_pages(self, first: int) -> list[_Page]:
-        """First pages of the next ``concurrency`` windows (at the checkpoint, when resuming)."""
-        stop = min(first + self._concurrency, len(self._windows))
-        resume = self._position[1] if first == self._start.window else 0
-        return [_Page(w, resume if w == first else 0) for w in range(first, stop)]
-
-    def _rest_of_window(self, probe: _Page) -> list[_Page]:
-        """The pages after ``probe``, the window's first page, now that its total is known."""
-        assert probe.response is not None
-        total = probe.response.total_count
-        self.progress.orders_total += total
-        return [
-            _Page(probe.window, offset)
-            for offset in range(probe.offset + self._size, total, self._size)
-        ]
+    def _head(self) -> _Page | None:
+        return self._runs[0].pages[0] if self._runs and self._runs[0].pages else None
 
     # -- pipelined mode ---------------------------------------------------------------------------
-    async def _produce(self, send: MemoryObjectSendStream[_Page]) -> None:
-        """Feed pages in order; ``concurrency`` fetches in flight, errors handed on in order."""
-        gate = anyio.Semaphore(self._concurrency)
+    def _notify(self) -> None:
+        assert self._changed is not None
+        self._changed.set()
+        self._changed = anyio.Event()
+
+    async def _produce(self) -> None:
+        """Keep ``concurrency`` fetches in flight and at most ``2 * concurrency`` pages ahead of
+        the consumer; a fetch's error is raised by the consumer, in its place in the order."""
 
         async def fetch(page: _Page) -> None:
             try:
-                page.response = await self._get(page.window, page.offset)
-            except Exception as exc:  # the consumer raises it, in its place in the order
+                await self._get(page)
+            except Exception as exc:
                 page.error = exc
             finally:
-                gate.release()
+                self._in_flight -= 1
                 assert page.done is not None
                 page.done.set()
+                self._notify()
 
-        async def start(page: _Page) -> _Page:
-            await gate.acquire()
-            page.done = anyio.Event()
-            tg.start_soon(fetch, page)
-            return page
+        async with anyio.create_task_group() as tg:
+            while True:
+                page = None
+                if self._in_flight < self._concurrency:
+                    page = self._plan(ahead=self._unprocessed < 2 * self._concurrency)
+                if page is None:
+                    assert self._changed is not None
+                    await self._changed.wait()
+                    continue
+                page.done = anyio.Event()
+                self._in_flight += 1
+                tg.start_soon(fetch, page)
 
-        async with send, anyio.create_task_group() as tg:
-            window = self._start.window
-            while window < len(self._windows):
-                probes = [await start(p) for p in self._first_pages(window)]
-                window = probes[-1].window + 1
-                for probe in probes:
-                    assert probe.done is not None
-                    await probe.done.wait()
-                    rest = [] if probe.error else self._rest_of_window(probe)
-                    probe.last_of_window = not rest
-                    await send.send(probe)
-                    if probe.error:
-                        return  # the consumer stops at this page
-                    for i, page in enumerate(rest):
-                        page.last_of_window = i + 1 == len(rest)
-                        await send.send(await start(page))
-
-    async def _load_fed(self) -> bool:
-        assert self._feed is not None
-        try:
-            page = await self._feed.receive()
-        except (anyio.EndOfStream, anyio.ClosedResourceError):
-            return False
-        assert page.done is not None
-        await page.done.wait()
-        if page.error is not None:
-            raise page.error
-        await self._take(page, page.last_of_window)
+    async def _load_pipelined(self) -> bool:
+        while not self._ready:
+            head = self._head()
+            if head is None or head.done is None:
+                if self._exhausted():
+                    return False
+                assert self._changed is not None
+                await self._changed.wait()  # the producer plans (and starts) the head page
+                continue
+            assert head.done is not None
+            await head.done.wait()
+            if head.error is not None:
+                raise head.error
+            self._take(head)
+            self._notify()
         return True
 
-    async def _take(self, page: _Page, last_of_window: bool) -> None:
-        response = page.response
-        assert response is not None
-        page.response = None  # memory stays at the pages in flight
-        if page.window != self._window:
-            self._window, self._total, self._grew = page.window, response.total_count, False
-            self._seen, self._carried = self._carried, set()
-        elif response.total_count != self._total:
-            self._grew = True
-        shared_second = self._shared[page.window]
+    # -- processing, in order ---------------------------------------------------------------------
+    def _take(self, page: _Page) -> None:
+        """Hand out the page's orders not seen yet; at the end of a run, decide what is next."""
+        run = page.run
+        run.pages.popleft()
+        self._unprocessed -= 1
+        window = run.window
+        if window is not self._current:
+            self._current = window
+            window.seen, self._carried = self._carried, set()
+        orders = page.orders
+        assert orders is not None
+        page.orders = None  # memory stays at the pages in flight
+        if not run.stopped:
+            self._keep_new(window, page.offset, orders)
+            if len(orders) < self._size:
+                self._after_short_page(run, page.offset, len(orders))
+            if run.reread and window.base + len(window.seen) >= window.total:
+                run.stopped = True
+        self.progress.pages_done += 1
+        if not run.pages and not run.plannable():
+            self._finish(run)
+        if self._on_progress is not None:
+            self._on_progress(self.progress)
+
+    def _keep_new(self, window: _Window, offset: int, orders: list[Order]) -> None:
+        seen = window.seen
+        shared = self._shared[window.index]
         # Resuming inside this page: its first ``skip`` orders went out before the checkpoint.
         # They still count as seen (one on the shared second must not reappear next window).
         skip, self._skip = self._skip, 0
-        index = 0
-        for order in response.order_list:
-            index += 1
-            if order.order_id in self._seen:
-                continue
-            self._seen.add(order.order_id)
-            if order.create_time == shared_second:
-                self._carried.add(order.order_id)
-            if index > skip:
-                self._buffer.append((order, (page.window, page.offset, index)))
-        self.progress.pages_done += 1
-        if last_of_window:
-            if self._grew:
-                await self._rescan(page.window)
-            self.progress.windows_done += 1
-        self._report()
+        fresh: list[Order] = []
+        indexes: list[int] | None = None
+        for index, order in enumerate(orders, start=1):
+            order_id = order.order_id
+            if order_id not in seen:
+                seen.add(order_id)
+                if order.create_time == shared:
+                    self._carried.add(order_id)
+                if index > skip:
+                    fresh.append(order)
+                    if indexes is not None:
+                        indexes.append(index)
+                    continue
+            if indexes is None:  # from here on, positions no longer follow the list
+                indexes = list(range(1, len(fresh) + 1))
+        if fresh:
+            self._ready.append(_Ready(window.index, offset, fresh, indexes))
 
-    async def _rescan(self, window: int) -> None:
-        """Orders arrived inside the window while it was read, shifting pages: read it again
-        in order and keep only what was not handed out yet.
+    def _after_short_page(self, run: _Run, offset: int, count: int) -> None:
+        """A page with fewer orders than asked held the window's end when it was served."""
+        end = offset + count
+        if not run.pages and run.next_offset == offset + self._size:
+            # The last page planned: the run has read the window as it was then. Orders
+            # created since are for the next sync (chasing them need never end).
+            run.closed_at = end
+        elif count:
+            # Pages after it were planned from a total served later: read what follows it.
+            run.patch = _Page(run, end)
+            run.pages.appendleft(run.patch)
+            self._unprocessed += 1
+        else:
+            raise _vanished(run.window, offset)
 
-        An order found here resumes (from a checkpoint) at its own page of this re-read: a
-        resume may then repeat orders of the window handed out before, but never skips one.
+    def _finish(self, run: _Run) -> None:
+        """A run has read its window: read on, read it again, or close it.
+
+        Every order read was in the window when the last page completed, and that page's
+        total is ``window.total`` (totals only grow): as many distinct orders as that total
+        means none is missing.
         """
-        shared_second = self._shared[window]
-        for _ in range(_MAX_RESCANS):
-            offset, total, found = 0, 1, 0
-            first_total: int | None = None
-            while offset < total:
-                response = await self._get(window, offset)
-                total = response.total_count
-                first_total = total if first_total is None else first_total
-                for index, order in enumerate(response.order_list, start=1):
-                    if order.order_id not in self._seen:
-                        self._seen.add(order.order_id)
-                        if order.create_time == shared_second:
-                            self._carried.add(order.order_id)
-                        found += 1
-                        self._buffer.append((order, (window, offset, index)))
-                offset += self._size
-            if total == first_total and not found:
-                return
-
-    def _report(self) -> None:
-        if self._on_progress is not None:
-            self._on_progress(self.progress)
+        self._runs.popleft()
+        window = run.window
+        if run.stopped:
+            self.progress.windows_done += 1
+        elif run.closed_at is not None and run.closed_at < window.total:
+            # A page served after the last one said more orders arrived: read on from there.
+            if run.closed_at <= run.start:  # and this run read on from there already
+                raise _vanished(window, run.closed_at)
+            self._runs.appendleft(_Run(window, run.closed_at, run.closed_at, reread=run.reread))
+        elif window.base + len(window.seen) < window.total and window.rereads < _MAX_REREADS:
+            # Orders landed before what was read (pages shifted): read it again from the start,
+            # until every order is found.
+            window.rereads += 1
+            self._runs.appendleft(_Run(window, 0, 0, reread=True))
+        else:
+            self.progress.windows_done += 1
