@@ -15,7 +15,7 @@ import respx
 from tests.helpers import client_for, fast_retry, mock_token
 from wechat_async import QuotaExceededError, ResponseValidationError, WeChatClient
 from wechat_async.giftcard import OrderSync
-from wechat_async.testing import FakeWeChat
+from wechat_async.testing import Emulator
 
 DAY = 86400
 
@@ -138,7 +138,7 @@ async def test_a_sync_that_failed_during_a_reread_refuses_a_second_iteration(
     Now the second iteration is refused and points to the checkpoint, which resumes with
     every order."""
     async with (
-        FakeWeChat(orders=2_000, days=20) as wx,
+        Emulator(orders=2_000, days=20) as wx,
         WeChatClient(wx.appid, wx.secret, base_url=wx.base_url, retry=fast_retry()) as client,
     ):
         calls = 0

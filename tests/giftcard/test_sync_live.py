@@ -11,7 +11,7 @@ import pytest
 from tests.helpers import fast_retry
 from wechat_async import WeChatClient
 from wechat_async.giftcard import split_windows
-from wechat_async.testing import FakeWeChat
+from wechat_async.testing import Emulator
 
 BATCHGET = "/card/giftcard/order/batchget"
 
@@ -19,11 +19,11 @@ BATCHGET = "/card/giftcard/order/batchget"
 @asynccontextmanager
 async def live(
     orders: int, days: int, per_request: int
-) -> AsyncIterator[tuple[FakeWeChat, WeChatClient]]:
+) -> AsyncIterator[tuple[Emulator, WeChatClient]]:
     """A merchant selling ``per_request`` orders each time the sync asks for a page, each
     created "now": after every order before it, at the end of the last window (ASC's tail)."""
     async with (
-        FakeWeChat(orders=orders, days=days) as wx,
+        Emulator(orders=orders, days=days) as wx,
         WeChatClient(wx.appid, wx.secret, base_url=wx.base_url, retry=fast_retry()) as client,
     ):
         now = wx.end_time - 1_000  # after the last generated order (they are 1728 s apart)
@@ -39,7 +39,7 @@ async def live(
         yield wx, client
 
 
-def pages_needed(wx: FakeWeChat, size: int) -> int:
+def pages_needed(wx: Emulator, size: int) -> int:
     """Pages a sync reading the book as it ends up must read: each window's orders / size."""
     return sum(
         max(1, math.ceil(wx.book.page(b, e, descending=False, offset=0, count=0)[0] / size))
