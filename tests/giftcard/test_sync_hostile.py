@@ -155,7 +155,7 @@ async def test_a_sync_that_failed_during_a_reread_refuses_a_second_iteration(
         async def fetch(**request: Any) -> Any:
             nonlocal first_pages
             first_pages += request["offset"] == 0
-            if first_pages == 3:  # the re-read's second page at offset 0 fails
+            if first_pages == 2:  # the re-read's first page fails
                 raise QuotaExceededError(45009, "quota", endpoint="batchget")
             return await client.giftcard.batch_get_orders(**request)
 
@@ -163,7 +163,7 @@ async def test_a_sync_that_failed_during_a_reread_refuses_a_second_iteration(
         first: list[str] = []
         with pytest.raises(QuotaExceededError):
             await drain(sync, pipelined=pipelined, into=first)
-        assert first_pages == 3, "the failure did not hit a re-read"
+        assert first_pages == 2, "the failure did not hit a re-read"
         with pytest.raises(RuntimeError, match="checkpoint"):
             await sync.__anext__()
         wx.on_request = None
@@ -172,3 +172,45 @@ async def test_a_sync_that_failed_during_a_reread_refuses_a_second_iteration(
         )
         rest = [order.order_id async for order in resumed]
     assert {f"FAKE{i:08d}" for i in range(2_000)} <= set(first) | set(rest)
+
+
+@pytest.mark.parametrize("pipelined", [False, True])
+async def test_a_checkpoint_inside_a_window_that_shifted_resumes_from_its_start(
+    pipelined: bool,
+) -> None:
+    """Order X landed at the window's front between two page reads: the page at offset 2 was
+    served before it (total 4: C, D), the page at offset 0 after it (total 5: X, A), so B was
+    never read. The re-read that would find B fails: the checkpoint must not point past B."""
+    book = {"X": 1, "A": 2, "B": 3, "C": 4, "D": 5}
+    served: list[int] = []
+    resuming = False
+
+    def page(body: dict[str, Any]) -> httpx.Response:
+        offset = body["offset"]
+        served.append(offset)
+        if not resuming and served.count(0) == 2 and offset == 0:  # the re-read
+            return httpx.Response(200, json={"errcode": 45009, "errmsg": "quota"})
+        before = not resuming and offset == 2 and served.count(2) == 1
+        ids = ["A", "B", "C", "D"] if before else ["X", "A", "B", "C", "D"]
+        orders = [_order(book[i], 10) | {"order_id": i} for i in ids[offset : offset + 2]]
+        reply = {"errcode": 0, "total_count": len(ids), "order_list": orders}
+        return httpx.Response(200, json=reply)
+
+    router = respx.Router()
+    mock_token(router)
+    router.post(url__regex=r".*/order/batchget.*").mock(
+        side_effect=lambda request: page(json.loads(request.content))
+    )
+    async with client_for(router, retry=fast_retry(max_retries=0)) as client:
+        sync = client.giftcard.iter_orders(0, DAY, page_size=2, concurrency=2)
+        first: list[str] = []
+        with pytest.raises(QuotaExceededError):
+            await drain(sync, pipelined=pipelined, into=first)
+        assert "B" not in first, "the case did not happen"
+        assert served.count(0) == 2, "the failure did not hit the re-read"
+        checkpoint = sync.checkpoint
+        assert (checkpoint.window, checkpoint.offset, checkpoint.skip) == (0, 0, 0)
+        resuming = True
+        resumed = client.giftcard.iter_orders(0, DAY, page_size=2, checkpoint=checkpoint)
+        rest = [order.order_id async for order in resumed]
+    assert set(first) | set(rest) == set(book)

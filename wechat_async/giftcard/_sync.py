@@ -71,7 +71,9 @@ class SyncCheckpoint:
 
     A resume reads the pages after this point as they are then: orders created in the part of
     a window already read before the checkpoint are not picked up (a sync returns the orders
-    that existed when it read each page).
+    that existed when it read each page). A checkpoint taken inside a window whose total
+    changed while it was read, before a re-read settled it, points to that window's start:
+    its offsets no longer name the same orders, so the resume may repeat orders, never skip one.
 
     >>> SyncCheckpoint.from_dict(sync.checkpoint.to_dict())  # doctest: +SKIP
     """
@@ -182,9 +184,18 @@ class _Window:
     total: int = -1
     rereads: int = 0
     seen: set[str] = attrs.field(factory=set)
+    #: its total grew while it was read: orders may have landed before a page already read
+    grew: bool = False
+    #: read to the end with every order found (or given up on after ``_MAX_REREADS``)
+    settled: bool = False
 
     def describe(self) -> str:
         return f"window {self.begin}..{self.end}"
+
+    def unsettled(self) -> bool:
+        """Offsets in it no longer name the same orders, and no re-read has closed it yet: a
+        resume point inside it must be its start (may repeat orders, never skips one)."""
+        return self.grew and not self.settled
 
 
 def _vanished(window: _Window, offset: int) -> ResponseValidationError:
@@ -242,15 +253,22 @@ class _Page:
 class _Ready:
     """Orders of one page ready to hand out, and where each sits for the checkpoint."""
 
-    window: int
+    state: _Window
     offset: int
     orders: list[Order]
     #: each order's 1-based index in its page; None when they are the page's orders 1..n
     indexes: list[int] | None
     taken: int = 0
 
+    @property
+    def window(self) -> int:
+        return self.state.index
+
     def position(self) -> tuple[int, int, int]:
-        """Resume point right after the last order taken."""
+        """Resume point right after the last order taken (read when the checkpoint is: the
+        window may have settled since the order was handed out)."""
+        if self.state.unsettled():
+            return (self.window, 0, 0)
         taken = self.taken
         index = taken if self.indexes is None else self.indexes[taken - 1]
         return (self.window, self.offset, index)
@@ -319,6 +337,8 @@ class OrderSync:
         self._on_progress = progress
         self._start = checkpoint or SyncCheckpoint(begin, end, sort_type, page_size)
         self._position = (self._start.window, self._start.offset, self._start.skip)
+        #: the last page of orders fully handed out: the resume point, unless one is under way
+        self._done_ready: _Ready | None = None
         self.progress = SyncProgress(windows_total=len(windows), windows_done=self._start.window)
         # Reading: the runs under way in hand-out order (the head is processed first), the
         # next window to open, and the orders processed but not handed out yet.
@@ -345,7 +365,9 @@ class OrderSync:
 
     def _resume_point(self) -> tuple[int, int, int]:
         last = self._ready[0] if self._ready else None
-        return last.position() if last is not None and last.taken else self._position
+        if last is not None and last.taken:
+            return last.position()
+        return self._done_ready.position() if self._done_ready is not None else self._position
 
     def __aiter__(self) -> OrderSync:
         return self
@@ -369,11 +391,11 @@ class OrderSync:
             ) from self._failed
         self._started = True
         if self._ready:
-            self._position = self._ready.popleft().position()
+            self._done_ready = self._ready.popleft()
         try:
             while not self._ready:
                 if not await (self._load_pipelined() if self._tg else self._load()):
-                    self._position = (len(self._windows), 0, 0)
+                    self._position, self._done_ready = (len(self._windows), 0, 0), None
                     raise StopAsyncIteration
         except StopAsyncIteration:
             raise
@@ -402,7 +424,7 @@ class OrderSync:
         self._closed = True
         # Orders fetched and not handed out are dropped; the checkpoint stays right after the
         # last one that was.
-        self._position = self._resume_point()
+        self._position, self._done_ready = self._resume_point(), None
         self._ready.clear()
         # Done, broken out of, or failed: either way the fetches still running are not needed.
         self._tg.cancel_scope.cancel()
@@ -473,6 +495,9 @@ class OrderSync:
         if problem is not None:
             raise ResponseValidationError(_BATCHGET, [FieldError("total_count", problem)])
         page.orders = orders
+        if window.total >= 0 and total != window.total:
+            # Whichever page came back first, two totals mean orders landed between the pages.
+            window.grew = True
         if total > window.total:
             self.progress.orders_total += total - max(window.total, 0)
             window.total = total
@@ -603,7 +628,7 @@ class OrderSync:
             if indexes is None:  # from here on, positions no longer follow the list
                 indexes = list(range(1, len(fresh) + 1))
         if fresh:
-            self._ready.append(_Ready(window.index, offset, fresh, indexes))
+            self._ready.append(_Ready(window, offset, fresh, indexes))
 
     def _after_short_page(self, run: _Run, offset: int, count: int) -> None:
         """A page with fewer orders than asked held the window's end when it was served."""
@@ -630,7 +655,7 @@ class OrderSync:
         self._runs.popleft()
         window = run.window
         if run.stopped:
-            self.progress.windows_done += 1
+            self._settle(window)
         elif run.closed_at is not None and run.closed_at < window.total:
             # A page served after the last one said more orders arrived: read on from there.
             if run.closed_at <= run.start:  # and this run read on from there already
@@ -642,4 +667,8 @@ class OrderSync:
             window.rereads += 1
             self._runs.appendleft(_Run(window, 0, 0, reread=True))
         else:
-            self.progress.windows_done += 1
+            self._settle(window)
+
+    def _settle(self, window: _Window) -> None:
+        window.settled = True
+        self.progress.windows_done += 1
