@@ -3,7 +3,8 @@
 
 A domain adds its endpoints with ``app.route(method, path, handler, auth=True)``; a handler
 takes a ``Call`` and returns ``(HTTP status, JSON object)``. Errors are shaped as WeChat
-shapes them: ``{"errcode": ..., "errmsg": "... rid: ..."}``.
+shapes them: ``{"errcode": ..., "errmsg": "... rid: ..."}`` (``hint: [...]`` on the card, gift-card
+and delivery APIs, which still answer in that older form).
 """
 
 from __future__ import annotations
@@ -54,8 +55,26 @@ except ImportError:  # pragma: no cover - depends on the install
 
 
 def error(code: int, message: str) -> Reply:
-    """A WeChat error reply, with a request id as the real ones carry."""
-    return 200, {"errcode": code, "errmsg": f"{message} rid: emu-{secrets.token_hex(6)}"}
+    """A WeChat error reply; the app adds the request id the real ones end with."""
+    return 200, {"errcode": code, "errmsg": message}
+
+
+#: APIs that still end errmsg with the older ``hint: [...]`` form (card, gift card, delivery).
+_HINT_PREFIXES = ("/card/", "/cgi-bin/express/")
+_HINT_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def _with_request_id(path: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """End an error's errmsg with a request id in the form this API uses on the real wire:
+    ``rid: 61b7289f-6875924d-25b4d70a``, or ``hint: [StC5vA0024r283]`` for the older APIs."""
+    message = payload.get("errmsg")
+    if not payload.get("errcode") or not isinstance(message, str):
+        return payload
+    if path.startswith(_HINT_PREFIXES):
+        hint = "".join(secrets.choice(_HINT_ALPHABET) for _ in range(14))
+        return {**payload, "errmsg": f"{message} hint: [{hint}]"}
+    rid = "-".join(secrets.token_hex(4) for _ in range(3))
+    return {**payload, "errmsg": f"{message} rid: {rid}"}
 
 
 _T = TypeVar("_T")
@@ -220,6 +239,8 @@ class EmulatorApp:
             raise
         except Exception as exc:  # a route's bug answers 500; serving goes on
             status, payload, slow = 500, {"errcode": -1, "errmsg": f"emulator error: {exc!r}"}, 0.0
+        if status == 200:
+            payload = _with_request_id(scope["path"], payload)
         await _respond(send, status, payload, slow)
 
     async def _dispatch(

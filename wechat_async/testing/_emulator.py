@@ -10,9 +10,10 @@ Three ways to use it:
 * from the shell: ``wechat-async emulator serve --port 8080 --orders 50000 --seed 1``.
 
 Scenario methods make things happen as a user would (``pay_gift_card``, ``accept_gift``,
-``authorize_invoice``, ``advance_delivery``...); with ``push_to(url, token, ...)`` set, each
-pushes its event to your app, plain or encrypted, retried until your app answers what WeChat
-expects. ``wx.push_log`` records every attempt.
+``authorize_invoice``, ``advance_delivery``, ``visit_city_service``...); with
+``push_to(url, token, ...)`` set, the pushing ones send their event to your app, plain or
+encrypted, retried until your app answers what WeChat expects. ``wx.push_log`` records every
+attempt.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import anyio.abc
 import httpx
 
 from ._app import Call, EmulatorApp, Faults, Quota, Reply
+from ._cityservice import CityService
 from ._delivery import DEFAULT_ACCOUNTS, CarrierAccount, Delivery
 from ._giftcard import GiftCards
 from ._invoice import Invoicing
@@ -89,6 +91,7 @@ class Emulator:
             book, orders_per_second=orders_per_second, seed=seed, clock=clock
         )
         self.invoice = Invoicing(clock=clock)
+        self.cityservice = CityService(clock=clock)
         self.delivery = Delivery(tuple(carrier_accounts), clock=clock)
         self.pusher = Pusher(schedule=push_schedule, clock=clock)
         self.delivery.on_status = self._push_waybill
@@ -109,6 +112,7 @@ class Emulator:
         self.app.route("GET", STATS_PATH, self._stats, auth=False)
         self.giftcards.register(self.app)
         self.invoice.register(self.app)
+        self.cityservice.register(self.app)
         self.delivery.register(self.app)
         self._host, self._port = host, port
         self._url = "http://<not started>"
@@ -249,6 +253,12 @@ class Emulator:
             IsChatRoom="false",
         )
         await self.pusher.deliver(fields)
+
+    def visit_city_service(self, openid: str) -> None:
+        """The user opens your service from City Service: ``send_msg_data`` to them is allowed
+        for 30 days, within WeChat's limits. Send with ``wx.cityservice.template_id`` and its
+        ``wx.cityservice.style_ids``."""
+        self.cityservice.visit(openid)
 
     async def authorize_invoice(
         self, order_id: str, *, s_pappid: str, title: str, tax_no: str | None = None
