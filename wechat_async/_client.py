@@ -111,7 +111,14 @@ class WeChatClient:
         self._state: dict[str, Any] = {}
         self._token_endpoint = token_endpoint
         self._token_provider = token_provider
-        self._tokens = TokenManager(appid, self._fetch_token, token_store or MemoryTokenStore())
+        # Another process's refresh holds the shared lock (renewed) for as long as its fetch
+        # can run, one call deadline: waiting that long is waiting for its token.
+        self._tokens = TokenManager(
+            appid,
+            self._fetch_token,
+            token_store or MemoryTokenStore(),
+            lock_wait=max(_config.TOKEN_LOCK_WAIT, self._retry.deadline),
+        )
         self._is_clone = False
 
     # -- lifecycle -------------------------------------------------------------------------

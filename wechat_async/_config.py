@@ -29,7 +29,8 @@ TOKEN_ADVISORY_WINDOW: Final = 300.0
 TOKEN_MANDATORY_WINDOW: Final = 60.0
 TOKEN_FAILURE_TTL: Final = 5.0
 TOKEN_PROVIDER_DEFAULT_TTL: Final = 7200
-# The cross-process refresh lock of a shared token store: held at most this long (longer than
-# a token fetch takes), and how long other processes wait for its holder before fetching alone.
+# The cross-process refresh lock of a shared token store: a holder renews it every third of
+# this while it fetches, so a dead holder's lock frees within it; and how long other processes
+# wait for the holder at least before fetching alone (a client waits one call deadline).
 TOKEN_LOCK_TTL: Final = 20.0
 TOKEN_LOCK_WAIT: Final = 20.0

@@ -165,12 +165,47 @@ class TokenManager:
         if adopted is not None:
             self._use(adopted)
             return adopted
-        try:
+        if ticket is None:  # the holder took too long: fetch here, unlocked
             return await self._fetch_new(share=True)
+        try:
+            return await self._fetch_holding(ticket)
         finally:
-            if ticket is not None:
-                with anyio.CancelScope(shield=True):
-                    await self._unlock(ticket)
+            with anyio.CancelScope(shield=True):
+                await self._unlock(ticket)
+
+    async def _fetch_holding(self, ticket: Ticket) -> AccessToken:
+        """Fetch while renewing the lock: a fetch may take longer than the lock's TTL (retries,
+        a slow token endpoint), and a lapsed lock would let another process fetch too, killing
+        this token under ``cgi-bin/token``. A holder that dies stops renewing, so its lock
+        still frees within one TTL."""
+        fetched: list[AccessToken] = []
+        failed: list[Exception] = []
+
+        async def fetch(scope: anyio.CancelScope) -> None:
+            try:
+                fetched.append(await self._fetch_new(share=True))
+            except Exception as exc:  # raised below as itself, not inside an ExceptionGroup
+                failed.append(exc)
+            finally:
+                scope.cancel()
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(fetch, tg.cancel_scope)
+            await self._renew_lock(ticket)
+        if failed:
+            raise failed[0]
+        return fetched[0]
+
+    async def _renew_lock(self, ticket: Ticket) -> None:
+        """Renew every third of the TTL until cancelled (the fetch ended), or the lock is lost."""
+        while True:
+            await anyio.sleep(self._lock_ttl / 3)
+            try:
+                if not await self._store.renew_lock(ticket, self._lock_ttl):
+                    logger.warning("token refresh lock lapsed during a fetch (store too slow?)")
+                    return
+            except StoreUnavailableError:
+                pass  # the fetch goes on; its token is kept here if the store stays down
 
     def _use(self, token: AccessToken) -> None:
         # Windows shrink with a short-lived token (a provider's, an emulator's), so it is

@@ -16,7 +16,7 @@ import respx
 from tests.helpers import APPID, SECRET, fast_retry
 from tests.redis._authority import CALL, TokenAuthority
 from tests.redis._server import RedisServer
-from wechat_async import AccessToken, TokenManager, WeChatClient
+from wechat_async import AccessToken, MemoryTokenStore, TokenManager, WeChatClient
 from wechat_async.stores import Ticket
 from wechat_async.stores.redis import RedisTokenStore
 
@@ -278,3 +278,30 @@ async def test_advisory_refresh_does_not_wait_for_another_processs_lock(
         await store.set(APPID, AccessToken("FROM_OTHER", clock.now + 7200))
         assert await manager.get() == "FROM_OTHER"  # the other process's token, adopted
     assert source.calls == 1
+
+
+@pytest.mark.parametrize("shared", ["memory", "redis"])
+async def test_a_fetch_slower_than_the_lock_ttl_keeps_the_lock_one_fetch_in_all(
+    shared: str, redis_server: RedisServer, prefix: str
+) -> None:
+    """The holder renews its lock while it fetches: a fetch outliving the TTL does not let a
+    second process fetch too (under cgi-bin/token that fetch would kill the first token)."""
+    source = Source()
+    source.gate = anyio.Event()
+    async with (
+        RedisTokenStore(redis_server.url, prefix=prefix) as store_a,
+        RedisTokenStore(redis_server.url, prefix=prefix) as store_b,
+    ):
+        memory = MemoryTokenStore()
+        stores = (memory, memory) if shared == "memory" else (store_a, store_b)
+        holder, waiter = (TokenManager(APPID, source, s, lock_ttl=0.2) for s in stores)
+        results: list[str] = []
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(lambda: _extend(results, _crowd(1, holder.get)))
+            await anyio.sleep(0.05)  # the holder has the lock and is fetching
+            tg.start_soon(lambda: _extend(results, _crowd(10, waiter.get)))
+            await anyio.sleep(0.8)  # four TTLs
+            source.gate.set()
+    assert source.calls == 1
+    assert results == ["T1"] * 11
+    assert waiter.fetch_count == 0

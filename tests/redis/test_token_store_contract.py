@@ -94,3 +94,16 @@ async def test_dead_holders_lock_expires_and_its_late_unlock_cannot_free_the_nex
     assert await store.unlock(dead) is False
     assert await store.lock("wx", ttl=10) is None  # the live holder still has it
     assert await store.unlock(alive) is True
+
+
+async def test_only_the_holder_renews_and_a_lapsed_lock_stays_lapsed(store: TokenStore) -> None:
+    held = await store.lock("wx", ttl=0.2)
+    assert held is not None
+    assert await store.renew_lock(Ticket("wx", "not-the-owner"), ttl=10) is False
+    for _ in range(3):  # renewed past its first TTL: still held
+        await anyio.sleep(0.1)
+        assert await store.renew_lock(held, ttl=0.2) is True
+    assert await store.lock("wx", ttl=10) is None
+    await anyio.sleep(0.3)  # not renewed: it lapses, and renewing cannot bring it back
+    assert await store.renew_lock(held, ttl=10) is False
+    assert await store.lock("wx", ttl=10) is not None

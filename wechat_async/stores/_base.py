@@ -73,6 +73,12 @@ class TokenStore(Protocol):
         has it. A holder that dies frees it when ``ttl`` runs out."""
         ...
 
+    async def renew_lock(self, ticket: Ticket, ttl: float) -> bool:
+        """Hold the lock ``ttl`` seconds from now, only if ``ticket`` still holds it
+        (compare-and-extend): a holder renews while it fetches, so a slow fetch keeps the
+        lock and a dead holder's lock still frees by its TTL."""
+        ...
+
     async def unlock(self, ticket: Ticket) -> bool:
         """Release the lock only if ``ticket`` still holds it (compare-and-delete)."""
         ...

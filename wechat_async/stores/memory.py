@@ -39,6 +39,14 @@ class MemoryTokenStore:
         self._locks[key] = (ticket.owner, now + ttl)
         return ticket
 
+    async def renew_lock(self, ticket: Ticket, ttl: float) -> bool:
+        now = self._monotonic()
+        held = self._locks.get(ticket.key)
+        if held is None or held[0] != ticket.owner or held[1] <= now:
+            return False
+        self._locks[ticket.key] = (ticket.owner, now + ttl)
+        return True
+
     async def unlock(self, ticket: Ticket) -> bool:
         held = self._locks.get(ticket.key)
         if held is None or held[0] != ticket.owner or held[1] <= self._monotonic():

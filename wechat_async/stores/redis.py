@@ -40,10 +40,20 @@ DEFAULT_PREFIX = "wechat_async:"
 # worst it costs is an early refresh.
 _LONGEST_KEY_MS = 86_400_000
 
+
+def _ms(seconds: float) -> int:
+    return max(1, math.ceil(seconds * 1000))
+
+
 # Compare-and-delete: only the value (token, or lock owner) we were given is removed.
 _DELETE_IF_EQUAL = """
 local current = redis.call('GET', KEYS[1])
 if current == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+# Compare-and-extend: only the holder we were given keeps its hold longer.
+_EXPIRE_IF_EQUAL = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0
 """
 # The token is stored as "<expires_at> <value>": compare the value part only.
@@ -135,13 +145,20 @@ class RedisTokenStore(_RedisStore):
         ticket = new_ticket(key)
         taken = await self._redis.run(
             "take refresh lock",
-            lambda r: r.set(
-                self._lock_key(key), ticket.owner, nx=True, px=max(1, math.ceil(ttl * 1000))
-            ),
+            lambda r: r.set(self._lock_key(key), ticket.owner, nx=True, px=_ms(ttl)),
             # Abandoned, a taken lock would be held by no one until its TTL ran out.
             abandon_on_cancel=False,
         )
         return ticket if taken else None
+
+    async def renew_lock(self, ticket: Ticket, ttl: float) -> bool:
+        renewed = await self._redis.script(
+            "renew refresh lock",
+            _EXPIRE_IF_EQUAL,
+            [self._lock_key(ticket.key)],
+            [ticket.owner, _ms(ttl)],
+        )
+        return bool(renewed)
 
     async def unlock(self, ticket: Ticket) -> bool:
         deleted = await self._redis.script(
@@ -222,10 +239,6 @@ if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 'new' en
 if redis.call('GET', KEYS[1]) == 'done' then return 'done' end
 return 'running'
 """
-_RENEW_PUSH = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 0
-"""
 # Done when the claim is still ours, or lapsed with no one else holding it: the handler ran.
 _COMPLETE_PUSH = """
 local current = redis.call('GET', KEYS[1])
@@ -235,10 +248,6 @@ if current == ARGV[1] or current == 'done' or not current then
 end
 return 0
 """
-
-
-def _ms(seconds: float) -> int:
-    return max(1, math.ceil(seconds * 1000))
 
 
 class RedisDedupeStore(_RedisStore):
@@ -278,7 +287,7 @@ class RedisDedupeStore(_RedisStore):
 
     async def renew(self, ticket: Ticket, ttl: float = RUNNING_TTL) -> bool:
         renewed = await self._redis.script(
-            "renew push", _RENEW_PUSH, [self._key(ticket.key)], [_owner(ticket), _ms(ttl)]
+            "renew push", _EXPIRE_IF_EQUAL, [self._key(ticket.key)], [_owner(ticket), _ms(ttl)]
         )
         return bool(renewed)
 
