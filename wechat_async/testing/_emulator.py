@@ -117,7 +117,8 @@ class Emulator:
         self._host, self._port = host, port
         self._url = "http://<not started>"
         self._server: AsgiServer | None = None
-        self._pending = 0
+        self._pending = 0  # background pushes not delivered or given up yet
+        self._idle: anyio.Event | None = None  # set when they reach 0 (``settle``)
 
     def __repr__(self) -> str:
         return f"Emulator(base_url={self._url!r}, orders={len(self.book)})"
@@ -288,21 +289,26 @@ class Emulator:
         group = self._server.task_group if self._server is not None else None
         if group is not None:
             self._pending += 1
-            group.start_soon(self._push_waybill_now, dict(order))
+            group.start_soon(self._push_in_background, dict(order))
         else:
-            await self._push_waybill_now(order)
+            await self._deliver_waybill(order)
 
     async def settle(self) -> None:
         """Wait until the pushes started in the background were delivered or gave up
         (bound it with ``anyio.fail_after``)."""
-        while self._pending:  # noqa: ASYNC110 - a count, not an event
-            await anyio.sleep(0.01)
+        while self._pending:
+            if self._idle is None:
+                self._idle = anyio.Event()
+            await self._idle.wait()
 
-    async def _push_waybill_now(self, order: dict[str, Any]) -> None:
+    async def _push_in_background(self, order: dict[str, Any]) -> None:
         try:
             await self._deliver_waybill(order)
         finally:
-            self._pending = max(0, self._pending - 1)
+            self._pending -= 1
+            if not self._pending and self._idle is not None:
+                self._idle.set()
+                self._idle = None
 
     async def _deliver_waybill(self, order: dict[str, Any]) -> None:
         fields = self._fields(
