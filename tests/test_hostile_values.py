@@ -64,6 +64,37 @@ def _with(changes: dict[str, Any]) -> dict[str, Any]:
             {"cargo.goods_value": 1.5, "shop.goods_count": 2**31, "order_info.order_time": -1},
             ["cargo.goods_value", "shop.goods_count", "order_info.order_time"],
         ),
+        # Money given as int or str is checked as the Decimal it converts to, beside another
+        # field's type error: valid money is not named, invalid money is.
+        (
+            {"cargo.goods_value": 1.5, "order_info.tips": 2, "receiver.lng": 500.0},
+            ["cargo.goods_value", "receiver.lng"],
+        ),
+        (
+            {"cargo.goods_value": 12.3, "order_info.tips": "2.50"},
+            ["cargo.goods_value"],
+        ),
+        (
+            {"cargo.goods_value": "6000", "receiver.lat": "north"},
+            ["cargo.goods_value", "receiver.lat"],
+        ),
+        (
+            {"cargo.goods_value": 0, "shop.goods_count": 1.5},
+            ["cargo.goods_value", "shop.goods_count"],
+        ),
+        (
+            {"order_info.tips": "2.505", "cargo.goods_weight": "heavy"},
+            ["order_info.tips", "cargo.goods_weight"],
+        ),
+        (
+            {"order_info.tips": -1, "cargo.goods_value": 1.5},
+            ["order_info.tips", "cargo.goods_value"],
+        ),
+        # A part that converts in full is checked in full, its cross-field rules too.
+        (
+            {"order_info.order_type": 1, "cargo.goods_value": 1.5},
+            ["order_info.order_type", "cargo.goods_value"],
+        ),
     ],
     ids=lambda v: str(v)[:40],
 )
@@ -81,6 +112,7 @@ async def test_hostile_values_never_reach_the_wire(
     assert route.call_count == 0
     for error in info.value.errors:
         assert "invalid value for type" not in error.message  # says what is wrong
+        assert "could not be checked" not in error.message  # no check failed on its value
 
 
 @pytest.mark.parametrize("name", ["mock_update_order", "real_mock_update_order"])
@@ -127,6 +159,25 @@ def test_int_fields_are_held_to_32_bits_unless_the_model_bounds_them(
     # The same rule when another field's type error means no model can be built.
     data = {**changes, "times": "not a list"}
     assert [e.path for e in check_unstructured(_Ints, data, frozenset({"times"}))] == fields
+
+
+def _faulty(value: Any) -> str | None:
+    return str(value.no_such_attribute)
+
+
+@attrs.define(kw_only=True)
+class _Faulty:
+    faulty: int = attrs.field(metadata=meta(check=_faulty))
+    other: int = 0
+
+
+def test_a_check_that_raises_is_reported_against_its_field_not_raised() -> None:
+    expected = [("faulty", "could not be checked (AttributeError)")]
+    errors = check_request(_Faulty(faulty=1))
+    assert [(e.path, e.message) for e in errors] == expected
+    data = {"faulty": 1, "other": "not an int"}
+    errors = check_unstructured(_Faulty, data, frozenset({"other"}))
+    assert [(e.path, e.message) for e in errors] == expected
 
 
 def test_a_value_json_cannot_carry_is_refused_at_encoding() -> None:

@@ -541,6 +541,20 @@ def _plan(cls: type) -> _Plan:
     return plan
 
 
+def _run_checks(checks: tuple[Check, ...], value: Any, path: str) -> Iterable[FieldError]:
+    """``checks`` on a value already converted to its field's type. A check that raises is a
+    defect of the check, not of the input: it is still reported against the field (by the
+    exception's type only, which cannot echo a secret), so validation never crashes and the
+    call is never sent unchecked."""
+    for check in checks:
+        try:
+            message = check(value)
+        except Exception as exc:
+            message = f"could not be checked ({type(exc).__name__})"
+        if message:
+            yield FieldError(path, message)
+
+
 def check_request(value: Any, prefix: str = "") -> list[FieldError]:
     """Run every ``meta(check=...)`` and each model's ``_check_fields()``, recursively."""
     errors: list[FieldError] = []
@@ -550,13 +564,7 @@ def check_request(value: Any, prefix: str = "") -> list[FieldError]:
         if item is None:
             continue
         path = f"{prefix}{wire}"
-        for check in checks:
-            try:
-                message = check(item)
-            except (TypeError, ValueError, ArithmeticError) as exc:
-                message = str(exc) or type(exc).__name__
-            if message:
-                errors.append(FieldError(path, message))
+        errors.extend(_run_checks(checks, item, path))
         if nested:
             errors.extend(_check_nested(item, path))
     if cross:
@@ -565,30 +573,47 @@ def check_request(value: Any, prefix: str = "") -> list[FieldError]:
     return errors
 
 
+#: What ``check_unstructured`` holds for a raw value its field's type does not accept.
+_NOT_CONVERTED = object()
+
+
+def _convert_field(value: Any, tp: Any) -> Any:
+    """``value`` as ``request_converter`` makes it for a field of type ``tp``, or
+    ``_NOT_CONVERTED``. Any exception counts as a refusal: cattrs collects every exception of a
+    field's conversion as that field's error, so the failed request already names it."""
+    try:
+        return request_converter.structure(value, tp)
+    except Exception:
+        return _NOT_CONVERTED
+
+
 def check_unstructured(
     cls: type, data: Any, skip: frozenset[str], prefix: str = ""
 ) -> list[FieldError]:
     """The value checks of ``cls``'s fields, run on raw input whose model could not be built
-    (another field had the wrong type), so one error names every bad field. Fields in
-    ``skip`` (already named by a type error) and cross-field checks are left out."""
+    (another field had the wrong type), so one error names every bad field. Each value is
+    first converted to its field's type as the request converter does, and checked only if it
+    converts: money given as ``"2.50"`` or ``2`` is checked as the Decimal that would be sent,
+    and a value of the wrong type is left to its type error. Fields in ``skip`` (already
+    named) and the cross-field checks of models that could not be built are left out."""
     if not isinstance(data, Mapping):
         return []
     errors: list[FieldError] = []
-    _plan(cls)  # resolves the annotations once
-    for a in attrs.fields(cls):
-        wire = _wire_name(a)
+    steps, _ = _plan(cls)
+    types = {a.name: a.type for a in attrs.fields(cls)}
+    for name, wire, checks, nested in steps:
         value = data.get(wire)
         path = f"{prefix}{wire}"
         if value is None or path in skip:
             continue
-        for check in _field_checks(a):
-            try:
-                message = check(value)
-            except (TypeError, ValueError, ArithmeticError):
-                continue  # a value of the wrong type: its type error says so
-            if message:
-                errors.append(FieldError(path, message))
-        model, many = _nested_model(a.type)
+        item = _convert_field(value, types[name])
+        if item is not _NOT_CONVERTED:
+            errors.extend(_run_checks(checks, item, path))
+            if nested:
+                # Built in full: its own cross-field checks can run too.
+                errors.extend(e for e in _check_nested(item, path) if e.path not in skip)
+            continue
+        model, many = _nested_model(types[name])
         if model is None:
             continue
         if not many:
