@@ -5,19 +5,19 @@ from __future__ import annotations
 
 import copy
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import attrs
 import pytest
 import respx
 
 from tests.delivery.test_delivery import CALLS, ORDER, SHOP
-from tests.helpers import BASE, SECRET, client_for, mock_token
-from wechat_async import RequestValidationError, ResponseDecodeError, Upload, _convert
+from tests.helpers import BASE, NAMESPACES, SECRET, client_for, mock_token
+from wechat_async import Namespace, RequestValidationError, ResponseDecodeError, Upload, _convert
 from wechat_async._checks import between, one_of
 from wechat_async._convert import check_request, check_unstructured
 from wechat_async._models import meta
-from wechat_async._request import decode_json, encode
+from wechat_async._request import build_payload, decode_json, encode
 from wechat_async.delivery import DeliveryNamespace
 from wechat_async.giftcard import GiftCardNamespace
 from wechat_async.giftcard.models import DateInfo
@@ -178,6 +178,81 @@ def test_a_check_that_raises_is_reported_against_its_field_not_raised() -> None:
     data = {"faulty": 1, "other": "not an int"}
     errors = check_unstructured(_Faulty, data, frozenset({"other"}))
     assert [(e.path, e.message) for e in errors] == expected
+
+
+class _Hostile:
+    """Compares, hashes and sizes by raising."""
+
+    def _refuse(self, *_: Any) -> Any:
+        raise RuntimeError("hostile")
+
+    __eq__ = __lt__ = __le__ = __gt__ = __ge__ = __hash__ = __len__ = _refuse
+
+
+_HOSTILE_VALUES: list[Any] = [
+    *(0, -1, 2**70, 2**32, 1.5, float("nan"), float("inf"), True),
+    *("", "x" * 5000, "6000", "-1", "0.001", "abc", "1e400", "NaN", "\ud800"),
+    *(Decimal("NaN"), Decimal("sNaN"), Decimal("1E+40"), Decimal("0.001"), Decimal("1E-40")),
+    *([], {}, [None], {"a": None}, (1, 2), {1, 2}, b"x", object(), _Hostile()),
+    ("a.png", None, None),
+    ("a.png", b"x", 5),
+    (None, b"x", None),
+]
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"content": None},
+        {"content": "text"},
+        {"content": b"x", "filename": None},
+        {"content": b"x", "filename": b"a.png"},
+        {"content": b"x", "content_type": 5},
+    ],
+)
+def test_an_upload_of_the_wrong_types_is_refused_when_made(fields: dict[str, Any]) -> None:
+    with pytest.raises(TypeError):
+        Upload(**fields)
+
+
+def _filled(cls: type, value: Any, depth: int = 0) -> dict[str, Any]:
+    """Every field of ``cls``, nested models' fields too, set to ``value``."""
+    data: dict[str, Any] = {}
+    for a in attrs.fields(cls):
+        model, many = _convert._nested_model(a.type)
+        wire = _convert._wire_name(a)
+        if model is None or model is Upload or depth > 3:
+            data[wire] = value
+        elif not many:
+            data[wire] = _filled(model, value, depth + 1)
+        else:
+            inner = _filled(model, value, depth + 1)
+            data[wire] = {"k": inner} if "dict" in str(a.type) else [inner]
+    return data
+
+
+@pytest.mark.parametrize("value", _HOSTILE_VALUES, ids=lambda v: type(v).__name__)
+def test_no_value_in_any_field_escapes_validation_as_a_raw_error(value: Any) -> None:
+    for namespace in NAMESPACES.values():
+        for endpoint in namespace.endpoints():
+            if not attrs.has(endpoint.request):
+                continue
+            _convert._plan(endpoint.request)  # resolves the annotations
+            # attrs checks no types: a model instance may hold anything a keyword may.
+            instance = object.__new__(endpoint.request)
+            for a in attrs.fields(endpoint.request):
+                object.__setattr__(instance, a.name, value)
+            calls: list[tuple[tuple[Any, ...], dict[str, Any]]] = [
+                ((), _filled(endpoint.request, value)),
+                ((), {"extra_key": 1, **_filled(endpoint.request, value)}),
+                ((instance,), {}),
+            ]
+            for args, kwargs in calls:
+                try:
+                    build_payload(endpoint, Namespace(cast("Any", None)), args, kwargs)
+                except RequestValidationError as exc:
+                    for error in exc.errors:
+                        assert "could not be checked" not in error.message, (endpoint, error)
 
 
 def test_a_value_json_cannot_carry_is_refused_at_encoding() -> None:

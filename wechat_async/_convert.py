@@ -209,6 +209,7 @@ def _structure_upload(value: Any, _: Any) -> Upload:
         and len(value) == 3
         and isinstance(value[0], str)
         and isinstance(value[1], (bytes, bytearray))
+        and isinstance(value[2], (str, type(None)))
     ):
         return Upload(content=bytes(value[1]), filename=value[0], content_type=value[2])
     raise _WrongType(f"expected Upload or bytes, got {_type_name(value)}")

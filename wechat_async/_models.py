@@ -79,9 +79,15 @@ class Upload:
     >>> Upload.from_path("logo.png")  # doctest: +SKIP
     """
 
-    content: bytes = attrs.field(repr=lambda b: f"<{len(b)} bytes>")
-    filename: str = "upload.jpg"
-    content_type: str | None = None
+    # Checked here, where the mistake is made: a part of the wrong type could otherwise only
+    # fail deep inside the request's encoding.
+    content: bytes = attrs.field(
+        validator=attrs.validators.instance_of(bytes), repr=lambda b: f"<{len(b)} bytes>"
+    )
+    filename: str = attrs.field(default="upload.jpg", validator=attrs.validators.instance_of(str))
+    content_type: str | None = attrs.field(
+        default=None, validator=attrs.validators.optional(attrs.validators.instance_of(str))
+    )
 
     @classmethod
     def from_path(cls, path: str | os.PathLike[str]) -> Upload:

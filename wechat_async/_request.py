@@ -65,19 +65,20 @@ def build_payload(
     request_cls = endpoint.request
     if args:
         if len(args) == 1 and not kwargs and isinstance(args[0], request_cls):
-            payload = converter.unstructure(args[0])
+            # Read as keywords: attrs does not check a model's field types, and unstructuring
+            # by the declared types would hand a value of another type to the wrong hook.
+            kwargs = {a.name: getattr(args[0], a.name) for a in attrs.fields(request_cls)}
         else:
             raise RequestValidationError(
                 endpoint.path,
                 [FieldError("<args>", f"pass fields as keywords or one {request_cls.__name__}")],
             )
-    else:
-        payload = {
-            k: v if type(v) in _PLAIN else converter.unstructure(v)
-            for k, v in kwargs.items()
-            if v is not None
-        }
-        payload = _to_wire_names(request_cls, payload)
+    payload = {
+        k: v if type(v) in _PLAIN else converter.unstructure(v)
+        for k, v in kwargs.items()
+        if v is not None
+    }
+    payload = _to_wire_names(request_cls, payload)
     namespace._prepare(endpoint, payload)
     try:
         model = request_converter.structure(payload, request_cls)
