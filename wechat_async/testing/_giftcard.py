@@ -86,7 +86,11 @@ class GiftCards:
         due = int((now - self._stream_started) * self.orders_per_second)
         while self._streamed < due:
             self._streamed += 1
-            self.book.add_new(int(now), seed=self._seed)
+            # Orders are created when first asked for, but stamped when they were bought:
+            # stamped "now", those bought before a sync's end but read after it would fall
+            # outside its range and never be synced.
+            bought = self._stream_started + self._streamed / self.orders_per_second
+            self.book.add_new(min(int(bought), int(now)), seed=self._seed)
 
     async def get_order(self, call: Call) -> Reply:
         self.stream()
