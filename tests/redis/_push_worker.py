@@ -1,6 +1,7 @@
-"""One 'process' of the push dedupe tests: at START (wall clock) it handles one signed push
-through a CallbackRouter whose claims live in Redis. The handler counts its runs in Redis,
-then returns, or (``crash``) kills its own process mid-run. Prints the reply's status."""
+"""One 'process' of the push dedupe tests: once every worker is ready, at the common start it
+handles one signed push through a CallbackRouter whose claims live in Redis. The handler counts
+its runs in Redis, then takes HANDLER_SECONDS and returns, or (``crash``) kills its own process
+mid-run. Prints the reply's status."""
 
 from __future__ import annotations
 
@@ -12,11 +13,15 @@ import anyio
 import anyio.to_thread
 import redis
 
+from tests.redis._processes import wait_for_start
 from wechat_async.callbacks import CallbackRouter, GiftCardPayDone
 from wechat_async.callbacks._signature import sign
 from wechat_async.stores.redis import RedisDedupeStore
 
 PUSH_TOKEN = "push-token"
+# Longer than a loaded machine's spread between processes' deliveries, so they overlap: the
+# later ones find the claim running (503), which shows the claim was contended.
+HANDLER_SECONDS = 1.0
 
 
 def push(order_id: str) -> tuple[dict[str, str], bytes]:
@@ -42,7 +47,7 @@ def make_router(redis_url: str, prefix: str, claim_ttl: float, crash: bool) -> C
     @router.on(GiftCardPayDone)
     async def paid(event: GiftCardPayDone) -> None:
         await anyio.to_thread.run_sync(counter.incr, f"{prefix}runs:{event.order_id}")
-        await anyio.sleep(0.3)  # long enough for the other deliveries to arrive meanwhile
+        await anyio.sleep(HANDLER_SECONDS)
         if crash:
             os._exit(17)
 
@@ -58,5 +63,6 @@ async def main(redis_url: str, prefix: str, start: float, mode: str, order_id: s
 
 
 if __name__ == "__main__":
-    redis_url, prefix, start, mode, order_id, backend = sys.argv[1:]
-    anyio.run(main, redis_url, prefix, float(start), mode, order_id, backend=backend)
+    redis_url, prefix, mode, order_id, backend = sys.argv[1:]
+    start = wait_for_start()
+    anyio.run(main, redis_url, prefix, start, mode, order_id, backend=backend)
