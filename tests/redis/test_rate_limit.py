@@ -126,7 +126,7 @@ async def test_redis_unreachable_limits_the_process_alone_with_one_warning(
 
 
 def test_50_calls_a_second_hold_across_4_processes(redis_server: RedisServer, prefix: str) -> None:
-    rate, seconds = 50, 2.5
+    rate, seconds = 50, 10.0
     workers = [
         spawn("tests.redis._rate_worker", redis_server.url, prefix, str(rate), str(seconds), b)
         for b in ("asyncio", "trio", "asyncio", "trio")
@@ -136,7 +136,7 @@ def test_50_calls_a_second_hold_across_4_processes(redis_server: RedisServer, pr
     per_worker: list[int] = []
     all_in = start
     for worker in workers:
-        out, err = worker.communicate(timeout=30)
+        out, err = worker.communicate(timeout=seconds + 50)
         assert worker.returncode == 0, err
         ready, slots = out.split("\n", 1)
         all_in = max(all_in, float(ready))
@@ -145,7 +145,7 @@ def test_50_calls_a_second_hold_across_4_processes(redis_server: RedisServer, pr
         stamps.extend(mine)
     # Measured while all 4 were asking (a worker slowed by a loaded machine starts late).
     window = start + seconds - all_in
-    assert window >= 1.0, f"workers started {all_in - start:.1f} s late"
+    assert window >= 0.9 * seconds, f"workers started {all_in - start:.1f} s late"
     achieved = sum(all_in <= s < start + seconds for s in stamps) / window
     print(f"rate limiter: {achieved:.1f} calls/s over {window:.2f} s, 4 processes {per_worker}")
     assert abs(achieved - rate) <= 0.1 * rate
