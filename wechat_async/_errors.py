@@ -177,7 +177,13 @@ class SystemBusyError(APIError):
 
 
 class QuotaExceededError(APIError):
-    """A call quota or frequency limit was hit (45009, 45011, 82023...). Never retried."""
+    """A call quota or frequency limit was hit (45009, 45011, 82023...).
+
+    45011 (the per-minute frequency limit) is "slow down": an idempotent call waits for the
+    next minute of the wall clock and is retried, within its retry count and deadline (a wait
+    that would outrun the deadline raises at once); a non-idempotent call raises. Every other
+    quota (45009 daily, 82023...) is exhausted until it resets and is never retried.
+    """
 
 
 class PermissionDeniedError(APIError):
