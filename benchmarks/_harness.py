@@ -87,12 +87,13 @@ def print_table(
 ) -> None:
     """One line a client: its rate and its ratio to each reference measured in the same run."""
     print(title)
-    header = f"{'client':44} {unit:>12}" + "".join(f"  vs {r[:18]:>18}" for r in references)
+    width = max([44, *map(len, rates)])
+    header = f"{'client':{width}} {unit:>12}" + "".join(f"  vs {r[:18]:>18}" for r in references)
     print(header)
     for name, rate in rates.items():
         ratios = "".join(
             f"  {rate / rates[r]:>21.2f}x" if rates.get(r) else f"  {'-':>22}" for r in references
         )
         note = f"  {notes[name]}" if notes and name in notes else ""
-        print(f"{name:44} {rate:12,.0f}{ratios}{note}")
+        print(f"{name:{width}} {rate:12,.0f}{ratios}{note}")
     print()
