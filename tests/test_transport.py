@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import socket
+import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
@@ -262,6 +263,29 @@ async def test_aiohttp_on_trio_is_a_configuration_error(anyio_backend: str) -> N
     async with WeChatClient(APPID, SECRET, transport="aiohttp") as client:
         with pytest.raises(ConfigurationError, match="asyncio"):
             await ProbeNamespace(client).safe()
+
+
+@pytest.mark.parametrize("aiohttp_installed", [True, False])
+async def test_default_transport_is_aiohttp_on_asyncio_when_installed_else_httpx(
+    anyio_backend: str, aiohttp_installed: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wechat_async.transports import HttpxTransport
+    from wechat_async.transports.aiohttp import AiohttpTransport
+
+    if not aiohttp_installed:
+        monkeypatch.setitem(sys.modules, "aiohttp", None)  # what an import finds uninstalled
+    server = LoopbackServer({"/t/safe": ok})
+    async with (
+        server.running() as base,
+        WeChatClient(APPID, SECRET, base_url=base, retry=fast_retry()) as client,
+    ):
+        await ProbeNamespace(client).safe()  # the chosen transport sends
+        chosen = client.transport
+    assert len(server.requests) == 2  # the token, then the call
+    if anyio_backend == "asyncio" and aiohttp_installed:
+        assert isinstance(chosen, AiohttpTransport)
+    else:  # aiohttp cannot run on trio, nor run uninstalled
+        assert isinstance(chosen, HttpxTransport)
 
 
 def test_transport_settings_are_checked() -> None:
