@@ -16,6 +16,7 @@ from wechat_async.callbacks import (
     CallbackRouter,
     Event,
     GiftCardPayDone,
+    GiftCardSendToFriend,
     GiftCardUserAccept,
     UpdateWaybillStatus,
     UserAuthorizeInvoice,
@@ -44,6 +45,10 @@ def _router(encrypted: bool, emulator: Emulator) -> tuple[CallbackRouter, list[A
             raise RuntimeError("database briefly down")
         seen.append(("paid", event.order_id))
 
+    @router.on(GiftCardSendToFriend)
+    async def given(event: GiftCardSendToFriend) -> None:
+        seen.append(("given", event.order_id, event.is_chat_room, event.is_return_back))
+
     @router.on(Event)
     async def other(event: Event) -> None:
         seen.append(
@@ -70,6 +75,7 @@ async def test_every_push_kind_reaches_the_app_once(encrypted: bool) -> None:
         )
         order = await wx.pay_gift_card(card_id="pCARD", price=100, openid="oBuyer")
         order_id = order["order_id"]
+        await wx.send_to_friend(order_id, chat_room=True)
         await wx.accept_gift(order_id)
         await wx.authorize_invoice(order_id, s_pappid="wxabcd", title="个人")
         async with wx.client() as client:
@@ -85,6 +91,7 @@ async def test_every_push_kind_reaches_the_app_once(encrypted: bool) -> None:
             await wx.settle()
     assert ("paid", order_id) in seen
     assert seen.count(("paid", order_id)) == 1
+    assert seen.count(("given", order_id, True, False)) == 1
     assert ("giftcard_user_accept", order_id) in seen
     assert ("user_authorize_invoice", order_id) in seen
     assert ("update_waybill_status", "P1") in seen
@@ -92,7 +99,12 @@ async def test_every_push_kind_reaches_the_app_once(encrypted: bool) -> None:
     paid = [a for a in log if a.event == "giftcard_pay_done"]
     assert [a.status for a in paid] == [500, 200]  # failed once, retried, then acknowledged
     assert paid[-1].accepted
-    for kind in ("giftcard_user_accept", "user_authorize_invoice", "update_waybill_status"):
+    for kind in (
+        "giftcard_send_to_friend",
+        "giftcard_user_accept",
+        "user_authorize_invoice",
+        "update_waybill_status",
+    ):
         attempts = [a for a in log if a.event == kind]
         assert len(attempts) == 1, kind  # acknowledged the first time: no more retries
         assert attempts[0].accepted
