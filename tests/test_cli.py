@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -229,6 +230,24 @@ def test_an_unwritable_out_is_one_line_not_a_traceback(tmp_path: Path) -> None:
     assert "Traceback" not in output
 
 
+#: WeChat's request ids: ``hint: [<14 alphanumerics>]`` on the card APIs, three groups of
+#: eight hex digits elsewhere.
+_HINT = re.compile(r"hint: \[([0-9A-Za-z]{14})\]")
+_RID = re.compile(r"rid: ([0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8})\b")
+
+
+def _printed_rid(output: str, form: re.Pattern[str]) -> str:
+    """The rid the message names, checked to be the one the reply's errmsg ended with."""
+    in_reply = form.search(output)
+    assert in_reply, output
+    named = re.search(r", rid: (\S+)\) at ", output)
+    assert named, output
+    rid = named.group(1)
+    assert rid == in_reply.group(1), output
+    assert len(set(rid.replace("-", ""))) > 3, rid  # not a placeholder like xxxx
+    return rid
+
+
 def test_one_off_calls_print_json_and_api_errors_exit_1() -> None:
     server = subprocess.Popen(
         [sys.executable, "-m", "wechat_async.testing", "--orders", "5"],
@@ -246,13 +265,22 @@ def test_one_off_calls_print_json_and_api_errors_exit_1() -> None:
         missing = runner.invoke(main, ["orders", "get", "NOPE", *common])
         assert missing.exit_code == 1
         assert "errcode 40097" in missing.output
-        assert "rid:" in missing.output
+        rid = _printed_rid(missing.output, _HINT)
+        again = runner.invoke(main, ["orders", "get", "NOPE", *common])
+        assert _printed_rid(again.output, _HINT) != rid  # each reply's own id
         assert secret not in missing.output
+        wrong = ["--appid", appid, "--secret", "wrong-secret-789", "--base-url", base_url]
+        refused = runner.invoke(main, ["orders", "get", "FAKE00000001", *wrong])
+        assert refused.exit_code == 1
+        assert "40125" in refused.output
+        _printed_rid(refused.output, _RID)  # the token API's newer form
+        assert "wrong-secret-789" not in refused.output
         usage = runner.invoke(main, ["orders", "get"])
         assert usage.exit_code == 2
         gone = runner.invoke(main, ["code", "get", "123", *common])
         assert gone.exit_code == 1
         assert "40056" in gone.output
+        _printed_rid(gone.output, _HINT)
         delivery = runner.invoke(
             main,
             [
@@ -270,6 +298,7 @@ def test_one_off_calls_print_json_and_api_errors_exit_1() -> None:
         )
         assert delivery.exit_code == 1
         assert "930563" in delivery.output
+        _printed_rid(delivery.output, _HINT)
     finally:
         server.terminate()
         server.wait(timeout=10)
