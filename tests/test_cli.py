@@ -230,6 +230,17 @@ def test_an_unwritable_out_is_one_line_not_a_traceback(tmp_path: Path) -> None:
     assert "Traceback" not in output
 
 
+def test_an_unwritable_checkpoint_is_one_line_before_anything_is_written(tmp_path: Path) -> None:
+    out = tmp_path / "o.jsonl"
+    out.write_text('{"order_id": "kept"}\n')
+    checkpoint = tmp_path / "missing-dir" / "sync.json"
+    code, output = _sync("--emulator", "10", "--out", str(out), "--checkpoint", str(checkpoint))
+    assert code == 1
+    assert output.splitlines()[-1].startswith(f"Error: cannot write {checkpoint}"), output
+    assert "Traceback" not in output
+    assert out.read_text() == '{"order_id": "kept"}\n'  # checked before OUT is truncated
+
+
 #: WeChat's request ids: ``hint: [<14 alphanumerics>]`` on the card APIs, three groups of
 #: eight hex digits elsewhere.
 _HINT = re.compile(r"hint: \[([0-9A-Za-z]{14})\]")

@@ -145,8 +145,23 @@ class _SyncJob:
         sink.flush()
         state = {"sync": checkpoint.to_dict(), "out_bytes": sink.position()}
         tmp = self.checkpoint_path.with_suffix(self.checkpoint_path.suffix + ".tmp")
-        tmp.write_text(json.dumps(state))
-        tmp.replace(self.checkpoint_path)
+        try:
+            tmp.write_text(json.dumps(state))
+            tmp.replace(self.checkpoint_path)
+        except OSError as exc:
+            raise _cannot_write(self.checkpoint_path, exc) from None
+
+    def _check_checkpoint_writable(self) -> None:
+        # Before OUT is opened (and truncated) and any order is fetched: a checkpoint that
+        # cannot be saved would otherwise surface only at the first save.
+        if self.checkpoint_path is None:
+            return
+        tmp = self.checkpoint_path.with_suffix(self.checkpoint_path.suffix + ".tmp")
+        try:
+            tmp.touch()
+            tmp.unlink()
+        except OSError as exc:
+            raise _cannot_write(self.checkpoint_path, exc) from None
 
     def _open_out(self, resume_at: int | None) -> Sink:
         if resume_at is not None and not self.out.exists():
@@ -154,7 +169,7 @@ class _SyncJob:
         try:
             return open_sink(self.out, resume_at)
         except OSError as exc:
-            raise click.ClickException(f"cannot write {self.out}: {exc.strerror or exc}") from None
+            raise _cannot_write(self.out, exc) from None
 
     async def run(
         self, appid: str, secret: str, base_url: str | None, begin: int, end: int
@@ -163,6 +178,7 @@ class _SyncJob:
         resume = self._load_checkpoint()
         started = time.perf_counter()
         written = fen = 0
+        self._check_checkpoint_writable()
         reporter = _Reporter()
         sink = self._open_out(resume[1] if resume else None)
         async with WeChatClient(appid, secret, **options) as client:
@@ -194,6 +210,10 @@ class _SyncJob:
             f"({rate:,.0f} orders/s)",
             err=True,
         )
+
+
+def _cannot_write(path: Path, exc: OSError) -> click.ClickException:
+    return click.ClickException(f"cannot write {path}: {exc.strerror or exc}")
 
 
 class _Reporter:
