@@ -175,7 +175,7 @@ def _ids_in(out: Path) -> list[str]:
 @pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".sqlite"])
 def test_killed_mid_sync_then_resumed_writes_every_order_once(tmp_path: Path, suffix: str) -> None:
     out, checkpoint = tmp_path / f"orders{suffix}", tmp_path / "sync.json"
-    args = ["--emulator", "3000", "--out", str(out), "--checkpoint", str(checkpoint)]
+    args = ["--emulator", "5000", "--out", str(out), "--checkpoint", str(checkpoint)]
     # Slow enough (5 ms a page, one at a time) to be killed after a periodic checkpoint.
     slow = ["--latency", "0.005", "--concurrency", "1"]
     proc = subprocess.Popen(  # noqa: S603 - our own command
@@ -192,15 +192,24 @@ def test_killed_mid_sync_then_resumed_writes_every_order_once(tmp_path: Path, su
         proc.wait(timeout=10)
     saved = json.loads(checkpoint.read_text())
     assert saved["out_bytes"] > 0
+    assert proc.returncode == -signal.SIGKILL  # killed mid-way, not after the end
     code, output = _sync(*args)
     assert code == 0, output
     ids = _ids_in(out)
-    assert len(ids) == len(set(ids)) == 3000
-    # The same file as an uninterrupted run.
+    assert len(ids) == len(set(ids)) == 5000
+    # The same file as an uninterrupted run (the same emulator seed): byte for byte, or for
+    # SQLite the same rows in the same order.
     fresh = tmp_path / f"fresh{suffix}"
-    code, output = _sync("--emulator", "3000", "--out", str(fresh))
+    code, output = _sync("--emulator", "5000", "--out", str(fresh))
     assert code == 0, output
-    assert sorted(_ids_in(fresh)) == sorted(ids)
+    assert _contents(out) == _contents(fresh)
+
+
+def _contents(out: Path) -> bytes | list[tuple[object, ...]]:
+    if out.suffix == ".sqlite":
+        with sqlite3.connect(out) as db:
+            return list(db.execute("SELECT * FROM orders ORDER BY rowid"))
+    return out.read_bytes()
 
 
 def test_a_date_only_end_includes_that_whole_day(tmp_path: Path) -> None:
