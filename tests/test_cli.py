@@ -6,14 +6,17 @@ import csv
 import io
 import json
 import os
+import queue
 import re
 import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import httpx
 import pytest
@@ -357,6 +360,84 @@ def test_emulator_serve_prints_where_it_listens() -> None:
         proc.wait(timeout=10)
         assert proc.stdout is not None
         proc.stdout.close()
+
+
+def _lines_of(stream: IO[str]) -> queue.Queue[str]:
+    """A subprocess's lines as they come, read by a thread, so every wait can be bounded."""
+    lines: queue.Queue[str] = queue.Queue()
+
+    def pump() -> None:
+        for line in stream:
+            lines.put(line.rstrip("\n"))
+
+    threading.Thread(target=pump, daemon=True).start()
+    return lines
+
+
+def _next_line(lines: queue.Queue[str], wanted: str, seen: list[str]) -> str:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            raise AssertionError(f"no line with {wanted!r} within 30 s, after {seen}") from None
+        seen.append(line)
+        if wanted in line:
+            return line
+
+
+#: the demo's pushes, in the order the emulator makes them
+_DEMO_EVENTS = ["GiftCardPayDone", "GiftCardUserAccept", "UserAuthorizeInvoice"]
+
+
+@pytest.mark.parametrize("aes_key", [None, "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"])
+def test_callbacks_serve_with_the_emulator_prints_its_pushes_and_keeps_it_serving(
+    aes_key: str | None,
+) -> None:
+    command = [sys.executable, "-m", "wechat_async.cli", "callbacks", "serve", "--port", "0"]
+    safe_mode = ["--aes-key", aes_key] if aes_key else []
+    proc = subprocess.Popen(  # noqa: S603 - our own command
+        [*command, "--emulator", *safe_mode],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+    )
+    assert proc.stdout is not None
+    assert proc.stderr is not None
+    out, err = _lines_of(proc.stdout), _lines_of(proc.stderr)
+    printed: list[str] = []
+    notices: list[str] = []
+    try:
+        _, base_url, appid, secret = _next_line(err, "emulator listening", notices).split()[1:]
+        events = []
+        while "UpdateWaybillStatus" not in [e["event"] for e in events]:
+            _next_line(out, "", printed)
+            events.append(json.loads(printed[-1]))  # one JSON object a line
+        assert [e["event"] for e in events[:3]] == _DEMO_EVENTS, printed
+        assert events[-1]["shop_order_id"] == "DEMO1"
+        assert events[0]["OrderId"] == events[1]["OrderId"] == events[2]["SuccOrderId"]
+        # The demo is over (0.2 s more lets an emulator scoped to it stop): it still answers,
+        # and takes the printed appid and secret.
+        time.sleep(0.2)
+        stats = httpx.get(base_url + "/__emulator__/stats", timeout=10)
+        assert stats.status_code == 200
+        token = httpx.get(
+            base_url + "/cgi-bin/token",
+            params={"grant_type": "client_credential", "appid": appid, "secret": secret},
+            timeout=10,
+        ).json()
+        assert token.get("access_token"), token
+        assert proc.poll() is None
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+        proc.stdout.close()
+        proc.stderr.close()
 
 
 class _Terminal(io.StringIO):

@@ -109,11 +109,18 @@ def serve_callbacks(
         router.on(UnknownEvent)(show)
         async with AsgiServer(CallbackApp(router), port=port) as server:
             click.echo(f"push receiver at {server.base_url}; Ctrl-C stops it", err=True)
-            if wx is not None:
+            if wx is None:
+                await anyio.sleep_forever()
+            else:
                 async with wx:
+                    # python -m wechat_async.testing's line: a script finds the emulator the
+                    # same way; stdout stays one JSON event a line
+                    click.echo(f"emulator listening {wx.base_url} {wx.appid} {wx.secret}", err=True)
                     wx.push_to(server.base_url, token, encoding_aes_key=aes_key)
                     await _demo(wx)
-            await anyio.sleep_forever()
+                    # served until interrupted: its delivery API (mock_update_order) keeps
+                    # pushing waybill updates to the receiver after the demo
+                    await anyio.sleep_forever()
 
     _until_interrupted(run)
 
