@@ -440,6 +440,19 @@ def test_callbacks_serve_with_the_emulator_prints_its_pushes_and_keeps_it_servin
         proc.stderr.close()
 
 
+@pytest.mark.parametrize("emulated", [["--emulator"], ["--appid", "wx1"]])
+def test_callbacks_serve_with_a_malformed_aes_key_is_a_usage_error(emulated: list[str]) -> None:
+    key = "not-a-key-" * 3
+    result = CliRunner().invoke(
+        main, ["callbacks", "serve", "--token", "t", "--aes-key", key, *emulated]
+    )
+    assert result.exit_code == 2, result.output
+    assert "--aes-key" in result.output
+    assert "43 characters" in result.output
+    assert key not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
 class _Terminal(io.StringIO):
     def isatty(self) -> bool:
         return True

@@ -83,6 +83,7 @@ def serve_callbacks(
 ) -> None:
     """Serve the push receiver (CallbackApp) on 127.0.0.1, printing each event as a JSON line."""
     from .._convert import converter
+    from .._errors import ConfigurationError
     from ..callbacks import CallbackApp, CallbackRouter, Event, UnknownEvent
     from ..testing._serve import AsgiServer
 
@@ -97,9 +98,14 @@ def serve_callbacks(
         from ..testing import Emulator
 
         wx = Emulator(orders=0) if with_emulator else None
-        router = CallbackRouter(
-            token, encoding_aes_key=aes_key, app_id=(wx.appid if wx else appid) if aes_key else None
-        )
+        try:
+            router = CallbackRouter(
+                token,
+                encoding_aes_key=aes_key,
+                app_id=(wx.appid if wx else appid) if aes_key else None,
+            )
+        except ConfigurationError as exc:  # says what is wrong, never the key itself
+            raise click.BadParameter(str(exc), param_hint="'--aes-key'") from None
 
         async def show(event: Any) -> None:
             data = converter.unstructure(event)
