@@ -158,14 +158,15 @@ class _Compiler:
             # The converter refuses keys a model without ``extra`` does not declare.
             lines.append("        raise _Mismatch")
         lines.append("    return obj")
-        # Every constant becomes a keyword default: a fast local, not a globals lookup.
-        constants = ", ".join(f"{name}={name}" for name in self.env)
-        lines[0] = f"def structure(d, *, {constants}):"
-        namespace = dict(self.env)
-        source = "\n".join(lines)
+        # Every constant is a closure cell of ``structure``: read as fast as a local, and,
+        # unlike keyword-only defaults, not copied into each call's frame one by one.
+        lines[0] = "def structure(d):"
+        body = "\n".join(f"    {line}" for line in lines)
+        source = f"def make({', '.join(self.env)}):\n{body}\n    return structure\n"
+        namespace: dict[str, Any] = {}
         code = compile(source, f"<compiled structure {cls.__qualname__}>", "exec")
         exec(code, namespace)  # noqa: S102 - our own generated source
-        function: Callable[[Any], Any] = namespace["structure"]
+        function: Callable[[Any], Any] = namespace["make"](**self.env)
         return function
 
     def _value(self, var: str, tp: Any) -> str:
