@@ -7,6 +7,7 @@ import copy
 import json
 from typing import Any
 
+import attrs
 import pytest
 
 from tests.helpers import NAMESPACES, iter_fixtures
@@ -20,6 +21,7 @@ from wechat_async._convert import (
     loads,
     structure_response,
 )
+from wechat_async._models import Response
 from wechat_async.giftcard import BatchGetOrdersResponse
 
 ENVELOPE = {"errcode", "errmsg", "resultcode", "resultmsg"}
@@ -132,3 +134,37 @@ def test_loads_refuses_what_the_standard_library_refuses(body: bytes) -> None:
         json.loads(body)
     with pytest.raises(ValueError):  # noqa: PT011
         loads(body)
+
+
+@attrs.define(kw_only=True)
+class _Hooked(Response):
+    """A model whose __init__ does more than store: the compiled path must call it."""
+
+    name: str
+    size: int = attrs.field(default=0, validator=attrs.validators.ge(0))
+    seen: list[str] = attrs.field(factory=list, init=False)
+
+    def __attrs_post_init__(self) -> None:
+        self.seen.append(self.name)
+
+
+@attrs.define(kw_only=True)
+class _Plain(Response):
+    name: str
+    size: int = 0
+
+
+def test_a_model_whose_init_only_stores_is_built_without_it_and_equals_the_converters() -> None:
+    body = {"name": "n", "size": 3, "new_key": 1}
+    compiled = _compiled(_Plain)(copy.deepcopy(body))
+    _same(compiled, converter.structure(copy.deepcopy(body), _Plain))
+    assert compiled.extra == {"new_key": 1}
+    bare = _compiled(_Plain)({"name": "n"})
+    assert (bare.size, bare.extra) == (0, _Plain(name="n").extra)
+
+
+def test_a_model_with_hooks_or_validators_is_built_through_its_init() -> None:
+    built = _compiled(_Hooked)({"name": "n", "size": 1})
+    assert built.seen == ["n"]  # __attrs_post_init__ ran, init=False field made by its factory
+    with pytest.raises(ValueError, match="size"):
+        _compiled(_Hooked)({"name": "n", "size": -1})  # the validator ran

@@ -62,6 +62,20 @@ def compiled_structure(
     return function
 
 
+def _plain_init(cls: type) -> bool:
+    """Whether ``cls.__init__`` only stores its arguments: no converter, validator, hook or
+    custom ``__setattr__``, every field an init argument, ``extra`` a plain default."""
+    fields = attrs.fields(cls)
+    extra = attrs.fields_dict(cls).get("extra")
+    return (
+        cls.__setattr__ is object.__setattr__  # type: ignore[comparison-overlap]
+        and not hasattr(cls, "__attrs_pre_init__")
+        and not hasattr(cls, "__attrs_post_init__")
+        and all(a.init and a.converter is None and a.validator is None for a in fields)
+        and (extra is None or not isinstance(extra.default, attrs.Factory))  # type: ignore[arg-type]
+    )
+
+
 def _optional_of(tp: Any) -> Any:
     """X for ``X | None``, else None."""
     args = get_args(tp)
@@ -104,7 +118,7 @@ class _Compiler:
         keep_extra = "extra" in attrs.fields_dict(cls)
         known: set[str] = set()
         lines = ["", "    if d.__class__ is not dict: raise _Mismatch"]
-        args: list[str] = []
+        args: list[tuple[str, str]] = []  # (attribute, its variable)
         for i, a in enumerate(fields):
             if not a.init or (a.name == "extra" and keep_extra):
                 continue
@@ -128,7 +142,7 @@ class _Compiler:
                     f"    if {var} is not None and {var}.__class__ is not {ref}: "
                     f"{var} = {hook}({var}, {ref})"
                 )
-                args.append(f"{a.alias}={var}")
+                args.append((a.name, var))
                 continue
             lines.append(f"    {var} = d.get({wire!r}, _MISSING)")
             for alias in aliases:
@@ -146,9 +160,20 @@ class _Compiler:
                     lines.append(f"        {var} = {self._ref(a.default)}")
                 lines.append("    else:")
                 lines.append(f"        {var} = {self._value(var, tp)}")
-            args.append(f"{a.alias}={var}")
+            args.append((a.name, var))
         known_ref = self._ref(frozenset(known))
-        lines.append(f"    obj = {self._ref(cls)}({', '.join(args)})")
+        if _plain_init(cls):
+            # Its __init__ would only store each value: store them here, without the keyword
+            # call (a quarter of the time for an order).
+            lines.append(f"    obj = {self._ref(object.__new__)}({self._ref(cls)})")
+            if keep_extra:
+                lines.append(
+                    f"    obj.extra = {self._ref(attrs.fields_dict(cls)['extra'].default)}"
+                )
+            lines.extend(f"    obj.{name} = {var}" for name, var in args)
+        else:
+            call = ", ".join(f"{attrs.fields_dict(cls)[name].alias}={var}" for name, var in args)
+            lines.append(f"    obj = {self._ref(cls)}({call})")
         lines.append(f"    if not {known_ref}.issuperset(d):")
         if keep_extra:
             lines.append(
