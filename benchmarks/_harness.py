@@ -88,11 +88,15 @@ def print_table(
     """One line a client: its rate and its ratio to each reference measured in the same run."""
     print(title)
     width = max([44, *map(len, rates)])
-    header = f"{'client':{width}} {unit:>12}" + "".join(f"  vs {r[:18]:>18}" for r in references)
+    columns = [max(12, len(r) + 3) for r in references]
+    header = f"{'client':{width}} {unit:>12}" + "".join(
+        f"  {'vs ' + r:>{column}}" for r, column in zip(references, columns, strict=True)
+    )
     print(header)
     for name, rate in rates.items():
         ratios = "".join(
-            f"  {rate / rates[r]:>21.2f}x" if rates.get(r) else f"  {'-':>22}" for r in references
+            f"  {rate / rates[r]:>{column - 1}.2f}x" if rates.get(r) else f"  {'-':>{column}}"
+            for r, column in zip(references, columns, strict=True)
         )
         note = f"  {notes[name]}" if notes and name in notes else ""
         print(f"{name:{width}} {rate:12,.0f}{ratios}{note}")
