@@ -8,7 +8,6 @@ see the test at the bottom for the ones checked client-side instead.
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -16,7 +15,7 @@ import httpx
 import pytest
 
 from tests.delivery.test_delivery import ORDER
-from tests.helpers import FIXTURES
+from tests.emulator._shelf import CARD, shelf_page
 from wechat_async import (
     AccessTokenError,
     APIError,
@@ -44,29 +43,6 @@ from wechat_async.testing import Emulator, Faults
 TEST_SHOP, TEST_SECRET = "test_shop_id", "test_app_secrect"
 SFTC_SHOP, SFTC_SECRET = "1534713176", "d80400f91e156f63b38886e616d84590"
 DADA_SHOP, DADA_SECRET = "dadaaee18818d97e236", "1c6f40492d6d89caaad80b85f7d31670"
-CARD = json.loads(
-    (FIXTURES / "giftcard" / "create_card" / "success.json").read_text(encoding="utf-8")
-)["call"]["card"]
-PAGE: dict[str, Any] = {
-    "page_title": "礼品卡",
-    "banner_pic_url": "https://mmbiz.qpic.cn/banner",
-    "theme_list": [
-        {
-            "theme_pic_url": "https://mmbiz.qpic.cn/theme",
-            "title": "生日",
-            "title_color": "#FFFFFF",
-            "item_list": [],
-            "pic_item_list": [
-                {"background_pic_url": "https://mmbiz.qpic.cn/bg", "default_gifting_msg": "祝"}
-            ],
-        }
-    ],
-    "address": "广州",
-    "service_phone": "020-12345678",
-    "biz_description": "说明",
-    "cell_1": {"title": "申请发票", "url": "https://x/invoice"},
-    "cell_2": {"title": "申请退款", "url": "https://x/refund"},
-}
 
 Case = Callable[[Emulator, WeChatClient], Awaitable[Any]]
 
@@ -118,18 +94,13 @@ async def get_an_unknown_page(wx: Emulator, client: WeChatClient) -> None:
 
 async def update_an_unknown_page(wx: Emulator, client: WeChatClient) -> None:
     card_id = (await client.giftcard.create_card(card=CARD)).card_id
-    theme = {**PAGE["theme_list"][0], "item_list": [{"card_id": card_id}]}
-    await client.giftcard.update_page(
-        page={**PAGE, "page_id": "no-such-page", "theme_list": [theme]}
-    )
+    await client.giftcard.update_page(page=shelf_page(card_id, page_id="no-such-page"))
 
 
 async def update_a_page_with_an_unknown_card(wx: Emulator, client: WeChatClient) -> None:
     card_id = (await client.giftcard.create_card(card=CARD)).card_id
-    theme = {**PAGE["theme_list"][0], "item_list": [{"card_id": card_id}]}
-    page_id = (await client.giftcard.add_page(page={**PAGE, "theme_list": [theme]})).page_id
-    unknown = {**theme, "item_list": [{"card_id": "pNOTacard"}]}
-    await client.giftcard.update_page(page={**PAGE, "page_id": page_id, "theme_list": [unknown]})
+    page_id = (await client.giftcard.add_page(page=shelf_page(card_id))).page_id
+    await client.giftcard.update_page(page=shelf_page("pNOTacard", page_id=page_id))
 
 
 async def maintain_an_unknown_page(wx: Emulator, client: WeChatClient) -> None:

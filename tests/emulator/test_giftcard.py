@@ -3,11 +3,9 @@ through the SDK, and what one call writes the next one reads."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from tests.helpers import FIXTURES
+from tests.emulator._shelf import CARD, shelf_page
 from wechat_async import (
     AccessTokenError,
     APIError,
@@ -18,11 +16,6 @@ from wechat_async import (
 from wechat_async.errors import InvalidParameterError, NotFoundError
 from wechat_async.giftcard import UserCardStatus
 from wechat_async.testing import Emulator, Quota
-
-# The seed's own card (section 4's example), as the recorded fixture calls it.
-CARD = json.loads(
-    (FIXTURES / "giftcard" / "create_card" / "success.json").read_text(encoding="utf-8")
-)["call"]["card"]
 
 
 async def test_a_bought_card_is_consumed_once_then_reported_by_status() -> None:
@@ -82,29 +75,7 @@ async def test_shelves_keep_what_was_written_and_refuse_unknown_cards() -> None:
     wx = Emulator()
     async with wx.client() as client:
         card_id = (await client.giftcard.create_card(card=CARD)).card_id
-        page = {
-            "page_title": "礼品卡",
-            "banner_pic_url": "https://mmbiz.qpic.cn/banner",
-            "theme_list": [
-                {
-                    "theme_pic_url": "https://mmbiz.qpic.cn/theme",
-                    "title": "生日",
-                    "title_color": "#FFFFFF",
-                    "item_list": [{"card_id": card_id}],
-                    "pic_item_list": [
-                        {
-                            "background_pic_url": "https://mmbiz.qpic.cn/bg",
-                            "default_gifting_msg": "祝",
-                        }
-                    ],
-                }
-            ],
-            "address": "广州",
-            "service_phone": "020-12345678",
-            "biz_description": "说明",
-            "cell_1": {"title": "申请发票", "url": "https://x/invoice"},
-            "cell_2": {"title": "申请退款", "url": "https://x/refund"},
-        }
+        page = shelf_page(card_id)
         page_id = (await client.giftcard.add_page(page=page)).page_id
         read = await client.giftcard.get_page(page_id=page_id)
         assert read.page.page_title == "礼品卡"
