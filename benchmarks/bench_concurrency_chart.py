@@ -3,7 +3,7 @@
 Same server, same orders, same latency for every point; one run per point (the table of
 ``bench_order_sync`` has the medians). Needs matplotlib (installed by ``nox -s bench``).
 
-    python -m benchmarks.bench_concurrency_chart [--orders 10000] [--latency 0.02]
+    python -m benchmarks.bench_concurrency_chart [--orders 30000] [--latency 0.02]
                                                  [--out docs/perf/order_sync_concurrency.png]
 """
 
@@ -63,7 +63,7 @@ def draw(rates: dict[str, list[float]], out: Path, title: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--orders", type=int, default=10_000)
+    parser.add_argument("--orders", type=int, default=30_000)
     parser.add_argument("--latency", type=float, default=0.02)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args, _ = parser.parse_known_args()
