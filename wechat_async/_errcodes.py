@@ -141,6 +141,9 @@ ERRCODES: Final[Mapping[int, tuple[type[APIError], str]]] = {
     45009: (QuotaExceededError, "daily API call quota reached"),
     45011: (QuotaExceededError, "API called too frequently"),
     47001: (InvalidParameterError, "data format error (malformed JSON or wrong endpoint)"),
+    40005: (InvalidParameterError, "invalid file type (images: jpg or png)"),
+    40009: (InvalidParameterError, "invalid image size (at most 1 MB)"),
+    41005: (InvalidParameterError, "media data missing"),
     48001: (PermissionDeniedError, "API unauthorized: the account lacks this API's permission"),
     61007: (
         PermissionDeniedError,

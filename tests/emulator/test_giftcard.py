@@ -3,6 +3,9 @@ through the SDK, and what one call writes the next one reads."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import httpx
 import pytest
 
 from tests.emulator._shelf import CARD, shelf_page
@@ -12,6 +15,7 @@ from wechat_async import (
     QuotaExceededError,
     RequestValidationError,
     RetryPolicy,
+    Upload,
 )
 from wechat_async.errors import InvalidParameterError, NotFoundError
 from wechat_async.giftcard import UserCardStatus
@@ -156,3 +160,40 @@ def _token_call(wx: Emulator) -> object:
 
 
 _ = AccessTokenError
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+async def test_an_uploaded_image_is_kept_and_its_content_checked() -> None:
+    wx = Emulator()
+    async with wx.client() as client:
+        uploaded = await client.giftcard.upload_image(buffer=Upload(content=PNG, filename="a.png"))
+        assert wx.giftcards.images == [PNG]  # the part's bytes, not the multipart body
+        assert uploaded.url.startswith("http://mmbiz.qpic.cn/")
+        gif = Upload(content=b"GIF89a" + b"\x00" * 16, filename="a.png")  # named png, is not
+        with pytest.raises(InvalidParameterError) as wrong:
+            await client.giftcard.upload_image(buffer=gif)
+    assert wrong.value.errcode == 40005
+
+
+@pytest.mark.parametrize(
+    ("files", "errcode"),
+    [
+        ({"other": ("a.png", PNG, "image/png")}, 41005),  # no part named buffer
+        ({"buffer": ("a.png", PNG + b"\x00" * (1024 * 1024), "image/png")}, 40009),
+    ],
+)
+async def test_uploadimg_refuses_what_the_sdk_would_not_send(
+    files: dict[str, Any], errcode: int
+) -> None:
+    wx = Emulator()
+    transport = httpx.ASGITransport(app=wx.app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://emulator") as http:
+        body = {"grant_type": "client_credential", "appid": wx.appid, "secret": wx.secret}
+        token = (await http.post("/cgi-bin/stable_token", json=body)).json()["access_token"]
+        reply = await http.post(
+            "/cgi-bin/media/uploadimg", params={"access_token": token}, files=files
+        )
+    assert reply.json()["errcode"] == errcode
+    assert wx.giftcards.images == []

@@ -220,11 +220,11 @@ async def test_hostile_requests_are_answered_and_the_server_keeps_serving() -> N
             reply = await http.post(path, params=auth, content=body)
             assert reply.json()["errcode"] == 47001, (path, body)
         port = int(wx.base_url.rsplit(":", 1)[1])
-        # Over 1 MiB: 413 as soon as the limit is passed (raw socket: httpx would warn under
+        # Over 2 MiB: 413 as soon as the limit is passed (raw socket: httpx would warn under
         # trio about the body it could not finish sending).
         async with await anyio.connect_tcp("127.0.0.1", port) as stream:
-            head = f"POST {BATCHGET} HTTP/1.1\r\nHost: x\r\nContent-Length: {2 << 20}\r\n\r\n"
-            await stream.send(head.encode() + b"x" * ((1 << 20) + 10))
+            head = f"POST {BATCHGET} HTTP/1.1\r\nHost: x\r\nContent-Length: {4 << 20}\r\n\r\n"
+            await stream.send(head.encode() + b"x" * ((2 << 20) + 10))
             assert (await stream.receive()).startswith(b"HTTP/1.1 413 ")
         # Not HTTP at all: a 400 or a dropped connection, nothing else.
         async with await anyio.connect_tcp("127.0.0.1", port) as stream:

@@ -8,6 +8,8 @@ reports its status); an order refunded once cannot be refunded again.
 from __future__ import annotations
 
 import base64
+import email.parser
+import email.policy
 import random
 import secrets
 import time
@@ -251,9 +253,14 @@ class GiftCards:
         return ok(card_id=card_id)
 
     async def upload_image(self, call: Call) -> Reply:
-        if not call.raw:
-            return error(41005, "media data missing")
-        self.images.append(call.raw)
+        image = _form_file(call.headers.get("content-type", ""), call.raw, "buffer")
+        if not image:
+            return error(41005, "media data missing: a multipart part named buffer")
+        if not image.startswith(_IMAGE_MAGIC):
+            return error(40005, "invalid file type: jpg or png")
+        if len(image) > _MAX_IMAGE:
+            return error(40009, "invalid image size: at most 1 MB")
+        self.images.append(image)
         return 200, {"url": f"http://mmbiz.qpic.cn/emu/{len(self.images)}/0"}
 
     # -- shelves and payment setup ----------------------------------------------------------
@@ -363,3 +370,21 @@ class GiftCards:
             }
         )
         return order
+
+
+#: What ``uploadimg`` takes: JPEG or PNG (by content, not by name), 1 MB at most.
+_IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
+_MAX_IMAGE = 1024 * 1024
+
+
+def _form_file(content_type: str, body: bytes, name: str) -> bytes | None:
+    """The bytes of the multipart/form-data part ``name``; None when there is none."""
+    if not content_type.startswith("multipart/form-data"):
+        return None
+    head = f"Content-Type: {content_type}\r\n\r\n".encode("latin-1")
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
+    for part in message.iter_parts():
+        if part.get_param("name", header="content-disposition") == name:
+            payload = part.get_payload(decode=True)
+            return payload if isinstance(payload, bytes) else None
+    return None
