@@ -214,3 +214,31 @@ async def test_a_checkpoint_inside_a_window_that_shifted_resumes_from_its_start(
         resumed = client.giftcard.iter_orders(0, DAY, page_size=2, checkpoint=checkpoint)
         rest = [order.order_id async for order in resumed]
     assert set(first) | set(rest) == set(book)
+
+
+@pytest.mark.parametrize("pipelined", [False, True])
+async def test_a_failed_page_is_raised_in_its_place_after_the_orders_before_it(
+    pipelined: bool,
+) -> None:
+    """The pages of a window are fetched together; the third one fails. Both forms hand out
+    the two pages before it first (the plain form used to raise as soon as any fetch of its
+    batch failed), and the checkpoint resumes right after them."""
+    router = respx.Router()
+    mock_token(router)
+
+    def reply(request: httpx.Request) -> httpx.Response:
+        offset = json.loads(request.content)["offset"]
+        if offset == 200:
+            return httpx.Response(200, json={"errcode": 45009, "errmsg": "quota"})
+        orders = [_order(offset + i, 10) for i in range(100)]
+        return httpx.Response(200, json={"errcode": 0, "total_count": 400, "order_list": orders})
+
+    router.post(url__regex=r".*/order/batchget.*").mock(side_effect=reply)
+    async with client_for(router) as client:
+        sync = client.giftcard.iter_orders(0, DAY, concurrency=4)
+        got: list[str] = []
+        with pytest.raises(QuotaExceededError):
+            await drain(sync, pipelined=pipelined, into=got)
+    assert got == [f"H{n:09d}" for n in range(200)]
+    # right after the last order handed out: the whole page at offset 100
+    assert (sync.checkpoint.offset, sync.checkpoint.skip) == (100, 100)

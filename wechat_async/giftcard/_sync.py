@@ -11,9 +11,13 @@ Two ways to consume it, both safe to ``break`` out of, under asyncio and trio:
   by the ``async with`` block keeps ``concurrency`` requests in flight while the consumer
   works; leaving the block (normally, by ``break`` or by an error) cancels the outstanding
   fetches.
-* ``async for order in sync`` alone: when it runs dry, ``__anext__`` fetches the next
-  ``concurrency`` pages and waits for all of them; no task runs between two orders, so there
-  is nothing to clean up, and nothing is fetched while the consumer works.
+* ``async for order in sync`` alone: when it runs dry, ``__anext__`` reads on with
+  ``concurrency`` requests in flight until as many pages as the sync may hold ahead are
+  fetched, then hands them out; no task runs between two orders, so there is nothing to
+  clean up, and nothing is fetched while the consumer works.
+
+Both share one fetch loop, and in both a page's error is raised in its place in the order,
+after every order before it.
 
 Exactly once, with orders created while the sync runs (orders are only ever added):
 
@@ -40,7 +44,7 @@ import anyio
 import anyio.abc
 import attrs
 
-from .._errors import FieldError, RequestValidationError, ResponseValidationError, WeChatError
+from .._errors import FieldError, RequestValidationError, ResponseValidationError
 from .._models import datetime_to_unix
 from .models import MAX_ORDER_WINDOW, BatchGetOrdersResponse, Order
 
@@ -133,16 +137,6 @@ def split_windows(begin_time: int, end_time: int) -> list[tuple[int, int]]:
         if stop >= end_time:
             return windows
         start = stop
-
-
-def _first_wechat_error(exc: BaseException) -> WeChatError | None:
-    if isinstance(exc, WeChatError):
-        return exc
-    for inner in getattr(exc, "exceptions", ()):
-        found = _first_wechat_error(inner)
-        if found is not None:
-            return found
-    return None
 
 
 def _is_int(value: object) -> bool:
@@ -503,67 +497,69 @@ class OrderSync:
             window.total = total
 
     async def _load(self) -> bool:
-        """``async for`` alone: fetch the next ``concurrency`` pages, then process in order."""
+        """``async for`` alone: when nothing is ready, read on with ``concurrency`` requests in
+        flight until as many pages as the sync may hold ahead are fetched (or nothing more can
+        be planned before these are processed), then process them in order. Nothing runs
+        between two calls."""
         while not self._ready:
             head = self._head()
-            if head is not None and head.orders is not None:
+            if head is not None and head.done is not None:
+                assert head.done.is_set()
+                if head.error is not None:
+                    raise head.error
                 self._take(head)
                 continue
             if self._exhausted():
                 return False
-            batch: list[_Page] = []
-            while len(batch) < self._concurrency and (page := self._plan()) is not None:
-                batch.append(page)
-            assert batch, "nothing to fetch before the end"
-            try:
-                async with anyio.create_task_group() as tg:
-                    for page in batch:
-                        tg.start_soon(self._get, page)
-            except Exception as exc:
-                # Callers catch WeChatError, not the task group's ExceptionGroup around it.
-                error = _first_wechat_error(exc)
-                if error is None:
-                    raise
-                raise error from exc
+            self._changed = anyio.Event()
+            await self._fetch_pages(until_idle=True)
         return True
 
     def _head(self) -> _Page | None:
         return self._runs[0].pages[0] if self._runs and self._runs[0].pages else None
 
-    # -- pipelined mode ---------------------------------------------------------------------------
+    # -- fetching, both modes ---------------------------------------------------------------------
     def _notify(self) -> None:
         assert self._changed is not None
         self._changed.set()
         self._changed = anyio.Event()
 
+    async def _fetch_page(self, page: _Page) -> None:
+        """One page's fetch; its error is raised by the consumer, in its place in the order."""
+        try:
+            await self._get(page)
+        except Exception as exc:
+            page.error = exc
+        finally:
+            self._in_flight -= 1
+            assert page.done is not None
+            page.done.set()
+            self._notify()
+
     async def _produce(self) -> None:
+        """Pipelined mode: fetch until the ``async with`` block cancels it."""
+        await self._fetch_pages(until_idle=False)
+
+    async def _fetch_pages(self, *, until_idle: bool) -> None:
         """Keep ``concurrency`` fetches in flight and at most ``2 * concurrency`` pages ahead of
-        the consumer; a fetch's error is raised by the consumer, in its place in the order."""
-
-        async def fetch(page: _Page) -> None:
-            try:
-                await self._get(page)
-            except Exception as exc:
-                page.error = exc
-            finally:
-                self._in_flight -= 1
-                assert page.done is not None
-                page.done.set()
-                self._notify()
-
+        the consumer. ``until_idle``: return once nothing is in flight and nothing more can be
+        planned (the consumer processes next); else wait for it to process and go on."""
         async with anyio.create_task_group() as tg:
             while True:
                 page = None
                 if self._in_flight < self._concurrency:
                     page = self._plan(ahead=self._unprocessed < 2 * self._concurrency)
                 if page is None:
+                    if until_idle and not self._in_flight:
+                        return
                     assert self._changed is not None
                     await self._changed.wait()
                     continue
                 page.done = anyio.Event()
                 self._in_flight += 1
-                tg.start_soon(fetch, page)
+                tg.start_soon(self._fetch_page, page)
 
+    # -- pipelined mode ---------------------------------------------------------------------------
     async def _load_pipelined(self) -> bool:
         while not self._ready:
             head = self._head()
