@@ -12,6 +12,7 @@ import anyio
 from . import _config
 from ._errors import ConfigurationError, StoreUnavailableError, WeChatError
 from .stores import AccessToken, Ticket, TokenStore
+from .stores._hold import keep_held
 
 __all__ = ["TokenManager"]
 
@@ -197,15 +198,13 @@ class TokenManager:
         return fetched[0]
 
     async def _renew_lock(self, ticket: Ticket) -> None:
-        """Renew every third of the TTL until cancelled (the fetch ended), or the lock is lost."""
-        while True:
-            await anyio.sleep(self._lock_ttl / 3)
-            try:
-                if not await self._store.renew_lock(ticket, self._lock_ttl):
-                    logger.warning("token refresh lock lapsed during a fetch (store too slow?)")
-                    return
-            except StoreUnavailableError:
-                pass  # the fetch goes on; its token is kept here if the store stays down
+        """Renew until cancelled (the fetch ended), or until the lock is lost."""
+        reason = await keep_held(
+            lambda: self._store.renew_lock(ticket, self._lock_ttl),
+            self._lock_ttl,
+            "token refresh lock",
+        )
+        logger.warning("token refresh lock %s during a fetch: it goes on unlocked", reason)
 
     def _use(self, token: AccessToken) -> None:
         # Windows shrink with a short-lived token (a provider's, an emulator's), so it is

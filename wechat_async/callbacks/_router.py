@@ -18,6 +18,7 @@ from .._errors import (
     StoreUnavailableError,
 )
 from .._redact import install_log_redaction, remember_secret
+from ..stores._hold import keep_held
 from ..stores.dedupe import RUNNING_TTL, Claim, DedupeStore, MemoryDedupeStore, Ticket
 from ._crypto import AppIdMismatchError, MessageCrypto
 from ._events import Event, UnknownEvent
@@ -238,25 +239,12 @@ class CallbackRouter:
 
                 async def renew() -> None:
                     nonlocal lost
-                    held_until = anyio.current_time() + self._claim_ttl
-                    while True:
-                        await anyio.sleep(self._claim_ttl / 3)
-                        asked_at = anyio.current_time()
-                        with anyio.move_on_after(held_until - asked_at):
-                            try:
-                                if await self._dedupe.renew(ticket, self._claim_ttl):
-                                    held_until = asked_at + self._claim_ttl
-                                    continue
-                                logger.error("push %s: claim taken over", event.event)
-                                break
-                            except StoreUnavailableError as exc:
-                                if anyio.current_time() + self._claim_ttl / 3 < held_until:
-                                    logger.warning("push claim not renewed, retrying: %s", exc)
-                                    continue
-                                logger.error("push %s: claim not renewed: %s", event.event, exc)
-                                break
-                        logger.error("push %s: claim not renewed in time", event.event)
-                        break
+                    reason = await keep_held(
+                        lambda: self._dedupe.renew(ticket, self._claim_ttl),
+                        self._claim_ttl,
+                        "push claim",
+                    )
+                    logger.error("push %s: claim %s", event.event, reason)
                     lost = True
                     tg.cancel_scope.cancel()
 

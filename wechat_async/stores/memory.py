@@ -39,17 +39,18 @@ class MemoryTokenStore:
         self._locks[key] = (ticket.owner, now + ttl)
         return ticket
 
-    async def renew_lock(self, ticket: Ticket, ttl: float) -> bool:
-        now = self._monotonic()
+    def _holds(self, ticket: Ticket) -> bool:
         held = self._locks.get(ticket.key)
-        if held is None or held[0] != ticket.owner or held[1] <= now:
+        return held is not None and held[0] == ticket.owner and held[1] > self._monotonic()
+
+    async def renew_lock(self, ticket: Ticket, ttl: float) -> bool:
+        if not self._holds(ticket):
             return False
-        self._locks[ticket.key] = (ticket.owner, now + ttl)
+        self._locks[ticket.key] = (ticket.owner, self._monotonic() + ttl)
         return True
 
     async def unlock(self, ticket: Ticket) -> bool:
-        held = self._locks.get(ticket.key)
-        if held is None or held[0] != ticket.owner or held[1] <= self._monotonic():
+        if not self._holds(ticket):
             return False
         del self._locks[ticket.key]
         return True

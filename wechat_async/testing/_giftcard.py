@@ -98,7 +98,7 @@ class GiftCards:
         self.stream()
         order = self.book.get(str(call.body.get("order_id", "")))
         if order is None:
-            return error(40097, "invalid args: order not exists ")
+            return error(40097, "invalid args: order not exists")
         return ok(order=order)
 
     async def batch_get_orders(self, call: Call) -> Reply:
