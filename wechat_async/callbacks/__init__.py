@@ -22,7 +22,13 @@ from ._events import (
     WaybillAgent,
 )
 from ._parse import PayloadTooLargeError, parse_event
-from ._router import CallbackReply, CallbackRouter, StaleTimestampError
+from ._router import (
+    CallbackReply,
+    CallbackRouter,
+    NonceReusedError,
+    StaleTimestampError,
+    UnencryptedPushError,
+)
 from ._signature import check_signature
 
 __all__ = [
@@ -35,8 +41,10 @@ __all__ = [
     "GiftCardSendToFriend",
     "GiftCardUserAccept",
     "MessageCrypto",
+    "NonceReusedError",
     "PayloadTooLargeError",
     "StaleTimestampError",
+    "UnencryptedPushError",
     "UnknownEvent",
     "UpdateWaybillStatus",
     "UserAuthorizeInvoice",
