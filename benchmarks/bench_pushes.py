@@ -3,7 +3,8 @@ claim, the handler beside its claim-renewing task, done mark, reply. In process,
 
 Three cases on asyncio and trio: a new push (claim, run, complete), a duplicate of a handled
 one (claim answers DONE, nothing runs), and the parse-only baseline (``parse_event``), so the
-router's own share is the difference.
+router's own share is the difference. Then the memory one handled push keeps (its claim and
+nonce markers) when its FromUserName is 512 KB.
 
     python -m benchmarks.bench_pushes [--pushes 5000]
 """
@@ -11,7 +12,9 @@ router's own share is the difference.
 from __future__ import annotations
 
 import argparse
+import gc
 import time
+import tracemalloc
 
 import anyio
 
@@ -71,6 +74,38 @@ async def _rates(pushes: int) -> dict[str, float]:
     return rates
 
 
+async def _kept_bytes(pushes: int, from_user_bytes: int = 512 * 1024) -> float:
+    """Memory the router and its in-memory store keep per handled push whose FromUserName
+    is ``from_user_bytes`` long (what a push holds for the 25 hours WeChat may retry it)."""
+    router = CallbackRouter(TOKEN, clock=lambda: NOW)
+
+    @router.on(GiftCardPayDone)
+    async def paid(event: GiftCardPayDone) -> None:
+        pass
+
+    long_name = b"o" * from_user_bytes
+    bodies = [
+        (
+            _query(f"m{i}"),
+            _push(f"ORDER{i:08d}").replace(b"obLatjgoYejavUtHsWwrX-2GtFJE", long_name),
+        )
+        for i in range(pushes + 1)
+    ]
+    await router.handle("POST", *bodies.pop())  # imports and caches out of the count
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for query, body in bodies:
+            if (await router.handle("POST", query, body)).status != 200:
+                raise RuntimeError("push refused")
+        bodies.clear()
+        gc.collect()
+        return (tracemalloc.get_traced_memory()[0] - before) / pushes
+    finally:
+        tracemalloc.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--pushes", type=int, default=5000)
@@ -80,6 +115,8 @@ def main() -> None:
         rates = anyio.run(_rates, args.pushes, backend=backend)
         for case, rate in rates.items():
             print(f"{backend:8} {case:11} {rate:10,.0f}/s {1e6 / rate:8.1f} us")
+    kept = anyio.run(_kept_bytes, 50)
+    print(f"kept per handled push with a 512 KB FromUserName: {kept / 1024:,.1f} KB")
 
 
 if __name__ == "__main__":

@@ -56,3 +56,22 @@ async def test_a_nonce_used_at_one_process_is_refused_with_another_body_at_the_n
         assert len(markers) == 2  # the pair, and the pair with the genuine body
         for key in markers:
             assert 0 < raw.pttl(key) <= 2 * WINDOW * 1000  # gone once the timestamp is stale
+
+
+async def test_a_push_with_a_512_kb_identity_keeps_a_small_key_in_redis(
+    redis_server: RedisServer, prefix: str
+) -> None:
+    """Before: the claim's key was the identity's text, 512 KB per push kept 25 hours."""
+    seen: list[str] = []
+    router = _router(redis_server.url, prefix, seen)
+    timestamp, nonce = str(int(time.time())), "1514711493"
+    query = {"signature": sign(TOKEN, timestamp, nonce), "timestamp": timestamp, "nonce": nonce}
+    body = _push("HUGE").replace(b"o_buyer", b"o" * (512 * 1024))
+    assert (await router.handle("POST", query, body)).status == 200
+    assert seen == ["HUGE"]
+    with redis.Redis.from_url(redis_server.url) as raw:
+        keys = list(raw.scan_iter(match=f"{prefix}*"))
+        assert len(keys) == 3  # two nonce markers and the push, done
+        for key in keys:
+            assert len(key) <= len(prefix) + 64
+            assert (raw.memory_usage(key) or 0) < 1024

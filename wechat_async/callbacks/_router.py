@@ -245,7 +245,8 @@ class CallbackRouter:
     async def _dispatch(
         self, event: Event | UnknownEvent, as_json: bool, crypto: MessageCrypto | None
     ) -> CallbackReply:
-        claimed = await self._dedupe.claim(event.identity(), self._claim_ttl)
+        # A digest, not the identity's text: a kept push costs a fixed few bytes of key.
+        claimed = await self._dedupe.claim(_digest(event.identity()), self._claim_ttl)
         if claimed is Claim.RUNNING:
             # Not acknowledged: if the running delivery fails, WeChat's next retry runs it.
             return text_reply(503, "push in progress", event)
