@@ -22,6 +22,7 @@ from ._events import (
     WaybillAgent,
 )
 from ._parse import PayloadTooLargeError, parse_event
+from ._replies import UnanswerablePushError
 from ._router import (
     CallbackReply,
     CallbackRouter,
@@ -44,6 +45,7 @@ __all__ = [
     "NonceReusedError",
     "PayloadTooLargeError",
     "StaleTimestampError",
+    "UnanswerablePushError",
     "UnencryptedPushError",
     "UnknownEvent",
     "UpdateWaybillStatus",

@@ -32,7 +32,7 @@ from ._parse import (
     is_encrypted,
     is_json,
 )
-from ._replies import CallbackReply, acknowledge, text_reply
+from ._replies import CallbackReply, UnanswerablePushError, acknowledge, text_reply
 from ._signature import check_signature
 
 __all__ = [
@@ -158,6 +158,8 @@ class CallbackRouter:
             return _refuse(403, "encrypted push required", exc)
         except NonceReusedError as exc:
             return _refuse(403, "nonce already used", exc)
+        except UnanswerablePushError as exc:
+            return _refuse(400, "push cannot be answered", exc)
         except StaleTimestampError as exc:
             return _refuse(403, "stale or missing timestamp", exc)
         except SignatureError as exc:
@@ -206,8 +208,11 @@ class CallbackRouter:
         elif is_encrypted(fields):
             raise CallbackError("encrypted push but no encoding_aes_key configured")
         event = event_from_fields(fields)
+        # Written before anything runs: a push no reply can answer is refused here, and a
+        # handler that ran is never followed by a reply that fails.
+        reply = acknowledge(event, now=int(self._clock()), as_json=as_json, crypto=self._crypto)
         await self._use_nonce(timestamp, nonce, content)
-        return await self._dispatch(event, as_json, self._crypto)
+        return await self._dispatch(event, reply)
 
     async def _use_nonce(self, timestamp: str, nonce: str, content: str | bytes) -> None:
         """Accept a signed ``(timestamp, nonce)`` pair for one push only.
@@ -242,9 +247,8 @@ class CallbackRouter:
                 return handler
         return None
 
-    async def _dispatch(
-        self, event: Event | UnknownEvent, as_json: bool, crypto: MessageCrypto | None
-    ) -> CallbackReply:
+    async def _dispatch(self, event: Event | UnknownEvent, reply: CallbackReply) -> CallbackReply:
+        """Run the push's handler once across deliveries; ``reply`` is its acknowledgement."""
         # A digest, not the identity's text: a kept push costs a fixed few bytes of key.
         claimed = await self._dedupe.claim(_digest(event.identity()), self._claim_ttl)
         if claimed is Claim.RUNNING:
@@ -257,7 +261,7 @@ class CallbackRouter:
                 if failure is not None:
                     return text_reply(failure[0], failure[1], event)
             await self._complete(claimed, event)
-        return acknowledge(event, now=int(self._clock()), as_json=as_json, crypto=crypto)
+        return reply
 
     async def _complete(self, ticket: Ticket, event: Event | UnknownEvent) -> None:
         # The handler ran: acknowledge whatever the store says. A 503 here would make WeChat
