@@ -1,9 +1,10 @@
-"""CPU cost of one push through ``CallbackRouter.handle``: signature, XML parse, claim, the
-handler beside its claim-renewing task, done mark, reply. In process, no sockets.
+"""CPU cost of one push through ``CallbackRouter.handle``: signature, XML parse, nonce markers,
+claim, the handler beside its claim-renewing task, done mark, reply. In process, no sockets.
 
 Three cases on asyncio and trio: a new push (claim, run, complete), a duplicate of a handled
 one (claim answers DONE, nothing runs), and the parse-only baseline (``parse_event``), so the
-router's own share is the difference.
+router's own share is the difference. Then the memory one handled push keeps (its claim and
+nonce markers) when its FromUserName is 512 KB.
 
     python -m benchmarks.bench_pushes [--pushes 5000]
 """
@@ -11,7 +12,9 @@ router's own share is the difference.
 from __future__ import annotations
 
 import argparse
+import gc
 import time
+import tracemalloc
 
 import anyio
 
@@ -20,7 +23,11 @@ from wechat_async.callbacks._signature import sign
 
 TOKEN = "bench-token"
 NOW = 1_700_000_000
-QUERY = {"signature": sign(TOKEN, str(NOW), "n"), "timestamp": str(NOW), "nonce": "n"}
+
+
+def _query(nonce: str) -> dict[str, str]:
+    """Each push signed with its own nonce, as WeChat sends them."""
+    return {"signature": sign(TOKEN, str(NOW), nonce), "timestamp": str(NOW), "nonce": nonce}
 
 
 def _push(order_id: str) -> bytes:
@@ -42,29 +49,61 @@ async def _rates(pushes: int) -> dict[str, float]:
         nonlocal handled
         handled += 1
 
-    bodies = [_push(f"ORDER{i:08d}") for i in range(pushes)]
+    bodies = [(_query(str(i)), _push(f"ORDER{i:08d}")) for i in range(pushes)]
     rates: dict[str, float] = {}
 
     started = time.perf_counter()
-    for body in bodies:
+    for _, body in bodies:
         parse_event(body)
     rates["parse only"] = pushes / (time.perf_counter() - started)
 
     started = time.perf_counter()
-    for body in bodies:
-        if (await router.handle("POST", QUERY, body)).status != 200:
+    for query, body in bodies:
+        if (await router.handle("POST", query, body)).status != 200:
             raise RuntimeError("push refused")
     rates["new push"] = pushes / (time.perf_counter() - started)
 
     started = time.perf_counter()
-    for body in bodies:
-        if (await router.handle("POST", QUERY, body)).status != 200:
+    for query, body in bodies:  # retried as it was sent
+        if (await router.handle("POST", query, body)).status != 200:
             raise RuntimeError("duplicate refused")
     rates["duplicate"] = pushes / (time.perf_counter() - started)
 
     if handled != pushes:
         raise RuntimeError(f"{handled} handler runs for {pushes} pushes")
     return rates
+
+
+async def _kept_bytes(pushes: int, from_user_bytes: int = 512 * 1024) -> float:
+    """Memory the router and its in-memory store keep per handled push whose FromUserName
+    is ``from_user_bytes`` long (what a push holds for the 25 hours WeChat may retry it)."""
+    router = CallbackRouter(TOKEN, clock=lambda: NOW)
+
+    @router.on(GiftCardPayDone)
+    async def paid(event: GiftCardPayDone) -> None:
+        pass
+
+    long_name = b"o" * from_user_bytes
+    bodies = [
+        (
+            _query(f"m{i}"),
+            _push(f"ORDER{i:08d}").replace(b"obLatjgoYejavUtHsWwrX-2GtFJE", long_name),
+        )
+        for i in range(pushes + 1)
+    ]
+    await router.handle("POST", *bodies.pop())  # imports and caches out of the count
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for query, body in bodies:
+            if (await router.handle("POST", query, body)).status != 200:
+                raise RuntimeError("push refused")
+        bodies.clear()
+        gc.collect()
+        return (tracemalloc.get_traced_memory()[0] - before) / pushes
+    finally:
+        tracemalloc.stop()
 
 
 def main() -> None:
@@ -76,6 +115,8 @@ def main() -> None:
         rates = anyio.run(_rates, args.pushes, backend=backend)
         for case, rate in rates.items():
             print(f"{backend:8} {case:11} {rate:10,.0f}/s {1e6 / rate:8.1f} us")
+    kept = anyio.run(_kept_bytes, 50)
+    print(f"kept per handled push with a 512 KB FromUserName: {kept / 1024:,.1f} KB")
 
 
 if __name__ == "__main__":

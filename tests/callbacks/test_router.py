@@ -88,8 +88,8 @@ async def test_thirty_concurrent_duplicates_run_it_once() -> None:
 
 async def test_two_different_pushes_in_the_same_second_both_run() -> None:
     router, seen = make_router()
-    await router.handle("POST", signed(), pay_done("A"))
-    await router.handle("POST", signed(), pay_done("B"))
+    await router.handle("POST", signed(nonce="n1"), pay_done("A"))
+    await router.handle("POST", signed(nonce="n2"), pay_done("B"))  # a push, its own nonce
     assert seen == ["A", "B"]
 
 
@@ -157,7 +157,7 @@ async def test_unknown_and_unhandled_events_are_acknowledged() -> None:
         b"<xml><ToUserName>gh</ToUserName><FromUserName>o</FromUserName><CreateTime>1</CreateTime>"
         b"<MsgType>event</MsgType><Event>user_get_card</Event><CardId>c</CardId></xml>"
     )
-    reply = await router.handle("POST", signed(), card)
+    reply = await router.handle("POST", signed(nonce="n2"), card)
     assert isinstance(reply.event, UserGetCard)
     assert (reply.status, reply.body) == (200, b"success")
 

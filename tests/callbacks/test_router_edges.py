@@ -145,8 +145,9 @@ async def test_xml_waybill_push_gets_an_xml_reply() -> None:
 async def test_two_waybill_updates_in_the_same_second_both_run() -> None:
     seen: list[Any] = []
     router = router_with(seen)
-    for status in (301, 302, 302):
-        assert (await router.handle("POST", signed(), waybill(status))).status == 200
+    for status in (301, 302, 302):  # the last one a retry of the second
+        reply = await router.handle("POST", signed(nonce=f"n{status}"), waybill(status))
+        assert reply.status == 200
     assert [e.order_status for e in seen] == [301, 302]
 
 
@@ -198,12 +199,16 @@ async def test_stale_encrypted_push_is_refused_even_with_a_valid_msg_signature()
     assert seen == []
 
 
-async def test_compatibility_mode_is_read_as_plain() -> None:
+async def test_compatibility_mode_is_read_as_plain_only_without_a_key() -> None:
     seen: list[Any] = []
-    router = router_with(seen, encoding_aes_key=KEY, app_id=APPID)
     body = pay_done().replace(b"</xml>", b"<Encrypt>ignored</Encrypt></xml>")
-    reply = await router.handle("POST", signed(), body)
+    reply = await router_with(seen).handle("POST", signed(), body)
     assert (reply.status, reply.body) == (200, b"<xml>ok</xml>")  # plain in, plain out
+    assert len(seen) == 1
+    # With a key only the signed Encrypt part counts: the plain fields beside it are unsigned.
+    keyed = router_with(seen, encoding_aes_key=KEY, app_id=APPID)
+    reply = await keyed.handle("POST", signed(), body)
+    assert (reply.status, reply.body) == (403, b"encrypted push required")
     assert len(seen) == 1
 
 
@@ -227,8 +232,8 @@ async def test_catch_all_and_unknown_handlers() -> None:
         f"<xml><ToUserName>gh</ToUserName><FromUserName>o</FromUserName><CreateTime>{NOW}"
         "</CreateTime><MsgType>event</MsgType><Event>user_get_card</Event><CardId>c</CardId></xml>"
     ).encode()
-    for body in (pay_done(), card, card.replace(b"user_get_card", b"brand_new")):
-        assert (await router.handle("POST", signed(), body)).status == 200
+    for n, body in enumerate((pay_done(), card, card.replace(b"user_get_card", b"brand_new"))):
+        assert (await router.handle("POST", signed(nonce=f"n{n}"), body)).status == 200
     assert got == ["specific", f"event:{UserGetCard.__name__}", "unknown:brand_new"]
 
 

@@ -22,7 +22,14 @@ from ._events import (
     WaybillAgent,
 )
 from ._parse import PayloadTooLargeError, parse_event
-from ._router import CallbackReply, CallbackRouter, StaleTimestampError
+from ._replies import UnanswerablePushError
+from ._router import (
+    CallbackReply,
+    CallbackRouter,
+    NonceReusedError,
+    StaleTimestampError,
+    UnencryptedPushError,
+)
 from ._signature import check_signature
 
 __all__ = [
@@ -35,8 +42,11 @@ __all__ = [
     "GiftCardSendToFriend",
     "GiftCardUserAccept",
     "MessageCrypto",
+    "NonceReusedError",
     "PayloadTooLargeError",
     "StaleTimestampError",
+    "UnanswerablePushError",
+    "UnencryptedPushError",
     "UnknownEvent",
     "UpdateWaybillStatus",
     "UserAuthorizeInvoice",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import logging
 import re
 import time
@@ -30,10 +32,16 @@ from ._parse import (
     is_encrypted,
     is_json,
 )
-from ._replies import CallbackReply, acknowledge, text_reply
+from ._replies import CallbackReply, UnanswerablePushError, acknowledge, text_reply
 from ._signature import check_signature
 
-__all__ = ["CallbackReply", "CallbackRouter", "StaleTimestampError"]
+__all__ = [
+    "CallbackReply",
+    "CallbackRouter",
+    "NonceReusedError",
+    "StaleTimestampError",
+    "UnencryptedPushError",
+]
 
 logger = logging.getLogger("wechat_async.callbacks")
 
@@ -52,8 +60,25 @@ class StaleTimestampError(SignatureError):
     """The push's timestamp is missing or outside the router's replay window."""
 
 
+class UnencryptedPushError(SignatureError):
+    """A push without ``Encrypt`` and ``msg_signature`` reached a router with an AES key."""
+
+
+class NonceReusedError(SignatureError):
+    """A signed ``(timestamp, nonce)`` pair came back carrying another push."""
+
+
 class CallbackRouter:
     """Routes pushes to async handlers, once per push.
+
+    With ``encoding_aes_key`` only safe-mode pushes are taken: ``Encrypt`` present and
+    ``msg_signature`` verified over token, timestamp, nonce and ``Encrypt``; plain bodies are
+    refused. Without it (plain mode) ``signature`` covers token, timestamp and nonce, never the
+    body: anyone who sees one push's URL can sign any body with it. The router accepts each
+    signed ``(timestamp, nonce)`` pair for one push only (remembered in the ``dedupe`` store
+    while the timestamp is inside ``replay_window``), so a seen URL carries no second body,
+    but a body sent first under a URL taken in transit still wins: use safe mode where pushes
+    cross networks you do not control.
 
     >>> router = CallbackRouter(token="...", app_id="wx...")  # doctest: +SKIP
     >>> @router.on(GiftCardPayDone)  # doctest: +SKIP
@@ -83,6 +108,10 @@ class CallbackRouter:
             MessageCrypto(token, encoding_aes_key, app_id or "") if encoding_aes_key else None
         )
         self._dedupe: DedupeStore = dedupe if dedupe is not None else MemoryDedupeStore()
+        # Used nonces live in a given store (Redis: seen by every process). The default memory
+        # store gets a second one for them, so two short-lived markers per push never evict
+        # the claims of pushes WeChat is still retrying.
+        self._nonces: DedupeStore = dedupe if dedupe is not None else MemoryDedupeStore()
         self._replay_window = replay_window
         if handler_timeout <= 0 or claim_ttl <= 0:
             raise ConfigurationError("handler_timeout and claim_ttl must be positive")
@@ -125,6 +154,12 @@ class CallbackRouter:
             return await self._handle(method.upper(), query, body, headers or {})
         except PayloadTooLargeError as exc:
             return _refuse(413, "push too large", exc)
+        except UnencryptedPushError as exc:
+            return _refuse(403, "encrypted push required", exc)
+        except NonceReusedError as exc:
+            return _refuse(403, "nonce already used", exc)
+        except UnanswerablePushError as exc:
+            return _refuse(400, "push cannot be answered", exc)
         except StaleTimestampError as exc:
             return _refuse(403, "stale or missing timestamp", exc)
         except SignatureError as exc:
@@ -152,23 +187,52 @@ class CallbackRouter:
         if method != "POST":
             logger.warning("push refused (method not allowed, HTTP 405): %.16r", method)
             return text_reply(405, "method not allowed")
-        # Plain pushes are authenticated before their body is parsed; safe-mode ones can
-        # only be checked against msg_signature once the Encrypt field has been read.
-        if not signed and not query.get("msg_signature"):
+        # Authenticated before the body is read where the URL alone can tell: a plain push by
+        # its signature; a safe-mode one needs msg_signature, checked against Encrypt below.
+        if self._crypto is not None:
+            if not query.get("msg_signature"):
+                raise UnencryptedPushError("no msg_signature: this router takes safe mode only")
+        elif not signed:
             raise SignatureError("signature does not match")
         self._check_fresh(timestamp)
         content_type = {k.lower(): v for k, v in headers.items()}.get("content-type")
         as_json = is_json(body, content_type)
         fields = body_fields(body, content_type)
-        encrypted = is_encrypted(fields)
-        if encrypted:
-            if self._crypto is None:
-                raise CallbackError("encrypted push but no encoding_aes_key configured")
+        content: str | bytes = body  # what the (timestamp, nonce) pair is bound to
+        if self._crypto is not None:
+            # Compatibility mode puts plain fields beside Encrypt: unsigned, so never read.
+            if "Encrypt" not in fields:
+                raise UnencryptedPushError("no Encrypt field: this router takes safe mode only")
+            content = str(fields["Encrypt"])
             fields = decrypt_envelope(fields, self._crypto, query)
-        elif not signed:
-            raise SignatureError("signature does not match")
+        elif is_encrypted(fields):
+            raise CallbackError("encrypted push but no encoding_aes_key configured")
         event = event_from_fields(fields)
-        return await self._dispatch(event, as_json, self._crypto if encrypted else None)
+        # Written before anything runs: a push no reply can answer is refused here, and a
+        # handler that ran is never followed by a reply that fails.
+        reply = acknowledge(event, now=int(self._clock()), as_json=as_json, crypto=self._crypto)
+        await self._use_nonce(timestamp, nonce, content)
+        return await self._dispatch(event, reply)
+
+    async def _use_nonce(self, timestamp: str, nonce: str, content: str | bytes) -> None:
+        """Accept a signed ``(timestamp, nonce)`` pair for one push only.
+
+        Whether WeChat re-signs a retry or sends it again as it was is not documented, so the
+        same pair with the same push passes (the dedupe layer answers it: a retry must never
+        be refused); with other content it is refused. Two markers, kept while the timestamp
+        can pass: the pair with this content, then the pair alone. Taken in this order, a store
+        failure between them lets a retry through rather than refusing it.
+        """
+        ttl = 2 * self._replay_window  # the timestamp passes for at most this long
+        seen = await self._nonces.claim(f"nonce-push:{_digest(timestamp, nonce, content)}", ttl)
+        if not isinstance(seen, Ticket):
+            return  # this very push under this pair again: a retry or a duplicate
+        used = await self._nonces.claim(f"nonce:{_digest(timestamp, nonce)}", ttl)
+        if not isinstance(used, Ticket):
+            # Keep nothing of a refused body: a flood under one seen URL fills no store.
+            with contextlib.suppress(StoreUnavailableError):
+                await self._nonces.release(seen)
+            raise NonceReusedError("this timestamp and nonce already carried another push")
 
     def _check_fresh(self, timestamp: str) -> None:
         if not _TIMESTAMP.fullmatch(timestamp):
@@ -183,10 +247,10 @@ class CallbackRouter:
                 return handler
         return None
 
-    async def _dispatch(
-        self, event: Event | UnknownEvent, as_json: bool, crypto: MessageCrypto | None
-    ) -> CallbackReply:
-        claimed = await self._dedupe.claim(event.identity(), self._claim_ttl)
+    async def _dispatch(self, event: Event | UnknownEvent, reply: CallbackReply) -> CallbackReply:
+        """Run the push's handler once across deliveries; ``reply`` is its acknowledgement."""
+        # A digest, not the identity's text: a kept push costs a fixed few bytes of key.
+        claimed = await self._dedupe.claim(_digest(event.identity()), self._claim_ttl)
         if claimed is Claim.RUNNING:
             # Not acknowledged: if the running delivery fails, WeChat's next retry runs it.
             return text_reply(503, "push in progress", event)
@@ -197,7 +261,7 @@ class CallbackRouter:
                 if failure is not None:
                     return text_reply(failure[0], failure[1], event)
             await self._complete(claimed, event)
-        return acknowledge(event, now=int(self._clock()), as_json=as_json, crypto=crypto)
+        return reply
 
     async def _complete(self, ticket: Ticket, event: Event | UnknownEvent) -> None:
         # The handler ran: acknowledge whatever the store says. A 503 here would make WeChat
@@ -274,6 +338,16 @@ class CallbackRouter:
         if failure is not None:
             await self._release(ticket)
         return failure
+
+
+def _digest(*parts: str | bytes) -> str:
+    """A fixed-size store key for any parts: 32 hex characters however long they are."""
+    digest = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        raw = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
+        digest.update(len(raw).to_bytes(8, "big"))  # length-prefixed: ("ab", "c") != ("a", "bc")
+        digest.update(raw)
+    return digest.hexdigest()
 
 
 def _refuse(status: int, reason: str, exc: BaseException) -> CallbackReply:
