@@ -10,7 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from aiohttp import StreamReader, web
+try:
+    from aiohttp import StreamReader, web
+except ImportError as exc:  # pragma: no cover - depends on the installed extras
+    raise ImportError(
+        "wechat_async.integrations.aiohttp needs the aiohttp extra: "
+        "pip install 'wechat-async[aiohttp]'"
+    ) from exc
 
 from ..callbacks import CallbackRouter
 from ..callbacks._http import MAX_BODY, TOO_LARGE, answer, declared_over

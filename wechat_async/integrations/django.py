@@ -13,9 +13,15 @@ import re
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
-from django.urls import URLPattern, re_path
-from django.views.decorators.csrf import csrf_exempt
+try:
+    from django.http import HttpRequest, HttpResponse
+    from django.urls import URLPattern, re_path
+    from django.views.decorators.csrf import csrf_exempt
+except ImportError as exc:  # pragma: no cover - depends on the installed extras
+    raise ImportError(
+        "wechat_async.integrations.django needs the django extra: "
+        "pip install 'wechat-async[django]'"
+    ) from exc
 
 from ..callbacks import CallbackRouter
 from ..callbacks._http import MAX_BODY, TOO_LARGE, answer, declared_over

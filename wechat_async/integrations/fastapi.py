@@ -9,8 +9,14 @@ OpenAPI schema.
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from starlette.routing import BaseRoute
+try:
+    from fastapi import APIRouter
+    from starlette.routing import BaseRoute
+except ImportError as exc:  # pragma: no cover - depends on the installed extras
+    raise ImportError(
+        "wechat_async.integrations.fastapi needs the fastapi extra: "
+        "pip install 'wechat-async[fastapi]'"
+    ) from exc
 
 from ..callbacks import CallbackRouter
 from ..callbacks._http import MAX_BODY

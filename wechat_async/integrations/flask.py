@@ -13,7 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import IO, Any
 
-from flask import Blueprint, Response, request
+try:
+    from flask import Blueprint, Response, request
+except ImportError as exc:  # pragma: no cover - depends on the installed extras
+    raise ImportError(
+        "wechat_async.integrations.flask needs the flask extra: pip install 'wechat-async[flask]'"
+    ) from exc
 
 from ..callbacks import CallbackRouter
 from ..callbacks._http import MAX_BODY, TOO_LARGE, answer, declared_over

@@ -10,7 +10,13 @@ follow redirects.
 
 from __future__ import annotations
 
-from starlette.routing import Route
+try:
+    from starlette.routing import Route
+except ImportError as exc:  # pragma: no cover - depends on the installed extras
+    raise ImportError(
+        "wechat_async.integrations.starlette needs the starlette extra: "
+        "pip install 'wechat-async[starlette]'"
+    ) from exc
 
 from ..callbacks import CallbackApp, CallbackRouter
 from ..callbacks._http import MAX_BODY
