@@ -64,13 +64,14 @@ class Receiver:
         )
         return plain.encode()
 
-    async def check(self, base_url: str, path: str) -> None:
-        """Every check above, at ``path`` and ``path + "/"`` (``path`` has no trailing slash)."""
+    async def check(self, base_url: str, path: str, *, max_body: int | None = MAX_BODY) -> None:
+        """Every check above, at ``path`` and ``path + "/"`` (``path`` has no trailing slash),
+        for an adapter built with ``max_body`` (None: the cap is not checked)."""
         async with httpx.AsyncClient(base_url=base_url, follow_redirects=False) as http:
             for n, url in enumerate((path, path + "/")):
                 await _verify_url(http, url)
                 await self._push(base_url + url, n)
-                await _refusals(http, url)
+                await _refusals(http, url, max_body)
 
     async def _push(self, url: str, n: int) -> None:
         wx = self.emulator
@@ -112,19 +113,21 @@ async def _verify_url(http: httpx.AsyncClient, url: str) -> None:
     assert reply.headers["content-length"] == str(len(echostr))
 
 
-async def _refusals(http: httpx.AsyncClient, url: str) -> None:
+async def _refusals(http: httpx.AsyncClient, url: str, max_body: int | None) -> None:
     """The router's refusals pass through verbatim; the cap holds with and without a length."""
     forged = await http.post(url, params={**signed_query(), "signature": "0" * 40}, content=b"x")
     assert (forged.status_code, forged.content) == (403, b"signature check failed")
     assert forged.headers["content-type"] == TEXT
-    declared = await http.post(url, params=signed_query(), content=b"<" * (MAX_BODY + 1))
+    unknown = await http.put(url, params=signed_query(), content=b"")
+    assert unknown.status_code == 405
+    if max_body is None:
+        return
+    declared = await http.post(url, params=signed_query(), content=b"<" * (max_body + 1))
     assert (declared.status_code, declared.content) == (413, b"push too large")
 
     async def chunks() -> AsyncIterator[bytes]:  # no Content-Length: counted while read
         for _ in range(4):
-            yield b"<" * (MAX_BODY // 2)
+            yield b"<" * (max_body // 2)
 
     streamed = await http.post(url, params=signed_query(), content=chunks())
     assert (streamed.status_code, streamed.content) == (413, b"push too large")
-    unknown = await http.put(url, params=signed_query(), content=b"")
-    assert unknown.status_code == 405

@@ -48,6 +48,17 @@ async def test_a_mount_redirects_the_bare_path_which_wechat_does_not_follow() ->
     assert reply.headers["location"].endswith("/wechat/push/?echostr=x")
 
 
+async def test_a_body_refused_unread_closes_the_connection() -> None:
+    """A 413 sent before the body is read says ``Connection: close``: the server will not read
+    the rest, and a client reusing the connection would lose its next request."""
+    receiver = Receiver(encrypted=False)
+    app = Starlette(routes=callback_routes(receiver.router, "/push", max_body=MAX_BODY))
+    async with AsgiServer(app) as server, httpx.AsyncClient(base_url=server.base_url) as http:
+        refused = await http.post("/push", content=b"<" * (MAX_BODY + 1))
+        assert (refused.status_code, refused.headers["connection"]) == (413, "close")
+        assert (await http.get("/push")).status_code == 403  # a new connection, answered
+
+
 def test_a_path_without_its_leading_slash_is_refused() -> None:
     receiver = Receiver(encrypted=False)
     with pytest.raises(ConfigurationError, match="wechat/push"):

@@ -41,7 +41,10 @@ class CallbackApp:
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         if declared_over(headers.get("content-length"), self.max_body):
-            await _respond(send, TOO_LARGE.status, TOO_LARGE.headers, TOO_LARGE.body)
+            # Answered unread, so the connection cannot carry another request: say so, or
+            # the client may send its next one on a connection the server is closing.
+            unread = {**TOO_LARGE.headers, "connection": "close"}
+            await _respond(send, TOO_LARGE.status, unread, TOO_LARGE.body)
             return
         try:
             body = await self._read_body(receive)
