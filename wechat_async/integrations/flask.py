@@ -3,9 +3,9 @@
     app.register_blueprint(callback_blueprint(router, "/wechat/push"))
 
 answers ``/wechat/push`` and ``/wechat/push/`` each by its own rule, so neither gets
-Werkzeug's 308 slash redirect, which WeChat does not follow. Flask runs an async view in an
-event loop of its own per request: under a threaded server give the router a shared
-``dedupe=`` store (``RedisDedupeStore``), as for several processes.
+Werkzeug's 308 slash redirect, which WeChat does not follow. Flask runs each async view in an
+event loop of its own, in its request's thread; the router's in-memory dedupe store is
+thread-safe, and several processes need a shared ``dedupe=`` store, as with any server.
 """
 
 from __future__ import annotations
