@@ -6,16 +6,19 @@ on the test's backend, asyncio or trio."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio
 import anyio.to_thread
 import httpx
 import pytest
 from flask import Flask, url_for
 from werkzeug.serving import make_server
 
-from tests.integrations._scenario import MAX_BODY, Receiver
+from tests.integrations._scenario import MAX_BODY, Receiver, signed_query
+from wechat_async.callbacks import GiftCardSendToFriend
 from wechat_async.integrations.flask import callback_blueprint, callback_view
 
 
@@ -72,3 +75,36 @@ async def test_a_slashed_rule_alone_redirects_the_bare_path() -> None:
     async with _serving(app) as base_url, httpx.AsyncClient(base_url=base_url) as http:
         reply = await http.get("/wechat/push", params={"echostr": "x"})
     assert reply.status_code == 308
+
+
+async def test_concurrent_duplicates_run_the_handler_once() -> None:
+    """Each request runs in its own thread and event loop; one push delivered eight times at
+    once still runs its handler once (the rest: 503 while it runs, then the acknowledgement)."""
+    receiver = Receiver(encrypted=False)
+    ran: list[str] = []
+
+    @receiver.router.on(GiftCardSendToFriend)
+    async def slow(event: GiftCardSendToFriend) -> None:
+        ran.append(event.order_id)
+        await anyio.sleep(0.3)  # in the asyncio loop Flask runs the view in
+
+    app = _app()
+    app.register_blueprint(callback_blueprint(receiver.router, "/wechat/push"))
+    body = (
+        f"<xml><ToUserName>gh</ToUserName><FromUserName>o</FromUserName><CreateTime>{int(time.time())}"
+        "</CreateTime><MsgType>event</MsgType><Event>giftcard_send_to_friend</Event>"
+        "<OrderId>DUP-1</OrderId></xml>"
+    ).encode()
+    statuses: list[int] = []
+    async with _serving(app) as base_url, httpx.AsyncClient(base_url=base_url) as http:
+
+        async def deliver() -> None:
+            reply = await http.post("/wechat/push", params=signed_query(), content=body)
+            statuses.append(reply.status_code)
+
+        async with anyio.create_task_group() as tg:
+            for _ in range(8):
+                tg.start_soon(deliver)
+    assert ran == ["DUP-1"]
+    assert sorted(set(statuses)) <= [200, 503]
+    assert statuses.count(200) >= 1
