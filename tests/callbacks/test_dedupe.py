@@ -3,6 +3,8 @@ injected clock)."""
 
 from __future__ import annotations
 
+import sys
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
@@ -55,3 +57,33 @@ async def test_size_is_bounded_oldest_first() -> None:
 def test_memory_store_satisfies_the_protocol() -> None:
     assert isinstance(MemoryDedupeStore(), DedupeStore)
     assert not isinstance(object(), DedupeStore)
+
+
+def test_one_ticket_a_key_across_threads() -> None:
+    """Flask's async views run an event loop per request thread against one router: claims
+    from threads racing for the same keys get one ticket a key (forced thread switches)."""
+    store = MemoryDedupeStore()
+    keys = [f"push-{i}" for i in range(20_000)]
+    tickets = [0] * len(keys)
+    start = threading.Barrier(4)
+
+    def claim_all() -> None:
+        start.wait()
+        for i, key in enumerate(keys):
+            coro = store.claim(key)
+            with pytest.raises(StopIteration) as done:  # no awaits inside: done at once
+                coro.send(None)
+            if isinstance(done.value.value, Ticket):
+                tickets[i] += 1  # += on a list slot: a race here only loses counts
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=claim_all) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    finally:
+        sys.setswitchinterval(interval)
+    assert max(tickets) == 1

@@ -1,12 +1,12 @@
-"""An ASGI app around a CallbackRouter: serve it with uvicorn or mount it in Starlette/FastAPI."""
+"""An ASGI app around a CallbackRouter: serve it with any ASGI server, or route it in a
+framework with ``wechat_async.integrations``."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
-from urllib.parse import parse_qsl
 
-from ._parse import MAX_BODY
+from ._http import MAX_BODY, TOO_LARGE, answer, declared_over
 from ._router import CallbackRouter
 
 __all__ = ["CallbackApp"]
@@ -22,8 +22,9 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 
 class CallbackApp:
-    """``uvicorn module:app`` with ``app = CallbackApp(router)``, or
-    ``starlette_app.mount("/wechat/push", CallbackApp(router))``."""
+    """``uvicorn module:app`` with ``app = CallbackApp(router)``: answers every path it is
+    given. In Starlette or FastAPI route it with ``wechat_async.integrations.starlette`` (a
+    ``Mount`` answers the bare path with a 307 redirect, which WeChat does not follow)."""
 
     def __init__(self, router: CallbackRouter, *, max_body: int = MAX_BODY) -> None:
         self.router = router
@@ -39,20 +40,19 @@ class CallbackApp:
         if scope["type"] != "http":
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        declared = headers.get("content-length", "")
-        if declared.isascii() and declared.isdigit() and int(declared) > self.max_body:
-            # Refused before reading: a 10 MB body never reaches memory.
-            await _respond(send, 413, {"content-type": "text/plain"}, b"push too large")
+        if declared_over(headers.get("content-length"), self.max_body):
+            # Answered unread, so the connection cannot carry another request: say so, or
+            # the client may send its next one on a connection the server is closing.
+            unread = {**TOO_LARGE.headers, "connection": "close"}
+            await _respond(send, TOO_LARGE.status, unread, TOO_LARGE.body)
             return
         try:
             body = await self._read_body(receive)
         except _Disconnected:
             return  # half a push is no push; WeChat will retry it
-        if body is None:
-            await _respond(send, 413, {"content-type": "text/plain"}, b"push too large")
-            return
-        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
-        reply = await self.router.handle(scope["method"], query, body, headers)
+        reply = await answer(
+            self.router, scope["method"], scope.get("query_string", b""), headers, body
+        )
         await _respond(send, reply.status, reply.headers, reply.body)
 
     async def _read_body(self, receive: Receive) -> bytes | None:

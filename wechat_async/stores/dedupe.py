@@ -10,6 +10,7 @@ free the claim of the delivery that took over.
 from __future__ import annotations
 
 import enum
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -63,13 +64,15 @@ _DONE = ""  # the owner field of a finished push
 
 class MemoryDedupeStore:
     """In-process store, bounded to ``max_keys`` (oldest dropped first). No awaits inside,
-    so each method is atomic under any event loop."""
+    and a lock for servers running an event loop per thread (Flask's async views), so each
+    method is atomic."""
 
     def __init__(self, max_keys: int = 100_000, clock: Callable[[], float] = time.monotonic):
         # key -> (owner of the running claim, or _DONE; expiry on ``clock``)
         self._entries: OrderedDict[str, tuple[str, float]] = OrderedDict()
         self._max_keys = max_keys
         self._clock = clock
+        self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -88,30 +91,34 @@ class MemoryDedupeStore:
             self._entries.popitem(last=False)
 
     async def claim(self, key: str, ttl: float = RUNNING_TTL) -> Ticket | Claim:
-        entry = self._live(key)
-        if entry is not None:
-            return Claim.DONE if entry[0] == _DONE else Claim.RUNNING
-        ticket = new_ticket(key)
-        self._put(key, ticket.owner, ttl)
-        return ticket
+        with self._lock:
+            entry = self._live(key)
+            if entry is not None:
+                return Claim.DONE if entry[0] == _DONE else Claim.RUNNING
+            ticket = new_ticket(key)
+            self._put(key, ticket.owner, ttl)
+            return ticket
 
     async def renew(self, ticket: Ticket, ttl: float = RUNNING_TTL) -> bool:
-        entry = self._live(ticket.key)
-        if entry is None or entry[0] != ticket.owner:
-            return False
-        self._put(ticket.key, ticket.owner, ttl)
-        return True
+        with self._lock:
+            entry = self._live(ticket.key)
+            if entry is None or entry[0] != ticket.owner:
+                return False
+            self._put(ticket.key, ticket.owner, ttl)
+            return True
 
     async def complete(self, ticket: Ticket, ttl: float = DONE_TTL) -> bool:
-        entry = self._live(ticket.key)
-        if entry is not None and entry[0] not in (ticket.owner, _DONE):
-            return False
-        self._put(ticket.key, _DONE, ttl)
-        return True
+        with self._lock:
+            entry = self._live(ticket.key)
+            if entry is not None and entry[0] not in (ticket.owner, _DONE):
+                return False
+            self._put(ticket.key, _DONE, ttl)
+            return True
 
     async def release(self, ticket: Ticket) -> bool:
-        entry = self._live(ticket.key)
-        if entry is None or entry[0] != ticket.owner:
-            return False
-        del self._entries[ticket.key]
-        return True
+        with self._lock:
+            entry = self._live(ticket.key)
+            if entry is None or entry[0] != ticket.owner:
+                return False
+            del self._entries[ticket.key]
+            return True
