@@ -71,7 +71,7 @@ class Receiver:
             for n, url in enumerate((path, path + "/")):
                 await _verify_url(http, url)
                 await self._push(base_url + url, n)
-                await _refusals(http, url, max_body)
+                await _refusals(http, url, max_body, encrypted=self.encrypted)
 
     async def _push(self, url: str, n: int) -> None:
         wx = self.emulator
@@ -113,10 +113,14 @@ async def _verify_url(http: httpx.AsyncClient, url: str) -> None:
     assert reply.headers["content-length"] == str(len(echostr))
 
 
-async def _refusals(http: httpx.AsyncClient, url: str, max_body: int | None) -> None:
+async def _refusals(
+    http: httpx.AsyncClient, url: str, max_body: int | None, *, encrypted: bool
+) -> None:
     """The router's refusals pass through verbatim; the cap holds with and without a length."""
     forged = await http.post(url, params={**signed_query(), "signature": "0" * 40}, content=b"x")
-    assert (forged.status_code, forged.content) == (403, b"signature check failed")
+    # A router with an AES key refuses a plain push before reading its signature.
+    refusal = b"encrypted push required" if encrypted else b"signature check failed"
+    assert (forged.status_code, forged.content) == (403, refusal)
     assert forged.headers["content-type"] == TEXT
     unknown = await http.put(url, params=signed_query(), content=b"")
     assert unknown.status_code == 405
