@@ -34,10 +34,10 @@ async def test_an_order_moves_through_the_status_machine() -> None:
         client.delivery.add_account(shopid=TEST_SHOP, app_secret=TEST_SECRET, delivery_id="TEST")
         fee = await client.delivery.pre_add_order(**_order("A1"))
         assert fee.fee > 0
-        placed = await client.delivery.add_order(**_order("A1"), delivery_token="t")
+        placed = await client.delivery.add_order(**_order("A1"), delivery_token=fee.delivery_token)
         assert placed.order_status is OrderStatus.WAITING_FOR_RIDER
         with pytest.raises(DeliveryOrderExistsError):
-            await client.delivery.add_order(**_order("A1"), delivery_token="t")
+            await client.delivery.add_order(**_order("A1"), delivery_token=fee.delivery_token)
         for status in (102, 201, 202, 301, 302):
             await client.delivery.mock_update_order(
                 shopid=TEST_SHOP, shop_order_id="A1", order_status=status, action_time=1
@@ -60,7 +60,7 @@ async def test_a_wrong_delivery_sign_is_a_carrier_error() -> None:
             shopid=TEST_SHOP, app_secret="not-the-secret", delivery_id="TEST"
         )
         with pytest.raises(CarrierError) as info:
-            await client.delivery.add_order(**_order("B1"), delivery_token="t")
+            await client.delivery.add_order(**_order("B1"))
         assert info.value.resultcode == 1
     assert wx.delivery.orders == {}
 
@@ -69,7 +69,7 @@ async def test_tips_rise_and_cancelling_costs_after_a_rider_is_assigned() -> Non
     wx = Emulator()
     async with wx.client() as client:
         client.delivery.add_account(shopid=TEST_SHOP, app_secret=TEST_SECRET, delivery_id="TEST")
-        placed = await client.delivery.add_order(**_order("C1"), delivery_token="t")
+        placed = await client.delivery.add_order(**_order("C1"))
         common = {"shopid": TEST_SHOP, "shop_order_id": "C1", "waybill_id": placed.waybill_id}
         from decimal import Decimal
 
@@ -87,7 +87,7 @@ async def test_tips_rise_and_cancelling_costs_after_a_rider_is_assigned() -> Non
         got = await client.delivery.get_order(shopid=TEST_SHOP, shop_order_id="C1")
         assert got.order_status is OrderStatus.MERCHANT_CANCELLED
         # Cancelled: it may be placed again with readd, keeping its id.
-        again = await client.delivery.re_add_order(**_order("C1"), delivery_token="t")
+        again = await client.delivery.re_add_order(**_order("C1"))
         assert again.order_status is OrderStatus.WAITING_FOR_RIDER
 
 
