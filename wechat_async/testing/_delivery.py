@@ -7,13 +7,14 @@ UTF-8, the sandbox's daily quota; errcodes 930555 to 930570 and 9300535), then t
 refusal is HTTP 200, no errcode, a non-zero ``resultcode``. Orders move through the status
 machine of the order_status table, driven by ``test_update_order`` (the TEST carrier),
 ``realmock_update_order`` (the carriers' test accounts) or ``Emulator.advance_delivery``; every
-change is pushed as ``update_waybill_status``. An ended order answers 930565 to whatever would
-change it. ``CarrierFaults`` adds the environmental failures (930555 to 930558).
+change is pushed as ``update_waybill_status``. An ended order answers 930565 to tips,
+cancellation and return confirmation. ``CarrierFaults`` adds the environmental failures (930555
+to 930558).
 
 The rules follow the official documentation of Mini Program instant delivery
-(https://developers.weixin.qq.com/miniprogram/dev/platform-capabilities/industry/immediate-delivery/by-business/local_mock.html
-and its sibling pages) and what the live API was seen to accept: ``cargo.goods_weight`` 500 or
-0, dimensions 0, no ``shop.wxa_path``, no ``sender.address_detail`` are all placed.
+(https://developers.weixin.qq.com/miniprogram/dev/server/API/immediate-delivery/ and the pages
+it lists) and what the live API was seen to accept: ``cargo.goods_weight`` 500 or 0,
+dimensions 0, no ``shop.wxa_path``, no ``sender.address_detail`` are all placed.
 """
 
 from __future__ import annotations
