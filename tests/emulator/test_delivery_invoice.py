@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 
 from tests.delivery.test_delivery import ORDER
+from tests.emulator._raw import raw_http
 from wechat_async import CarrierError
 from wechat_async.delivery import OrderStatus
 from wechat_async.errors import (
     DeliveryOrderExistsError,
     DeliveryOrderNotFoundError,
-    InvoiceNotAuthorizedError,
     InvoicePayMchNotSetError,
 )
 from wechat_async.testing import Emulator
@@ -98,8 +98,28 @@ async def test_invoice_settings_and_authorizations_are_state() -> None:
             await client.invoice.get_pay_mch()
         await client.invoice.set_pay_mch(paymch_info={"mchid": "1234", "s_pappid": "wxabcd"})
         assert (await client.invoice.get_pay_mch()).paymch_info.mchid == "1234"
-        with pytest.raises(InvoiceNotAuthorizedError):
-            await client.invoice.get_auth_data(s_pappid="wxabcd", order_id="O1")
+        never = await client.invoice.get_auth_data(s_pappid="wxabcd", order_id="O1")
+        assert (never.invoice_status, never.user_auth_info) == ("never auth", None)
         await wx.authorize_invoice("O1", s_pappid="wxabcd", title="某公司", tax_no="9144")
         data = await client.invoice.get_auth_data(s_pappid="wxabcd", order_id="O1")
         assert data.invoice_status == "auth success"
+
+
+async def test_a_never_authorized_order_is_errcode_0_never_auth_over_raw_http() -> None:
+    wx = Emulator()
+    async with raw_http(wx) as raw:
+        mch = {"paymch_info": {"mchid": "1234", "s_pappid": "wxabcd"}}
+        set_pay_mch = await raw.post(
+            "/card/invoice/setbizattr", mch, query={"action": "set_pay_mch"}
+        )
+        assert set_pay_mch["errcode"] == 0
+        asked = {"s_pappid": "wxabcd", "order_id": "O-never"}
+        never = await raw.post("/card/invoice/getauthdata", asked)
+        assert never == {"errcode": 0, "errmsg": "ok", "invoice_status": "never auth"}
+        await wx.authorize_invoice("O-never", s_pappid="wxabcd", title="个人")
+        authorized = await raw.post("/card/invoice/getauthdata", asked)
+        assert authorized["invoice_status"] == "auth success"
+        assert authorized["user_auth_info"] == {"user_field": {"title": "个人"}}
+        # another merchant's s_pappid is still refused
+        theirs = {"s_pappid": "wxtheirs", "order_id": "O-never"}
+        assert (await raw.post("/card/invoice/getauthdata", theirs))["errcode"] == 72030
