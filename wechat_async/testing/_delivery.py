@@ -38,7 +38,7 @@ __all__ = ["SANDBOX_DAILY_ORDERS", "TRANSITIONS", "CarrierAccount", "CarrierFaul
 
 PREFIX = "/cgi-bin/express/local/business/"
 
-#: status -> the statuses it may move to (section 7); cancellations (501, 502) from any
+#: status -> the statuses it may move to (the order_status table); cancellations (501, 502) from any
 #: status that is not final.
 TRANSITIONS: dict[int, frozenset[int]] = {
     101: frozenset({102, 103}),
@@ -142,7 +142,7 @@ class CarrierFaults:
         return bool(self.carrier_timeout) and self._rng.random() < self.carrier_timeout
 
 
-#: the sandbox account and the carriers' published test accounts (specs/delivery.md, section 0)
+#: the sandbox account and the carriers' test accounts published in the documentation
 DEFAULT_ACCOUNTS = (
     CarrierAccount("test_shop_id", "test_app_secrect", "TEST"),
     CarrierAccount("1534713176", "d80400f91e156f63b38886e616d84590", "SFTC"),
@@ -628,7 +628,7 @@ class Delivery:
         return await self.advance(order, call.body.get("order_status"), call.body.get("action_msg"))
 
     async def advance(self, order: dict[str, Any], status: Any, message: Any = None) -> Reply:
-        """Move ``order`` to ``status`` if section 7 allows it, and push the change."""
+        """Move ``order`` to ``status`` if the order_status table allows it; push the change."""
         current = order["order_status"]
         if not isinstance(status, int) or isinstance(status, bool):
             return error(930561, "args error: order_status")
