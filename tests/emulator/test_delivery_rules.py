@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from tests.emulator._raw import Raw, failed, raw_http
-from wechat_async.testing import Emulator
-from wechat_async.testing._delivery import SANDBOX_DAILY_ORDERS, CarrierFaults
+from wechat_async.testing import CarrierFaults, Emulator
+from wechat_async.testing._delivery import SANDBOX_DAILY_ORDERS
 
 BIZ = "/cgi-bin/express/local/business/"
 TEST_SHOP, TEST_SECRET = "test_shop_id", "test_app_secrect"

@@ -6,6 +6,7 @@ reports its status); an order refunded once cannot be refunded again. ``card/cre
 gift-card document's rules (https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/gift_card.html)
 with the card errcodes of
 https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Card_coupons_error_code.html.
+Every rule is declared here, none imported from the SDK: the emulator plays WeChat.
 """
 
 from __future__ import annotations
