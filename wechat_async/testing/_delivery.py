@@ -122,7 +122,7 @@ class CarrierFaults:
     carrier_error: float = 0.0
     carrier_logic_error: float = 0.0
     seed: int = 0
-    _rng: random.Random = attrs.field(init=False, repr=False)
+    _rng: random.Random = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         self._rng = random.Random(self.seed)
