@@ -154,12 +154,14 @@ ERRCODES: Final[Mapping[int, tuple[type[APIError], str]]] = {
     # cards and gift cards
     40053: (InvalidParameterError, "invalid action_info"),
     40056: (InvalidParameterError, "invalid code"),
+    40072: (InvalidParameterError, "invalid code type (base_info.code_type)"),
     40073: (NotFoundError, "invalid card_id"),
     40099: (InvalidParameterError, "code already consumed"),
     40127: (
         InvalidParameterError,
         "the card was deleted by the user or is being given to a friend",
     ),
+    45021: (InvalidParameterError, "a field exceeds its length limit"),
     # invoice (section 12.2.2, codes seen in practice)
     72015: (InvoiceError, "not authorized to create invoices"),
     72017: (InvoiceError, "invalid invoice title"),

@@ -1,5 +1,5 @@
-"""City Service's message path against the emulator, through the SDK: each return code of
-seed 000 (48001, 40097, 82020 to 82026) triggered as a merchant would meet it."""
+"""City Service's message path against the emulator, through the SDK and raw HTTP: each of its
+return codes (48001, 40097, 82020 to 82026) triggered as a merchant would meet it."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.emulator._raw import raw_http
 from wechat_async import APIError, PermissionDeniedError, WeChatClient
 from wechat_async.errors import (
     CityServiceHourlyLimitError,
@@ -144,3 +145,37 @@ async def test_request_ids_come_in_each_apis_own_form() -> None:
     assert re.search(r" rid: [0-9a-f-]{26}$", city.value.errmsg)
     assert re.fullmatch(r"[0-9A-Za-z]{14}", card.value.rid or "")
     assert re.search(r" hint: \[[0-9A-Za-z]{14}\]$", card.value.errmsg)
+
+
+# -- through raw HTTP --------------------------------------------------------------------------
+SEND = "/cityservice/sendmsgdata"
+
+
+@pytest.mark.parametrize(("medical", "limit"), [(False, 10), (True, 20)])
+async def test_a_visit_allows_10_messages_or_20_for_a_medical_service(
+    medical: bool, limit: int
+) -> None:
+    clock = Clock()
+    wx = Emulator(clock=clock, token_ttl=30 * DAY)
+    wx.cityservice.medical = medical
+    wx.visit_city_service(USER)
+    async with raw_http(wx) as raw:
+        for n in range(limit):
+            if n and n % 5 == 0:
+                clock.now += 3601  # past the hourly limit of 5
+            assert (await raw.post(SEND, message(wx, order_no=f"V{n}")))["errcode"] == 0, n
+        clock.now += 3601
+        over = await raw.post(SEND, message(wx, order_no="V-over"))
+        assert over["errcode"] == 82022
+    assert len(wx.cityservice.messages) == limit
+
+
+async def test_a_result_page_without_url_is_accepted() -> None:
+    wx = Emulator()
+    wx.visit_city_service(USER)
+    style = wx.cityservice.style_ids["result_page_style_id"]
+    async with raw_http(wx) as raw:
+        reply = await raw.post(SEND, message(wx, result_page_style_id=style))
+    assert reply["errcode"] == 0, reply
+    assert reply["result_page_url"].startswith("https://city.weixin.qq.com/static/resultpagenew")
+    assert "url" not in wx.cityservice.messages[0]

@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 
 from tests.delivery.test_delivery import ORDER
+from tests.emulator._raw import raw_http
 from wechat_async import CarrierError
 from wechat_async.delivery import OrderStatus
 from wechat_async.errors import (
     DeliveryOrderExistsError,
     DeliveryOrderNotFoundError,
-    InvoiceNotAuthorizedError,
     InvoicePayMchNotSetError,
 )
 from wechat_async.testing import Emulator
@@ -34,10 +34,10 @@ async def test_an_order_moves_through_the_status_machine() -> None:
         client.delivery.add_account(shopid=TEST_SHOP, app_secret=TEST_SECRET, delivery_id="TEST")
         fee = await client.delivery.pre_add_order(**_order("A1"))
         assert fee.fee > 0
-        placed = await client.delivery.add_order(**_order("A1"), delivery_token="t")
+        placed = await client.delivery.add_order(**_order("A1"), delivery_token=fee.delivery_token)
         assert placed.order_status is OrderStatus.WAITING_FOR_RIDER
         with pytest.raises(DeliveryOrderExistsError):
-            await client.delivery.add_order(**_order("A1"), delivery_token="t")
+            await client.delivery.add_order(**_order("A1"), delivery_token=fee.delivery_token)
         for status in (102, 201, 202, 301, 302):
             await client.delivery.mock_update_order(
                 shopid=TEST_SHOP, shop_order_id="A1", order_status=status, action_time=1
@@ -60,7 +60,7 @@ async def test_a_wrong_delivery_sign_is_a_carrier_error() -> None:
             shopid=TEST_SHOP, app_secret="not-the-secret", delivery_id="TEST"
         )
         with pytest.raises(CarrierError) as info:
-            await client.delivery.add_order(**_order("B1"), delivery_token="t")
+            await client.delivery.add_order(**_order("B1"))
         assert info.value.resultcode == 1
     assert wx.delivery.orders == {}
 
@@ -69,7 +69,7 @@ async def test_tips_rise_and_cancelling_costs_after_a_rider_is_assigned() -> Non
     wx = Emulator()
     async with wx.client() as client:
         client.delivery.add_account(shopid=TEST_SHOP, app_secret=TEST_SECRET, delivery_id="TEST")
-        placed = await client.delivery.add_order(**_order("C1"), delivery_token="t")
+        placed = await client.delivery.add_order(**_order("C1"))
         common = {"shopid": TEST_SHOP, "shop_order_id": "C1", "waybill_id": placed.waybill_id}
         from decimal import Decimal
 
@@ -87,7 +87,7 @@ async def test_tips_rise_and_cancelling_costs_after_a_rider_is_assigned() -> Non
         got = await client.delivery.get_order(shopid=TEST_SHOP, shop_order_id="C1")
         assert got.order_status is OrderStatus.MERCHANT_CANCELLED
         # Cancelled: it may be placed again with readd, keeping its id.
-        again = await client.delivery.re_add_order(**_order("C1"), delivery_token="t")
+        again = await client.delivery.re_add_order(**_order("C1"))
         assert again.order_status is OrderStatus.WAITING_FOR_RIDER
 
 
@@ -98,8 +98,28 @@ async def test_invoice_settings_and_authorizations_are_state() -> None:
             await client.invoice.get_pay_mch()
         await client.invoice.set_pay_mch(paymch_info={"mchid": "1234", "s_pappid": "wxabcd"})
         assert (await client.invoice.get_pay_mch()).paymch_info.mchid == "1234"
-        with pytest.raises(InvoiceNotAuthorizedError):
-            await client.invoice.get_auth_data(s_pappid="wxabcd", order_id="O1")
+        never = await client.invoice.get_auth_data(s_pappid="wxabcd", order_id="O1")
+        assert (never.invoice_status, never.user_auth_info) == ("never auth", None)
         await wx.authorize_invoice("O1", s_pappid="wxabcd", title="某公司", tax_no="9144")
         data = await client.invoice.get_auth_data(s_pappid="wxabcd", order_id="O1")
         assert data.invoice_status == "auth success"
+
+
+async def test_a_never_authorized_order_is_errcode_0_never_auth_over_raw_http() -> None:
+    wx = Emulator()
+    async with raw_http(wx) as raw:
+        mch = {"paymch_info": {"mchid": "1234", "s_pappid": "wxabcd"}}
+        set_pay_mch = await raw.post(
+            "/card/invoice/setbizattr", mch, query={"action": "set_pay_mch"}
+        )
+        assert set_pay_mch["errcode"] == 0
+        asked = {"s_pappid": "wxabcd", "order_id": "O-never"}
+        never = await raw.post("/card/invoice/getauthdata", asked)
+        assert never == {"errcode": 0, "errmsg": "ok", "invoice_status": "never auth"}
+        await wx.authorize_invoice("O-never", s_pappid="wxabcd", title="个人")
+        authorized = await raw.post("/card/invoice/getauthdata", asked)
+        assert authorized["invoice_status"] == "auth success"
+        assert authorized["user_auth_info"] == {"user_field": {"title": "个人"}}
+        # another merchant's s_pappid is still refused
+        theirs = {"s_pappid": "wxtheirs", "order_id": "O-never"}
+        assert (await raw.post("/card/invoice/getauthdata", theirs))["errcode"] == 72030

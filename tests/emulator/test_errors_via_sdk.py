@@ -61,7 +61,7 @@ def with_accounts(client: WeChatClient) -> None:
 
 async def place(client: WeChatClient, shopid: str, shop_order_id: str, delivery_id: str) -> str:
     order = delivery_order(shopid, shop_order_id, delivery_id)
-    placed = await client.delivery.add_order(**order, delivery_token="t")
+    placed = await client.delivery.add_order(**order)
     assert placed.waybill_id is not None
     return placed.waybill_id
 
@@ -255,9 +255,9 @@ async def test_confirm_return_closes_a_returned_order_once() -> None:
         await client.delivery.confirm_return(**common, waybill_id=waybill)
         got = await client.delivery.get_order(**common)
         assert got.order_status is OrderStatus(401)
-        with pytest.raises(CarrierError) as twice:
+        with pytest.raises(DeliveryError) as twice:  # returned (401): the order has ended
             await client.delivery.confirm_return(**common, waybill_id=waybill)
-        assert twice.value.resultcode == 5
+        assert twice.value.errcode == 930565
 
 
 async def test_tips_and_cancellation_carrier_refusals() -> None:

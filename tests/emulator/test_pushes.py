@@ -82,7 +82,7 @@ async def test_every_push_kind_reaches_the_app_once(encrypted: bool) -> None:
             client.delivery.add_account(
                 shopid="test_shop_id", app_secret="test_app_secrect", delivery_id="TEST"
             )
-            body = {**ORDER, "shopid": "test_shop_id", "shop_order_id": "P1", "delivery_token": "t"}
+            body = {**ORDER, "shopid": "test_shop_id", "shop_order_id": "P1"}
             await client.delivery.add_order(**body)
             await client.delivery.mock_update_order(
                 shopid="test_shop_id", shop_order_id="P1", order_status=102, action_time=1

@@ -169,7 +169,6 @@ async def _demo(wx: Any) -> None:
                 "goods_name": "宝贝",
                 "goods_count": 1,
             },
-            delivery_token="demo",
         )
     await wx.advance_delivery("test_shop_id", "DEMO1", 102)
     await wx.settle()

@@ -8,7 +8,7 @@
 """
 
 from ._app import Faults, Quota
-from ._delivery import CarrierAccount
+from ._delivery import CarrierAccount, CarrierFaults
 from ._emulator import STATS_PATH, Emulator
 from ._orders import OrderBook
 from ._pushes import PushAttempt
@@ -19,6 +19,7 @@ FakeWeChat = Emulator
 __all__ = [
     "STATS_PATH",
     "CarrierAccount",
+    "CarrierFaults",
     "Emulator",
     "FakeWeChat",
     "Faults",

@@ -1,6 +1,11 @@
 """City Service's message path as stored state: the account's approved template and its style
 ids, the users who reached the service through City Service (``Emulator.visit_city_service``),
-and the messages sent, with the limits of seed 000's return codes (82020 to 82026)."""
+and the messages sent, with the limits its return codes document (82020 to 82026): 5 messages
+an hour to a user, 10 in the 30 days after a visit, 20 for a medical service
+(``wx.cityservice.medical = True``).
+
+``result_page_style_id`` without ``url`` is accepted: a production integration sends it so (the
+document asks for a url on a results page, what WeChat answers without one is not known)."""
 
 from __future__ import annotations
 
@@ -15,8 +20,9 @@ from ._app import Call, EmulatorApp, Reply, error, expect, ok
 __all__ = ["CityService"]
 
 _HOUR, _MONTH = 3600, 30 * 86400
-#: WeChat's limits per user: 5 messages an hour, 10 in the 30 days after a visit.
-_PER_HOUR, _PER_VISIT = 5, 10
+#: WeChat's limits per user: 5 messages an hour, 10 in the 30 days after a visit (20 in the
+#: medical industry).
+_PER_HOUR, _PER_VISIT, _PER_VISIT_MEDICAL = 5, 10, 20
 _URL = re.compile(r"https?://[^\s/]+\S*")
 _STYLE_FIELDS = ("result_page_style_id", "deal_msg_style_id", "card_style_id")
 
@@ -34,6 +40,8 @@ class CityService:
         #: False: the account lacks the API (48001); ``online`` False: the service is offline
         self.authorized = True
         self.online = True
+        #: a medical service: 20 messages to a user in 30 days instead of 10
+        self.medical = False
         #: openid -> when the user last reached the service through City Service
         self.visits: dict[str, float] = {}
         #: every message accepted, as sent
@@ -46,7 +54,7 @@ class CityService:
 
     def visit(self, openid: str) -> None:
         """The user opens the service from City Service: messages to them are allowed for
-        30 days (and at most 10 of them)."""
+        30 days (and at most 10 of them, 20 for a medical service)."""
         self.visits[openid] = self._clock()
         self._sent[openid] = []
 
@@ -71,8 +79,6 @@ class CityService:
         url = body.get("url")
         if url is not None and not _URL.fullmatch(expect(url, str, "url")):
             return error(82025, "url invalid")
-        if body.get("result_page_style_id") is not None and url is None:
-            return error(40097, "invalid args: url required with result_page_style_id")
         if not self.online:
             return error(82026, "service offline")
         now = self._clock()
@@ -82,7 +88,7 @@ class CityService:
         if now - visited > _MONTH:
             return error(82021, "user has not used the service in the last 30 days")
         sent = self._sent[openid]
-        if len(sent) >= _PER_VISIT:
+        if len(sent) >= (_PER_VISIT_MEDICAL if self.medical else _PER_VISIT):
             return error(82022, "too many messages to this user in 30 days")
         if sum(1 for t in sent if now - t < _HOUR) >= _PER_HOUR:
             return error(82023, "too many messages to this user in an hour")

@@ -2,7 +2,11 @@
 
 State, not canned answers: what ``create_card`` and ``add_page`` write, ``get_page`` reads;
 a code consumed once answers 40099 the next time (unless ``check_consume`` is false, which
-reports its status); an order refunded once cannot be refunded again.
+reports its status); an order refunded once cannot be refunded again. ``card/create`` keeps the
+gift-card document's rules (https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/gift_card.html)
+with the card errcodes of
+https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Card_coupons_error_code.html.
+Every rule is declared here, none imported from the SDK: the emulator plays WeChat.
 """
 
 from __future__ import annotations
@@ -21,8 +25,31 @@ from ._orders import OrderBook
 
 __all__ = ["GiftCards"]
 
+#: ``order/batchget``'s longest range. Deliberately declared here, not imported from the SDK's
+#: ``MAX_ORDER_WINDOW``: the emulator plays WeChat and derives nothing from the SDK's checks.
 MAX_ORDER_WINDOW = 31 * 24 * 3600
 _NOT_CONSUMABLE = {"CONSUMED": 40099, "EXPIRE": 40099, "DELETE": 40127, "GIFTING": 40127}
+CODE_TYPES = frozenset(
+    {
+        "CODE_TYPE_TEXT",
+        "CODE_TYPE_BARCODE",
+        "CODE_TYPE_QRCODE",
+        "CODE_TYPE_ONLY_QRCODE",
+        "CODE_TYPE_ONLY_BARCODE",
+    }
+)
+#: base_info text limits, in UTF-8 bytes: the documents count Chinese characters (title 9,
+#: brand_name 12), which card/create's field table types as string(27) and string(36).
+_MAX_BYTES = {"title": 27, "brand_name": 36}
+#: The latest time a card's validity can carry (its timestamps must fall before 2038-01-19):
+#: a permanent card's end_time.
+_NEVER = 2**31 - 1
+_DAY = 86400
+#: validity of the generated orders' cards, whose card/create the emulator never saw
+_GENERATED_VALIDITY = 365 * _DAY
+
+
+_CONTROL = {True: "E_PAGE_CONTROL_BIZ", False: "E_PAGE_CONTROL_NORMAL"}
 
 
 def _text(body: dict[str, Any], name: str) -> str | None:
@@ -48,6 +75,8 @@ class GiftCards:
         self.cards: dict[str, dict[str, Any]] = {}
         self.pages: dict[str, dict[str, Any]] = {}
         self.maintained: set[str] = set()
+        #: whether the merchant took all its shelves off at once (``all``)
+        self.all_maintained = False
         self.pay_whitelist: set[str] = set()
         self.submch: dict[str, str] = {}
         self.wxa: dict[str, str] = {}
@@ -157,7 +186,32 @@ class GiftCards:
                     "openid": order.get("open_id"),
                     "order_id": order["order_id"],
                     "outer_str": order.get("outer_str"),
+                    "received": int(order.get("create_time", 0)),
+                    "background_pic_url": card.get("background_pic_url") or "",
                 }
+
+    def _validity(self, entry: dict[str, Any]) -> tuple[int, int]:
+        """A code's begin_time and end_time, from its card's ``date_info``."""
+        received = entry["received"]
+        card = self.cards.get(entry["card_id"])
+        if card is None:
+            return received, received + _GENERATED_VALIDITY
+        date_info = card["general_card"]["base_info"].get("date_info") or {}
+        kind = date_info.get("type")
+        if kind == "DATE_TYPE_FIX_TIME_RANGE":
+            begin = date_info.get("begin_timestamp") or received
+            return begin, date_info.get("end_timestamp") or _NEVER
+        if kind == "DATE_TYPE_FIX_TERM":
+            begin = received + int(date_info.get("fixed_begin_term") or 0) * _DAY
+            return begin, begin + int(date_info.get("fixed_term") or 0) * _DAY
+        return received, _NEVER
+
+    def _background(self, entry: dict[str, Any]) -> str:
+        """The code's own background (updateuser, the buyer's choice), else its card's."""
+        if entry["background_pic_url"]:
+            return str(entry["background_pic_url"])
+        card = self.cards.get(entry["card_id"])
+        return str(card["general_card"].get("background_pic_url") or "") if card else ""
 
     def _code(self, body: dict[str, Any]) -> tuple[str, dict[str, Any] | None, Reply | None]:
         self.codes()
@@ -203,7 +257,15 @@ class GiftCards:
         status = entry["status"]
         if call.body.get("check_consume", True) and status in _NOT_CONSUMABLE:
             return error(_NOT_CONSUMABLE[status], f"invalid code, this code has {status.lower()}")
-        card = {"card_id": entry["card_id"], "code": code, "balance": entry["balance"]}
+        begin, end = self._validity(entry)
+        card = {
+            "card_id": entry["card_id"],
+            "begin_time": begin,
+            "end_time": end,
+            "balance": entry["balance"],
+            "code": code,
+            "card_number": code,  # the card number shown is the code unless set otherwise
+        }
         return ok(
             card=card,
             openid=entry["openid"],
@@ -211,6 +273,7 @@ class GiftCards:
             user_card_status=status,
             order_id=entry["order_id"],
             outer_str=entry["outer_str"],
+            background_pic_url=self._background(entry),
         )
 
     async def consume_code(self, call: Call) -> Reply:
@@ -234,6 +297,9 @@ class GiftCards:
                 if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                     return error(40097, f"invalid args: {name}")
                 entry[name] = value  # a full value, not an increment
+        background = call.body.get("background_pic_url")
+        if background is not None:
+            entry["background_pic_url"] = expect(background, str, "background_pic_url")
         return ok(
             result_balance=entry["balance"], result_bonus=entry["bonus"], openid=entry["openid"]
         )
@@ -248,6 +314,18 @@ class GiftCards:
         base = general.get("base_info")
         if not isinstance(base, dict) or not _text(base, "title"):
             return error(40097, "invalid args: base_info.title")
+        for name, limit in _MAX_BYTES.items():
+            text = expect(base.get(name, ""), str, f"base_info.{name}")
+            if len(text.encode()) > limit:
+                return error(45021, f"field length exceed limit: base_info.{name}")
+        if expect(base.get("code_type", ""), str, "base_info.code_type") not in CODE_TYPES:
+            return error(40072, "invalid code type: base_info.code_type")
+        if expect(base.get("get_limit", 0), int, "base_info.get_limit") != 0:
+            return error(40097, "invalid args: base_info.get_limit must be 0 for gift cards")
+        date_info = expect(base.get("date_info") or {}, dict, "base_info.date_info")
+        for name in ("begin_timestamp", "end_timestamp", "fixed_term", "fixed_begin_term"):
+            if date_info.get(name) is not None:
+                expect(date_info[name], int, f"base_info.date_info.{name}")
         card_id = "pEMU" + secrets.token_urlsafe(18)
         self.cards[card_id] = card
         return ok(card_id=card_id)
@@ -311,16 +389,30 @@ class GiftCards:
             chosen = [body["page_id"]]
         else:
             return error(40097, "invalid args: page_id")
-        if body.get("maintain", True):
+        maintain = bool(body.get("maintain", True))
+        if body.get("all"):
+            self.all_maintained = maintain
+        if maintain:
             self.maintained.update(chosen)
         else:
             self.maintained.difference_update(chosen)
+        # The document's control types: E_PAGE_CONTROL_BIZ where the merchant took shelves off,
+        # E_PAGE_CONTROL_NORMAL where nobody did; the system (E_PAGE_CONTROL_SYSTEM) never does
+        # here. The list covers every page of the merchant.
         pages = [
-            {"page_id": p, "page_control_type": "PAGE_CONTROL_TYPE_MAINTAIN"}
-            for p in chosen
-            if p in self.maintained
+            {
+                "page_id": p,
+                "page_control_type": _CONTROL[p in self.maintained],
+                "system_page_control_type": _CONTROL[False],
+            }
+            for p in sorted(self.pages)
         ]
-        return ok(control_info={"biz_control_type": "BIZ_CONTROL_TYPE_NORMAL", "list": pages})
+        control = {
+            "biz_control_type": _CONTROL[self.all_maintained],
+            "system_biz_control_type": _CONTROL[False],
+            "list": pages,
+        }
+        return ok(control_info=control)
 
     async def add_pay_whitelist(self, call: Call) -> Reply:
         sub_mch_id = _text(call.body, "sub_mch_id")

@@ -1,5 +1,11 @@
 """Post-payment invoicing as stored state: the merchant's pay-mch and auth-field settings,
-and the authorization data users gave for their orders (``Emulator.authorize_invoice``)."""
+and the authorization data users gave for their orders (``Emulator.authorize_invoice``).
+
+``getauthdata`` for an order the user never authorized answers as WeChat was seen answering it:
+errcode 0 with ``invoice_status`` "never auth", not an error (the gift-card document's section
+12.2.2, https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/gift_card.html, lists
+the statuses without the codes).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,10 @@ from typing import Any
 
 from ._app import Call, EmulatorApp, Reply, error, ok
 
-__all__ = ["Invoicing"]
+__all__ = ["NEVER_AUTHORIZED", "Invoicing"]
+
+#: ``invoice_status`` of an order the user never authorized, as seen on the wire
+NEVER_AUTHORIZED = "never auth"
 
 
 class Invoicing:
@@ -58,7 +67,7 @@ class Invoicing:
             return error(72030, "invalid mchid: s_pappid is not this merchant's")
         found = self.authorizations.get((s_pappid, order_id))
         if found is None:
-            return error(72038, "the user has not authorized invoicing for this order")
+            return ok(invoice_status=NEVER_AUTHORIZED)
         return ok(**found)
 
     def authorize(
