@@ -7,7 +7,7 @@
 ``wechat_emulator`` is a pytest fixture for your own tests (this package's pytest plugin).
 """
 
-from ._app import Faults, Quota
+from ._app import Faults, Quota, RecordedRequest
 from ._delivery import CarrierAccount
 from ._emulator import STATS_PATH, Emulator
 from ._orders import OrderBook
@@ -25,4 +25,5 @@ __all__ = [
     "OrderBook",
     "PushAttempt",
     "Quota",
+    "RecordedRequest",
 ]

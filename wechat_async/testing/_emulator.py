@@ -27,7 +27,7 @@ import anyio
 import anyio.abc
 import httpx
 
-from ._app import Call, EmulatorApp, Faults, Quota, Reply
+from ._app import Call, EmulatorApp, Faults, Quota, RecordedRequest, Reply
 from ._cityservice import CityService
 from ._delivery import DEFAULT_ACCOUNTS, CarrierAccount, Delivery
 from ._giftcard import GiftCards
@@ -74,6 +74,7 @@ class Emulator:
         secret: str = "emulator-app-secret",
         carrier_accounts: Sequence[CarrierAccount] = DEFAULT_ACCOUNTS,
         push_schedule: Sequence[float] = DEFAULT_SCHEDULE,
+        request_log: int = 1000,
         host: str = "127.0.0.1",
         port: int = 0,
         clock: Callable[[], float] = time.time,
@@ -106,6 +107,7 @@ class Emulator:
             quota=quota or Quota(),
             seed=seed,
             clock=clock,
+            request_log=request_log,
         )
         self.app.route("POST", "/cgi-bin/stable_token", self.tokens.stable_token, auth=False)
         self.app.route("GET", "/cgi-bin/token", self.tokens.token, auth=False)
@@ -140,10 +142,20 @@ class Emulator:
 
     @property
     def requests(self) -> dict[str, int]:
+        """How many requests each routed path got (unknown paths count under
+        ``"<unrouted>"``)."""
         return self.app.requests
 
     @property
+    def request_log(self) -> Sequence[RecordedRequest]:
+        """The last ``request_log`` requests (1,000 by default), oldest first: method, path,
+        query and JSON body with secrets masked, status and errcode."""
+        return self.app.request_log
+
+    @property
     def on_request(self) -> Callable[[str, Any], None] | None:
+        """Called with (path, JSON body) before each token-checked route runs: change the
+        state between two requests (e.g. add orders while a sync reads them)."""
         return self.app.on_request
 
     @on_request.setter
