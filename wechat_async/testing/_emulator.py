@@ -28,6 +28,7 @@ import anyio.abc
 import httpx
 
 from ._app import Call, EmulatorApp, Faults, Quota, RecordedRequest, Reply
+from ._catalog import stock
 from ._cityservice import CityService
 from ._delivery import DEFAULT_ACCOUNTS, CarrierAccount, Delivery
 from ._giftcard import GiftCards
@@ -116,6 +117,7 @@ class Emulator:
         self.invoice.register(self.app)
         self.cityservice.register(self.app)
         self.delivery.register(self.app)
+        stock(self.giftcards, book.orders())
         self._host, self._port = host, port
         self._url = "http://<not started>"
         self._server: AsgiServer | None = None
@@ -235,6 +237,7 @@ class Emulator:
         """A user buys a gift card: the order (and its code) exist at once, and
         ``giftcard_pay_done`` is pushed. Returns the order as ``order/get`` shows it."""
         order = self.giftcards.buy(card_id=card_id, price=price, openid=openid, page_id=page_id)
+        stock(self.giftcards, [order])
         fields = self._fields(
             "giftcard_pay_done", PageId=order.get("page_id"), OrderId=order["order_id"]
         )
