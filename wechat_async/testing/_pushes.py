@@ -41,8 +41,9 @@ __all__ = [
     "sign_push",
 ]
 
-#: WeChat retries pushes up to 30 times in 24 hours; here the same count, in seconds.
-DEFAULT_SCHEDULE: tuple[float, ...] = (0.05, 0.1, 0.2, 0.4, 0.8) + (1.0,) * 25
+#: WeChat pushes up to 30 times in 24 hours (the first attempt and 29 retries); here the
+#: same count, in seconds.
+DEFAULT_SCHEDULE: tuple[float, ...] = (0.05, 0.1, 0.2, 0.4, 0.8) + (1.0,) * 24
 #: The pytest fixture's: three quick retries, so a test of a failing handler takes 0.07 s.
 TEST_SCHEDULE: tuple[float, ...] = (0.01, 0.02, 0.04)
 #: How long WeChat waits for an answer before it counts the attempt as failed.
