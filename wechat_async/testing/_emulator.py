@@ -61,6 +61,8 @@ __all__ = ["STATS_PATH", "Emulator"]
 
 #: request counts by path, readable across processes (benchmarks and multi-process tests)
 STATS_PATH = "/__emulator__/stats"
+#: the emulated app's appid unless one is given
+DEFAULT_APPID = "wxemulator000000"
 
 
 class Emulator:
@@ -86,7 +88,7 @@ class Emulator:
         quota: Quota | None = None,
         token_ttl: int = 7200,
         token_grace: float = 300.0,
-        appid: str = "wxemulator000000",
+        appid: str = DEFAULT_APPID,
         secret: str = "emulator-app-secret",
         carrier_accounts: Sequence[CarrierAccount] = DEFAULT_ACCOUNTS,
         push_schedule: Sequence[float] = DEFAULT_SCHEDULE,
