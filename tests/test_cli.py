@@ -387,7 +387,7 @@ def _next_line(lines: queue.Queue[str], wanted: str, seen: list[str]) -> str:
 
 
 #: the demo's pushes, in the order the emulator makes them
-_DEMO_EVENTS = ["GiftCardPayDone", "GiftCardUserAccept", "UserAuthorizeInvoice"]
+_DEMO_EVENTS = ["GiftCardPayDone", "GiftCardUserAccept", "UserGetCard", "UserAuthorizeInvoice"]
 
 
 @pytest.mark.parametrize("aes_key", [None, "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"])
@@ -414,9 +414,9 @@ def test_callbacks_serve_with_the_emulator_prints_its_pushes_and_keeps_it_servin
         while "UpdateWaybillStatus" not in [e["event"] for e in events]:
             _next_line(out, "", printed)
             events.append(json.loads(printed[-1]))  # one JSON object a line
-        assert [e["event"] for e in events[:3]] == _DEMO_EVENTS, printed
+        assert [e["event"] for e in events[:4]] == _DEMO_EVENTS, printed
         assert events[-1]["shop_order_id"] == "DEMO1"
-        assert events[0]["OrderId"] == events[1]["OrderId"] == events[2]["SuccOrderId"]
+        assert events[0]["OrderId"] == events[1]["OrderId"] == events[3]["SuccOrderId"]
         # The demo is over (0.2 s more lets an emulator scoped to it stop): it still answers,
         # and takes the printed appid and secret.
         time.sleep(0.2)

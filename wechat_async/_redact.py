@@ -18,9 +18,12 @@ from collections.abc import Callable
 from typing import Any
 
 _MASK = "***"
-# Query-string and JSON spellings of every secret the SDK ever handles.
+#: Names of every secret parameter the SDK ever handles (query strings and JSON keys).
+SECRET_NAMES = frozenset(
+    ("access_token", "secret", "appsecret", "app_secret", "encoding_aes_key", "delivery_sign")
+)
 _SECRET_PATTERN = re.compile(
-    r"(?P<key>access_token|secret|appsecret|app_secret|encoding_aes_key|delivery_sign)"
+    rf"(?P<key>{'|'.join(sorted(SECRET_NAMES, key=len, reverse=True))})"
     r"(?P<sep>=|\"?\s*:\s*\"?)(?P<value>[^&\s\"',}]+)",
     re.IGNORECASE,
 )
@@ -59,6 +62,20 @@ def redact(text: str) -> str:
             if value in text:
                 text = text.replace(value, _MASK)
     return text
+
+
+def redact_data(data: Any) -> Any:
+    """A copy of decoded JSON (or a query's mapping) with secret-named keys' values masked
+    and ``redact`` applied to every string."""
+    if isinstance(data, dict):
+        return {
+            k: _MASK if str(k).lower() in SECRET_NAMES else redact_data(v) for k, v in data.items()
+        }
+    if isinstance(data, list):
+        return [redact_data(v) for v in data]
+    if isinstance(data, str):
+        return redact(data)
+    return data
 
 
 def mask(value: str | None) -> str:

@@ -29,7 +29,9 @@ def same_signature(expected: str, received: str | None) -> bool:
 def check_signature(token: str, signature: str, timestamp: str, nonce: str) -> bool:
     """True when a plain-mode push (or the URL-verification GET) was signed with ``token``.
 
-    >>> check_signature("tok", sign("tok", "1", "2"), "1", "2")
+    >>> from wechat_async.testing import push_fields, sign_push
+    >>> query = sign_push(push_fields("giftcard_pay_done"), token="tok").query
+    >>> check_signature("tok", query["signature"], query["timestamp"], query["nonce"])
     True
     """
     return same_signature(sign(token, timestamp, nonce), signature)

@@ -24,12 +24,55 @@ def emulator() -> None:
 @click.option("--latency", type=float, default=0.0, help="seconds added to every request")
 @click.option("--orders-per-second", type=float, default=0.0, help="a live stream of new orders")
 @click.option("--token-ttl", type=click.IntRange(1), default=7200, show_default=True)
+@click.option("--push-to", default=None, metavar="URL", help="push to your app's message URL")
+@click.option(
+    "--push-token",
+    envvar="WECHAT_PUSH_TOKEN",
+    default=None,
+    help="the push token your app checks [env WECHAT_PUSH_TOKEN]",
+)
+@click.option(
+    "--push-aes-key",
+    envvar="WECHAT_PUSH_AES_KEY",
+    default=None,
+    help="EncodingAESKey: push encrypted (safe mode) [env WECHAT_PUSH_AES_KEY]",
+)
+@click.option("--appid", default=None, help="the emulated app's appid (encrypted pushes name it)")
 def serve_emulator(
-    port: int, orders: int, seed: int, latency: float, orders_per_second: float, token_ttl: int
+    port: int,
+    orders: int,
+    seed: int,
+    latency: float,
+    orders_per_second: float,
+    token_ttl: int,
+    push_to: str | None,
+    push_token: str | None,
+    push_aes_key: str | None,
+    appid: str | None,
 ) -> None:
     """Serve the emulator on 127.0.0.1 until interrupted; prints its base URL, appid and
-    secret (point WeChatClient(base_url=...) at it)."""
-    from ..testing import Emulator
+    secret (point WeChatClient(base_url=...) at it). With --push-to, the pushes that API calls
+    cause (test_update_order, order/cancel...) go to your app, each attempt and WeChat's
+    verdict printed on stderr."""
+    from .._errors import ConfigurationError
+    from ..callbacks import MessageCrypto
+    from ..testing import Emulator, PushAttempt
+    from ..testing._emulator import DEFAULT_APPID
+
+    if push_to and not push_token:
+        raise click.UsageError("--push-to needs --push-token (or WECHAT_PUSH_TOKEN)")
+    if push_aes_key:
+        try:
+            MessageCrypto(push_token or "-", push_aes_key, appid or "")
+        except ConfigurationError as exc:  # says what is wrong, never the key itself
+            raise click.BadParameter(str(exc), param_hint="'--push-aes-key'") from None
+
+    def show(attempt: PushAttempt) -> None:
+        click.echo(
+            f"push {attempt.event} attempt {attempt.attempt} -> {push_to}: "
+            f"HTTP {attempt.status}, {attempt.verdict}",
+            err=True,
+        )
 
     async def run() -> None:
         wx = Emulator(
@@ -39,7 +82,11 @@ def serve_emulator(
             orders_per_second=orders_per_second,
             token_ttl=token_ttl,
             port=port,
+            appid=appid or DEFAULT_APPID,
         )
+        if push_to:
+            wx.push_to(push_to, push_token, encoding_aes_key=push_aes_key)
+            wx.pusher.on_attempt = show
         async with wx:
             click.echo(
                 json.dumps({"base_url": wx.base_url, "appid": wx.appid, "secret": wx.secret})

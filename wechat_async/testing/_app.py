@@ -13,6 +13,7 @@ import json
 import random
 import secrets
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl
@@ -21,6 +22,8 @@ import anyio
 import attrs
 import httpx
 
+from .._redact import redact_data
+
 __all__ = [
     "BadField",
     "Call",
@@ -28,6 +31,7 @@ __all__ = [
     "EmulatorApp",
     "Faults",
     "Quota",
+    "RecordedRequest",
     "Reply",
     "error",
     "expect",
@@ -121,7 +125,8 @@ class Call:
 
 @attrs.define
 class Faults:
-    """Seeded misbehaviour, for every route or per path (``Emulator(faults={path: Faults()})``).
+    """Seeded misbehaviour, for every route (``Emulator(faults=Faults(...))``) or per path
+    (``Emulator(path_faults={"/card/giftcard/order/get": Faults(...)})``).
 
     Rates are chances per request: ``system_error`` answers errcode -1, ``bad_gateway`` HTTP
     502, ``drop`` reads the request then breaks the connection mid-reply (the caller cannot
@@ -144,6 +149,44 @@ class Quota:
 
     per_minute: int | None = None
     per_day: int | None = None
+
+
+#: Requests to paths no route serves are counted under this one key, whatever the path: a
+#: client probing 2,000 made-up paths must not grow ``requests`` by 2,000 keys.
+UNROUTED = "<unrouted>"
+#: Paths longer than this are cut in the request log (the whole path is never needed there).
+_MAX_LOGGED_PATH = 256
+#: Bodies longer than this are not kept in the request log (``RecordedRequest.body`` is None).
+_MAX_LOGGED_BODY = 16 * 1024
+
+
+@attrs.frozen
+class RecordedRequest:
+    """One request the emulator answered, as ``Emulator.request_log`` keeps it.
+
+    ``query`` and ``body`` (the decoded JSON body) come with secrets masked (``access_token``,
+    ``secret``, ``delivery_sign``... and any secret the SDK holds).
+    """
+
+    method: str
+    path: str
+    query: Mapping[str, str]
+    #: the HTTP status answered (None when the connection was dropped on purpose)
+    status: int | None
+    #: the reply's errcode (or resultcode for carrier replies), when it had one
+    errcode: int | None
+    _raw: bytes | None = attrs.field(repr=False, alias="raw")
+
+    @property
+    def body(self) -> Any:
+        """The JSON body, secrets masked; None when there was none, it was not JSON, or it
+        was over 16 KiB."""
+        if not self._raw:
+            return None
+        try:
+            return redact_data(json.loads(self._raw))
+        except (ValueError, RecursionError):
+            return None
 
 
 @attrs.frozen
@@ -173,6 +216,7 @@ class EmulatorApp:
         quota: Quota,
         seed: int,
         clock: Callable[[], float] = time.time,
+        request_log: int = 1000,
     ) -> None:
         self._routes: dict[tuple[str, str], _Route] = {}
         self._check_token = check_token
@@ -183,8 +227,11 @@ class EmulatorApp:
         self._clock = clock
         self._minute: dict[tuple[str, int], int] = {}
         self._day: dict[tuple[str, int], int] = {}
-        #: requests served, by path (the stats route reports them across processes)
+        #: requests served, by routed path (the rest under ``UNROUTED``); the stats route
+        #: reports them across processes
         self.requests: dict[str, int] = {}
+        #: the last ``request_log`` requests, oldest first (``RecordedRequest``)
+        self.request_log: deque[RecordedRequest] = deque(maxlen=request_log)
         #: called with (path, JSON body) before a token-checked route runs (tests use it to
         #: change the state between two requests, e.g. insert orders mid-sync)
         self.on_request: Callable[[str, Any], None] | None = None
@@ -221,11 +268,13 @@ class EmulatorApp:
                 break
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+        raw = bytes(body)
         try:
             status, payload, slow = await self._dispatch(
-                scope["method"], scope["path"], query, bytes(body), headers
+                scope["method"], scope["path"], query, raw, headers
             )
         except DroppedConnection:
+            self._record(scope["method"], scope["path"], query, raw, None, None)
             # Half a reply, then the connection breaks: the request was read and applied.
             await send(
                 {
@@ -243,7 +292,31 @@ class EmulatorApp:
             status, payload, slow = 500, {"errcode": -1, "errmsg": f"emulator error: {exc!r}"}, 0.0
         if status == 200:
             payload = _with_request_id(scope["path"], payload)
+        self._record(scope["method"], scope["path"], query, raw, status, payload)
         await _respond(send, status, payload, slow)
+
+    def _record(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        raw: bytes,
+        status: int | None,
+        payload: dict[str, Any] | None,
+    ) -> None:
+        code = None
+        if payload is not None:
+            code = payload.get("errcode", payload.get("resultcode"))
+        self.request_log.append(
+            RecordedRequest(
+                method,
+                path[:_MAX_LOGGED_PATH],
+                redact_data(query) if query else {},
+                status,
+                code if isinstance(code, int) else None,
+                raw if len(raw) <= _MAX_LOGGED_BODY else None,
+            )
+        )
 
     async def _dispatch(
         self,
@@ -253,13 +326,15 @@ class EmulatorApp:
         raw: bytes,
         headers: dict[str, str],
     ) -> tuple[int, dict[str, Any], float]:
-        self.requests[path] = self.requests.get(path, 0) + 1
         route = self._routes.get((method, path))
         if route is None:
             other = "GET" if method == "POST" else "POST"
             if (other, path) in self._routes:  # WeChat names the method the path wants
+                self._count_path(path)
                 return (*error(43001 if other == "GET" else 43002, f"require {other} method"), 0.0)
-            return (404, error(40066, f"invalid url {path}")[1], 0.0)
+            self._count_path(UNROUTED)
+            return (404, error(40066, f"invalid url {path[:_MAX_LOGGED_PATH]}")[1], 0.0)
+        self._count_path(path)
         faults = self.path_faults.get(path, self.faults)
         if faults.latency:
             await anyio.sleep(faults.latency)
@@ -301,12 +376,19 @@ class EmulatorApp:
                 return status, payload, faults.slow_body_seconds
         return status, payload, 0.0
 
+    def _count_path(self, path: str) -> None:
+        self.requests[path] = self.requests.get(path, 0) + 1
+
     def _count(self, appid: str) -> Reply | None:
         quota = self.quota
         if quota.per_minute is None and quota.per_day is None:
             return None
         now = int(self._clock())
         minute, day = (appid, now // 60), (appid, now // 86400)
+        if minute not in self._minute:  # a new minute: the counts of past ones are done with
+            _forget_before(self._minute, minute[1])
+        if day not in self._day:
+            _forget_before(self._day, day[1])
         self._minute[minute] = self._minute.get(minute, 0) + 1
         self._day[day] = self._day.get(day, 0) + 1
         if quota.per_day is not None and self._day[day] > quota.per_day:
@@ -314,6 +396,11 @@ class EmulatorApp:
         if quota.per_minute is not None and self._minute[minute] > quota.per_minute:
             return error(45011, "api minute-quota reach limit, must slower, retry next minute")
         return None
+
+
+def _forget_before(counts: dict[tuple[str, int], int], period: int) -> None:
+    for key in [k for k in counts if k[1] < period]:
+        del counts[key]
 
 
 async def _respond(send: Send, status: int, payload: dict[str, Any], slow: float = 0.0) -> None:

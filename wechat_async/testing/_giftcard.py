@@ -230,6 +230,10 @@ class GiftCards:
             return code, None, error(40073, "invalid card_id")
         return code, entry, None
 
+    def code_entry(self, code: str) -> dict[str, Any] | None:
+        """The state of ``code`` (scenarios move it between users), or None."""
+        return self._code({"code": code})[1]
+
     def encrypt_code(self, code: str) -> str:
         """The ``encrypt_code`` a jump URL would carry for ``code`` (``decrypt_code``
         inverts it)."""

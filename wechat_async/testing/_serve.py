@@ -1,5 +1,5 @@
 """Serve any ASGI app on a loopback port with the field's servers: uvicorn under asyncio,
-hypercorn under trio. The emulator, the callback tests and ``wechat-async`` use it.
+hypercorn under trio. The emulator, ``wechat-async`` and your tests use it.
 
 >>> async with AsgiServer(app) as server:  # doctest: +SKIP
 ...     server.base_url
@@ -35,6 +35,18 @@ _DELIBERATE_DROPS = _DeliberateDrops()
 
 
 class AsgiServer:
+    """Serves ``app`` on ``host`` (a free port unless ``port`` is given) for the life of an
+    ``async with`` block, its lifespan (startup, shutdown) included: ``server.base_url`` is
+    where. The block ends by stopping the server (busy connections get a second).
+
+    A pytest fixture for your app:
+
+    >>> @pytest.fixture  # doctest: +SKIP
+    ... async def app_url() -> AsyncIterator[str]:
+    ...     async with AsgiServer(my_app) as server:
+    ...         yield server.base_url + "/wechat/push"
+    """
+
     def __init__(self, app: Any, *, host: str = "127.0.0.1", port: int = 0) -> None:
         self.app = app
         self._host, self._port = host, port
@@ -83,7 +95,7 @@ class AsgiServer:
         config = uvicorn.Config(
             self.app,
             log_level="warning",
-            lifespan="off",
+            lifespan="auto",
             access_log=False,
             timeout_keep_alive=30,
             timeout_graceful_shutdown=1,
