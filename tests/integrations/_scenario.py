@@ -22,6 +22,7 @@ from wechat_async.callbacks import (
 )
 from wechat_async.callbacks._signature import sign
 from wechat_async.testing import Emulator
+from wechat_async.testing._pushes import ORIGINAL_ID
 
 PUSH_TOKEN = "integration-push-token"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
@@ -83,9 +84,9 @@ class Receiver:
             client.delivery.add_account(
                 shopid=shop, app_secret="test_app_secrect", delivery_id="TEST"
             )
-            await client.delivery.add_order(
-                **{**ORDER, "shopid": shop, "shop_order_id": shop_order_id, "delivery_token": "t"}
-            )
+            body = {**ORDER, "shopid": shop, "shop_order_id": shop_order_id}
+            quote = await client.delivery.pre_add_order(**body)  # the token comes from a quote
+            await client.delivery.add_order(**body, delivery_token=quote.delivery_token or "")
             await client.delivery.mock_update_order(
                 shopid=shop, shop_order_id=shop_order_id, order_status=102, action_time=1
             )
@@ -95,7 +96,7 @@ class Receiver:
         assert (waybill.status, waybill.accepted, waybill.error) == (200, True, None), url
         ack = json.loads(self._plain(waybill.reply, as_json=True))
         assert (ack["resultcode"], ack["resultmsg"]) == (0, "ok")
-        assert ack["FromUserName"] == "gh_emulator"  # the push's To/From swapped
+        assert ack["FromUserName"] == ORIGINAL_ID  # the push's To/From swapped
         assert self.seen[-2:] == [("paid", order["order_id"]), ("waybill", shop_order_id)]
 
 
