@@ -1,4 +1,8 @@
-"""Instant-delivery models (specs/delivery.md). Money in yuan as Decimal, times in Unix seconds."""
+"""Instant-delivery models. Money in yuan as Decimal, times in Unix seconds.
+
+Checks follow docs/wire-notes.md ("Client-side checks"): a documented range that live orders
+contradict is not refused.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 import attrs
 
-from .._checks import between, max_bytes, max_len, min_len, one_of, unix_time
+from .._checks import between, max_bytes, max_json_len, max_len, min_len, one_of, unix_time
 from .._models import Response, meta
 from .._params import to_model, to_models
 from ._status import OrderStatus
@@ -111,10 +115,12 @@ class Address:
     name: str = attrs.field(metadata=meta(check=(min_len(1), max_len(256))))
     city: str = attrs.field(metadata=meta(check=min_len(1)))
     address: str = attrs.field(metadata=meta(check=min_len(1)))
-    address_detail: str = attrs.field(metadata=meta(check=min_len(1)))
     phone: str = attrs.field(metadata=meta(check=(min_len(1), max_len(64))))
     lng: float = attrs.field(metadata=meta(check=between(-180, 180)))
     lat: float = attrs.field(metadata=meta(check=between(-90, 90)))
+    #: building, unit, floor. The documents require it; a live order through UU was accepted
+    #: without the sender's, so only the receiver's is required (``PreAddOrderRequest``).
+    address_detail: str | None = None
     #: 0 GCJ-02 (Amap/Tencent, the default), 1 Baidu
     coordinate_type: int | None = attrs.field(default=None, metadata=meta(check=one_of({0, 1})))
 
@@ -125,10 +131,10 @@ class AddressParam(TypedDict):
     name: str
     city: str
     address: str
-    address_detail: str
     phone: str
     lng: float
     lat: float
+    address_detail: NotRequired[str | None]
     coordinate_type: NotRequired[int | None]
 
 
@@ -172,28 +178,30 @@ def _to_goods_detail(value: GoodsDetail | GoodsDetailParam) -> GoodsDetail:
     return to_model(GoodsDetail, value)
 
 
+#: Weight and sizes: the documents give (0, 50] kg and (0, 45/65/50] cm, but live orders were
+#: accepted with 500 kg (UU) and with 0 for weight and sizes (SFTC). Only negatives are refused.
+_MEASURE = meta(check=between(0))
+
+
 @attrs.define(kw_only=True)
 class Cargo:
     #: yuan, in (0, 5000]
     goods_value: Decimal = attrs.field(metadata=_yuan(low_open=True, high=5000))
-    #: kg, in (0, 50]
-    goods_weight: float = attrs.field(metadata=meta(check=between(0, 50, low_open=True)))
+    #: kg (documented (0, 50]; see ``_MEASURE``)
+    goods_weight: float = attrs.field(metadata=_MEASURE)
     cargo_first_class: str = attrs.field(metadata=meta(check=min_len(1)))
     cargo_second_class: str = attrs.field(metadata=meta(check=min_len(1)))
-    #: cm, in (0, 45]
-    goods_height: float | None = attrs.field(
-        default=None, metadata=meta(check=between(0, 45, low_open=True))
-    )
-    #: cm, in (0, 65]
-    goods_length: float | None = attrs.field(
-        default=None, metadata=meta(check=between(0, 65, low_open=True))
-    )
-    #: cm, in (0, 50]
-    goods_width: float | None = attrs.field(
-        default=None, metadata=meta(check=between(0, 50, low_open=True))
-    )
+    #: cm (documented (0, 45])
+    goods_height: float | None = attrs.field(default=None, metadata=_MEASURE)
+    #: cm (documented (0, 65])
+    goods_length: float | None = attrs.field(default=None, metadata=_MEASURE)
+    #: cm (documented (0, 50])
+    goods_width: float | None = attrs.field(default=None, metadata=_MEASURE)
+    #: at most 10,240 characters as sent (JSON)
     goods_detail: GoodsDetail | None = attrs.field(
-        default=None, converter=attrs.converters.optional(_to_goods_detail)
+        default=None,
+        converter=attrs.converters.optional(_to_goods_detail),
+        metadata=meta(check=max_json_len(10240)),
     )
     goods_pickup_info: str | None = attrs.field(default=None, metadata=meta(check=max_len(100)))
     goods_delivery_info: str | None = attrs.field(default=None, metadata=meta(check=max_len(100)))
@@ -286,20 +294,22 @@ def _to_order_info(value: OrderInfo | OrderInfoParam) -> OrderInfo:
 class Shop:
     """Shown to the user in WeChat's delivery notifications."""
 
-    wxa_path: str = attrs.field(metadata=meta(check=min_len(1)))
     img_url: str = attrs.field(metadata=meta(check=min_len(1)))
     goods_name: str = attrs.field(metadata=meta(check=(min_len(1), max_bytes(128))))
     goods_count: int = attrs.field(metadata=meta(check=between(0, low_open=True)))
+    #: the Mini Program page the notification opens. Documented as required, but a live order
+    #: through UU was accepted without it.
+    wxa_path: str | None = None
     wxa_appid: str | None = None
 
 
 class ShopParam(TypedDict):
     """``Shop`` as a plain dict (keys are wire names)."""
 
-    wxa_path: str
     img_url: str
     goods_name: str
     goods_count: int
+    wxa_path: NotRequired[str | None]
     wxa_appid: NotRequired[str | None]
 
 
@@ -326,6 +336,13 @@ class PreAddOrderRequest:
     shop_no: str | None = None
     sub_biz_id: str | None = None
     delivery_sign: str | None = _sign_field()
+
+    def _check_fields(self) -> list[tuple[str, str]]:
+        # The documents require address_detail of both; only the sender's was seen missing
+        # on an accepted order.
+        if not self.receiver.address_detail:
+            return [("receiver.address_detail", "required")]
+        return []
 
 
 @attrs.define(kw_only=True)

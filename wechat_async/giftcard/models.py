@@ -347,6 +347,10 @@ def _to_custom_field(value: CustomField | CustomFieldParam) -> CustomField:
     return to_model(CustomField, value)
 
 
+#: supply_balance and custom_field1..3 share the card face's three cells
+_MAX_CARD_CELLS = 3
+
+
 @attrs.define(kw_only=True)
 class GeneralCard(Response):
     base_info: BaseInfo = attrs.field(converter=_to_base_info)
@@ -375,10 +379,15 @@ class GeneralCard(Response):
     need_push_on_view: bool | None = None
 
     def _check_fields(self) -> list[tuple[str, str]]:
-        # "Developers can only fill in supply_balance and custom_field1..3 at most": the three
-        # custom slots are the model's own limit, points are the one extra to refuse.
-        if self.supply_bonus:
-            return [("supply_bonus", "at most supply_balance plus three custom fields")]
+        # The card face has three cells: "at most three of supply_balance and custom_field1,
+        # custom_field2, custom_field3, otherwise an error is reported" (section 6.3).
+        used = [
+            name
+            for name in ("supply_balance", "custom_field1", "custom_field2", "custom_field3")
+            if getattr(self, name) not in (None, False)
+        ]
+        if len(used) > _MAX_CARD_CELLS:
+            return [(used[-1], f"at most {_MAX_CARD_CELLS} of {', '.join(used)}")]
         return []
 
 
@@ -435,7 +444,8 @@ class CreateCardResponse(Response):
     card_id: str
 
 
-_CUSTOM_VALUE = meta(check=max_bytes(12))
+#: "limited to 4 characters and 12 bytes" (section 11.2): both are checked
+_CUSTOM_VALUE = meta(check=(max_len(4), max_bytes(12)))
 
 
 @attrs.define(kw_only=True)
