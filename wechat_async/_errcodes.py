@@ -7,7 +7,7 @@ a row for its own path through ``Endpoint(errors=...)``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Final
+from typing import Any, Final
 
 from ._errors import (
     AccessTokenError,
@@ -246,6 +246,8 @@ def error_for(
     domain: str = "",
     overrides: Mapping[int, tuple[type[APIError], str]] | None = None,
     may_have_been_applied: bool = False,
+    body: Mapping[str, Any] | None = None,
+    response: object | None = None,
 ) -> APIError:
     """Build the exception for an errcode: the endpoint's own overrides first, then its
     domain's meaning of the code, then the platform-wide one."""
@@ -254,15 +256,13 @@ def error_for(
         or DOMAIN_ERRCODES.get(domain, {}).get(errcode)
         or ERRCODES.get(errcode)
     )
-    if entry is None:
-        return APIError(
-            errcode, errmsg, endpoint=endpoint, may_have_been_applied=may_have_been_applied
-        )
-    cls, meaning = entry
+    cls, meaning = entry if entry is not None else (APIError, None)
     return cls(
         errcode,
         errmsg,
         endpoint=endpoint,
         meaning=meaning,
         may_have_been_applied=may_have_been_applied,
+        body=body,
+        response=response,
     )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
+from typing import Any
 
 import attrs
 
@@ -141,8 +143,16 @@ class ResponseValidationError(WeChatError):
         super().__init__(f"unexpected response shape from {endpoint}: {redact(detail)}")
 
 
+#: ``body`` of an error that was not built from a reply
+_NO_BODY: Mapping[str, Any] = MappingProxyType({})
+
+
 class APIError(WeChatError):
-    """WeChat answered with a non-zero ``errcode``."""
+    """WeChat answered with a non-zero ``errcode``.
+
+    ``body`` is the decoded reply as received; ``response`` the endpoint's response model
+    structured from it, or None when the reply does not fit the model.
+    """
 
     #: The documented meaning of the code, filled in from the errcode table.
     meaning: str = ""
@@ -155,7 +165,11 @@ class APIError(WeChatError):
         endpoint: str,
         meaning: str | None = None,
         may_have_been_applied: bool = False,
+        body: Mapping[str, Any] | None = None,
+        response: object | None = None,
     ) -> None:
+        self.body: Mapping[str, Any] = _NO_BODY if body is None else body
+        self.response = response
         self.errcode = errcode
         self.errmsg = redact(errmsg)
         rid, hint = parse_request_ids(errmsg)
@@ -229,7 +243,16 @@ class NotFoundError(APIError):
 
 
 class CarrierError(WeChatError):
-    """Delivery carrier answered ``resultcode != 0`` (HTTP 200, no errcode)."""
+    """Delivery carrier answered ``resultcode != 0`` (HTTP 200, no errcode).
+
+    Such replies still carry what the carrier knows (``order/get``: rider name and phone,
+    ``order_token``, ``agent_info``...): ``body`` is the decoded reply as received, ``response``
+    the endpoint's response model structured from it (None when it does not fit).
+
+    >>> except CarrierError as exc:  # doctest: +SKIP
+    ...     if isinstance(exc.response, GetOrderResponse):
+    ...         print(exc.response.rider_phone)
+    """
 
     def __init__(
         self,
@@ -238,7 +261,11 @@ class CarrierError(WeChatError):
         *,
         endpoint: str,
         may_have_been_applied: bool = False,
+        body: Mapping[str, Any] | None = None,
+        response: object | None = None,
     ) -> None:
+        self.body: Mapping[str, Any] = _NO_BODY if body is None else body
+        self.response = response
         self.resultcode = resultcode
         self.resultmsg = redact(resultmsg)
         self.endpoint = endpoint
