@@ -105,6 +105,13 @@ def test_each_row_names_its_differences_and_what_the_sdk_does() -> None:
             assert all(cells), line
 
 
+def _holds_literal(tp: object) -> bool:
+    """A ``Literal`` type is a check too: the converter refuses any other value."""
+    return typing.get_origin(tp) is typing.Literal or any(
+        _holds_literal(arg) for arg in typing.get_args(tp)
+    )
+
+
 def _checked_fields(domain: str) -> dict[str, set[str]]:
     """Every request model of a namespace (nested ones too) -> the wire names of its checked
     fields, plus ``(cross-field)`` when it has cross-field rules."""
@@ -116,7 +123,7 @@ def _checked_fields(domain: str) -> dict[str, set[str]]:
         found[cls.__name__] = set()
         attrs.resolve_types(cls)
         for a in attrs.fields(cls):
-            if a.metadata.get(CHECK):
+            if a.metadata.get(CHECK) or _holds_literal(a.type):
                 found[cls.__name__].add(str(a.metadata.get(WIRE, a.name)))
             for tp in (a.type, *typing.get_args(a.type)):
                 for inner in (tp, *typing.get_args(tp)):

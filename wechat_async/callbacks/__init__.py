@@ -19,6 +19,7 @@ from ._events import (
     UserAuthorizeInvoice,
     UserGetCard,
     UserGiftingCard,
+    UserViewCard,
     WaybillAgent,
 )
 from ._parse import PayloadTooLargeError, parse_event
@@ -42,6 +43,7 @@ __all__ = [
     "UserAuthorizeInvoice",
     "UserGetCard",
     "UserGiftingCard",
+    "UserViewCard",
     "WaybillAgent",
     "check_signature",
     "parse_event",

@@ -6,13 +6,14 @@ contradict is not refused.
 
 from __future__ import annotations
 
+import enum
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
 import attrs
 
 from .._checks import between, max_bytes, max_json_len, max_len, min_len, one_of, unix_time
-from .._models import Response, meta
+from .._models import OpenValues, Response, meta
 from .._params import to_model, to_models
 from ._status import OrderStatus
 
@@ -27,14 +28,17 @@ __all__ = [
     "AddTipsRequest",
     "Address",
     "AddressParam",
+    "AuditResult",
     "BindAccountRequest",
     "BoundShop",
     "CancelOrderRequest",
+    "CancelReasonId",
     "CancelResponse",
     "Cargo",
     "CargoParam",
     "ConfirmReturnRequest",
     "DeliveryCompany",
+    "DeliveryId",
     "EmptyRequest",
     "GetAllDeliveryResponse",
     "GetBindAccountResponse",
@@ -79,9 +83,43 @@ class EmptyRequest:
     """The ``{}`` body."""
 
 
+class DeliveryId(OpenValues, str, enum.Enum):
+    """A carrier's ``delivery_id`` as replies name it. Carriers are added over time, so any
+    other id still parses (a member named after it) and requests take any ``str``:
+    ``delivery_id=DeliveryId.SFTC`` or ``delivery_id="SFTC"``.
+
+    >>> DeliveryId("DADA") is DeliveryId.DADA, DeliveryId("NEWCO").value
+    (True, 'NEWCO')
+    """
+
+    #: 顺丰同城急送
+    SFTC = "SFTC"
+    #: 闪送
+    SS = "SS"
+    #: 美团配送
+    MTPS = "MTPS"
+    #: 达达
+    DADA = "DADA"
+    #: the sandbox
+    TEST = "TEST"
+
+
+class AuditResult(OpenValues, enum.IntEnum):
+    """``audit_result`` of a bound carrier account (other codes parse as ``UNKNOWN_<n>``)."""
+
+    APPROVED = 0
+    UNDER_REVIEW = 1
+    REJECTED = 2
+
+
+#: ``cancel_reason_id``: 1 not needed now, 2 price, 3 wrong order details, 4 rider late to pick
+#: up, 5 rider late to deliver, 6 other (then ``cancel_reason`` text is required)
+CancelReasonId = Literal[1, 2, 3, 4, 5, 6]
+
+
 @attrs.define(kw_only=True)
 class DeliveryCompany(Response):
-    delivery_id: str
+    delivery_id: DeliveryId
     delivery_name: str
 
 
@@ -92,10 +130,9 @@ class GetAllDeliveryResponse(Response):
 
 @attrs.define(kw_only=True)
 class BoundShop(Response):
-    delivery_id: str
+    delivery_id: DeliveryId
     shopid: str
-    #: 0 approved, 1 under review, 2 rejected
-    audit_result: int | None = None
+    audit_result: AuditResult | None = None
 
 
 @attrs.define(kw_only=True)
@@ -377,13 +414,20 @@ class PreAddOrderResponse(FeeResponse):
 
 @attrs.define(kw_only=True)
 class AddOrderResponse(FeeResponse):
+    """Every field may be absent: the sandbox (``TEST``) answers only ``fee``, ``waybill_id``,
+    ``order_status`` and ``dispatch_duration`` (its waybill_id differs in form from the one in
+    the status push that follows), and a live reply was seen without ``insurancefee``."""
+
     waybill_id: str | None = None
+    #: a live reply carried 1, outside the documented table (kept as ``UNKNOWN_1``)
     order_status: OrderStatus | None = None
     finish_code: int | None = None
     pickup_code: int | None = None
     #: undocumented, seen in live replies
     sender_lng: float | None = None
     sender_lat: float | None = None
+    #: undocumented, seen in a live reply (the carrier's signature of the order)
+    delivery_sign: str | None = attrs.field(default=None, repr=False)
 
 
 @attrs.define(kw_only=True)
@@ -409,6 +453,9 @@ class GetOrderRequest:
 
 @attrs.define(kw_only=True)
 class GetOrderResponse(Response):
+    """Live replies carry more than the documented table (the fields after ``reach_time``);
+    ``order_status`` 0 was seen with the rider already named."""
+
     order_status: OrderStatus | None = None
     waybill_id: str | None = None
     rider_name: str | None = None
@@ -417,9 +464,14 @@ class GetOrderResponse(Response):
     rider_lat: float | None = None
     #: seconds left until delivery, while delivering
     reach_time: int | None = None
-
-
-_CANCEL_REASON = meta(check=one_of({1, 2, 3, 4, 5, 6}))
+    #: the carrier's text for the last status change
+    action_msg: str | None = None
+    #: the riders, as the carrier describes them (an array; its items' shape is undocumented,
+    #: so they are kept as sent)
+    agent_info: list[Any] | None = None
+    order_token: str | None = None
+    delivery_id: DeliveryId | None = None
+    delivery_name: str | None = None
 
 
 def _needs_text(reason_id: int | None, reason: str | None) -> list[tuple[str, str]]:
@@ -434,7 +486,7 @@ class PreCancelOrderRequest:
     shop_order_id: str = attrs.field(metadata=meta(check=min_len(1)))
     delivery_id: str = attrs.field(metadata=meta(check=min_len(1)))
     waybill_id: str = attrs.field(metadata=meta(check=min_len(1)))
-    cancel_reason_id: int | None = attrs.field(default=None, metadata=_CANCEL_REASON)
+    cancel_reason_id: CancelReasonId | None = None
     cancel_reason: str | None = None
     shop_no: str | None = None
     delivery_sign: str | None = _sign_field()
@@ -448,9 +500,7 @@ class CancelOrderRequest:
     shopid: str = attrs.field(metadata=meta(check=min_len(1)))
     shop_order_id: str = attrs.field(metadata=meta(check=min_len(1)))
     delivery_id: str = attrs.field(metadata=meta(check=min_len(1)))
-    #: 1 not needed now, 2 price, 3 wrong order details, 4 rider late to pick up,
-    #: 5 rider late to deliver, 6 other (then ``cancel_reason`` text is required)
-    cancel_reason_id: int = attrs.field(metadata=_CANCEL_REASON)
+    cancel_reason_id: CancelReasonId
     cancel_reason: str | None = None
     #: required by SFTC
     waybill_id: str | None = None
