@@ -61,6 +61,7 @@ async def test_a_carrier_error_carries_the_reply_and_its_model(reply: dict[str, 
     assert error.response.rider_phone == reply["rider_phone"]
     assert error.response.order_status == reply["order_status"]
     assert isinstance(error.response.order_status, OrderStatus)
+    assert error.response.order_token == reply["order_token"]
     # Nothing the carrier sent is lost: back to wire form, the model is the reply's body.
     body = {k: v for k, v in reply.items() if k not in ENVELOPE}
     assert converter.unstructure(error.response) == body

@@ -17,7 +17,6 @@ import httpx
 from . import _config
 from ._auth import AuthNamespace, TokenEndpointName
 from ._endpoint import Endpoint, Namespace, RawResponse
-from ._errcodes import TOKEN_ERRCODES
 from ._errors import ConfigurationError, TransportError
 from ._ratelimit import RateLimiter
 from ._redact import install_log_redaction, mask, remember_secret
@@ -320,7 +319,7 @@ class WeChatClient:
             data = decode_json(endpoint, response.status, response.content)
             errcode, resultcode = reply_codes(endpoint, data)
             if errcode:
-                failure = classify_errcode(errcode, TOKEN_ERRCODES)
+                failure = classify_errcode(errcode, endpoint.domain)
                 if (
                     failure is Failure.TOKEN
                     and token is not None
