@@ -173,7 +173,7 @@ ERRCODES: Final[Mapping[int, tuple[type[APIError], str]]] = {
     72035: (InvoiceError, "rejected by the business side"),
     72036: (InvoiceError, "invoice is busy, try again"),
     72038: (InvoiceNotAuthorizedError, "the user never authorized invoicing for this order"),
-    # instant delivery (seed 002 and specs/delivery.md section 8)
+    # instant delivery (the platform code table, and codes seen in practice)
     930555: (DeliveryError, "WeChat platform system error"),
     930556: (DeliveryError, "the delivery company timed out"),
     930557: (DeliveryError, "the delivery company's system failed"),
@@ -204,7 +204,7 @@ ERRCODES: Final[Mapping[int, tuple[type[APIError], str]]] = {
 #: consulted before ``ERRCODES``. 40097 is "invalid parameter" everywhere, but City Service
 #: documents it as the openid not coming from its template account.
 DOMAIN_ERRCODES: Final[Mapping[str, Mapping[int, tuple[type[APIError], str]]]] = {
-    # cityservice (seed 000, section 3)
+    # cityservice (the message path document, section 3)
     "cityservice": {
         40097: (
             InvalidParameterError,

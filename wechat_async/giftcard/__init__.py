@@ -1,4 +1,4 @@
-"""``client.giftcard``: gift cards, shelves, orders, and card codes (seed 001)."""
+"""``client.giftcard``: gift cards, shelves, orders, and card codes."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``client.invoice``: invoicing after payment (seed 001, section 12.2.2)."""
+"""``client.invoice``: invoicing after payment (the gift-card document, section 12.2.2)."""
 
 from __future__ import annotations
 
