@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
-from typing import Any
+from typing import Any, Literal
 
 import attrs
 import pytest
@@ -168,3 +168,25 @@ def test_a_model_with_hooks_or_validators_is_built_through_its_init() -> None:
     assert built.seen == ["n"]  # __attrs_post_init__ ran, init=False field made by its factory
     with pytest.raises(ValueError, match="size"):
         _compiled(_Hooked)({"name": "n", "size": -1})  # the validator ran
+
+
+@attrs.define(kw_only=True)
+class _WithLiteral(Response):
+    kind: Literal[1, 2]
+
+
+@pytest.mark.parametrize("value", [1, 2, True, "1", 3])
+def test_a_literal_takes_its_values_by_type_as_the_converter_does(value: Any) -> None:
+    body = {"kind": value}
+    try:
+        expected = converter.structure(body, _WithLiteral)
+    except Exception:
+        expected = None
+    if expected is None:
+        with pytest.raises(Exception):  # noqa: B017, PT011 - the converter's own error
+            structure_response(body, _WithLiteral)
+        with pytest.raises(Exception):  # noqa: B017, PT011
+            _compiled(_WithLiteral)(body)
+    else:
+        _same(_compiled(_WithLiteral)(body), expected)
+        assert type(expected.kind) is int

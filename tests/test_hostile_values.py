@@ -57,7 +57,7 @@ def _with(changes: dict[str, Any]) -> dict[str, Any]:
         ),
         # One pass: a type error does not hide the range errors of other fields.
         (
-            {"cargo.goods_value": 1.5, "receiver.lng": 500.0, "cargo.goods_weight": 99.0},
+            {"cargo.goods_value": 1.5, "receiver.lng": 500.0, "cargo.goods_weight": -9.0},
             ["cargo.goods_value", "receiver.lng", "cargo.goods_weight"],
         ),
         (

@@ -12,6 +12,7 @@ import respx
 from tests.helpers import BASE, client_for, fast_retry, mock_token
 from wechat_async import (
     CarrierError,
+    DeliveryError,
     QuotaExceededError,
     RetryBudget,
     RetryPolicy,
@@ -21,7 +22,7 @@ from wechat_async import (
 )
 from wechat_async._endpoint import Endpoint, Namespace
 from wechat_async._models import EmptyResponse
-from wechat_async._retry import Failure
+from wechat_async._retry import Failure, classify_errcode
 from wechat_async._transport import HttpxTransport, classify_httpx
 
 
@@ -329,3 +330,125 @@ async def test_an_errcode_means_what_the_answering_api_documents() -> None:
     assert gift.value.meaning == "invalid parameter"
     assert "template account" in city.value.meaning
     assert gift.value.rid == "a1b2"
+
+
+DELIVERY = f"{BASE}/cgi-bin/express/local/business/"
+_ORDER = {
+    "shopid": "s",
+    "shop_order_id": "o",
+    "delivery_sign": "x",
+    "delivery_id": "SFTC",
+    "openid": "oA",
+    "receiver": {
+        "name": "n",
+        "city": "c",
+        "address": "a",
+        "address_detail": "d",
+        "phone": "1",
+        "lng": 1.0,
+        "lat": 1.0,
+    },
+    "cargo": {
+        "goods_value": 1,
+        "goods_weight": 1,
+        "cargo_first_class": "x",
+        "cargo_second_class": "y",
+    },
+    "order_info": {},
+    "shop": {"img_url": "u", "goods_name": "g", "goods_count": 1},
+}
+#: retry-safe delivery calls: (method, path, arguments)
+_SAFE_DELIVERY = [
+    ("get_order", "order/get", {"shopid": "s", "shop_order_id": "o", "delivery_sign": "x"}),
+    ("pre_add_order", "order/pre_add", _ORDER),
+    (
+        "pre_cancel_order",
+        "order/precancel",
+        {
+            "shopid": "s",
+            "shop_order_id": "o",
+            "delivery_id": "SFTC",
+            "waybill_id": "w",
+            "delivery_sign": "x",
+        },
+    ),
+]
+
+
+def test_platform_and_carrier_failures_are_ambiguous_on_delivery_only() -> None:
+    for code in (930555, 930556, 930557):
+        assert classify_errcode(code, "delivery") is Failure.AMBIGUOUS
+        assert classify_errcode(code, "giftcard") is Failure.FATAL
+        assert classify_errcode(code) is Failure.FATAL
+    assert classify_errcode(930558, "delivery") is Failure.FATAL  # the carrier's logic error
+    assert classify_errcode(-1, "delivery") is Failure.AMBIGUOUS  # every API's rows still apply
+    assert classify_errcode(40001, "delivery") is Failure.TOKEN
+
+
+@pytest.mark.parametrize("code", [930555, 930556, 930557])
+@pytest.mark.parametrize(("method", "path", "call"), _SAFE_DELIVERY, ids=lambda v: str(v)[:16])
+async def test_retry_safe_delivery_calls_retry_platform_and_carrier_failures(
+    code: int, method: str, path: str, call: dict[str, object]
+) -> None:
+    router = respx.Router()
+    mock_token(router)
+    route = router.post(url__startswith=DELIVERY + path).mock(
+        side_effect=[
+            httpx.Response(200, json={"errcode": code, "errmsg": "delivery system error"}),
+            httpx.Response(200, json={"errcode": 0, "resultcode": 0, "resultmsg": "ok"}),
+        ]
+    )
+    async with client_for(router) as client:
+        await getattr(client.delivery, method)(**call)
+    assert route.call_count == 2
+
+
+@pytest.mark.parametrize("code", [930555, 930556, 930557])
+async def test_an_order_that_may_exist_is_not_placed_twice(code: int) -> None:
+    router = respx.Router()
+    mock_token(router)
+    route = router.post(url__startswith=DELIVERY + "order/add").respond(
+        json={"errcode": code, "errmsg": "delivery timeout"}
+    )
+    async with client_for(router) as client:
+        with pytest.raises(DeliveryError) as info:
+            await client.delivery.add_order(**_ORDER)
+    assert route.call_count == 1
+    assert info.value.errcode == code
+    assert info.value.may_have_been_applied is True
+
+
+async def test_a_carrier_failure_that_persists_raises_after_the_retries() -> None:
+    router = respx.Router()
+    mock_token(router)
+    route = router.post(url__startswith=DELIVERY + "order/get").respond(
+        json={"errcode": 930557, "errmsg": "delivery system error"}
+    )
+    async with client_for(router, retry=fast_retry(max_retries=2)) as client:
+        with pytest.raises(DeliveryError) as info:
+            await client.delivery.get_order(shopid="s", shop_order_id="o", delivery_sign="x")
+    assert route.call_count == 3
+    assert info.value.errcode == 930557
+
+
+@pytest.mark.parametrize("code", [930558, 930561, 930563])
+async def test_other_delivery_errcodes_are_not_retried(code: int) -> None:
+    router = respx.Router()
+    mock_token(router)
+    route = router.post(url__startswith=DELIVERY + "order/get").respond(
+        json={"errcode": code, "errmsg": "x"}
+    )
+    async with client_for(router) as client:
+        with pytest.raises(DeliveryError):
+            await client.delivery.get_order(shopid="s", shop_order_id="o", delivery_sign="x")
+    assert route.call_count == 1
+
+
+async def test_a_delivery_code_from_another_api_is_not_retried() -> None:
+    router = respx.Router()
+    mock_token(router)
+    route = router.post(f"{BASE}/test/safe").mock(side_effect=_errcode(930556))
+    async with client_for(router) as client:
+        with pytest.raises(WeChatError):
+            await RetryNamespace(client).safe()
+    assert route.call_count == 1

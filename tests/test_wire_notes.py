@@ -4,10 +4,13 @@ is copied here so the test does not depend on anything outside the repository)."
 from __future__ import annotations
 
 import re
+import typing
 from pathlib import Path
 
+import attrs
 import pytest
 
+from wechat_async._models import CHECK, WIRE
 from wechat_async.cityservice import CityServiceNamespace
 from wechat_async.delivery import DeliveryNamespace
 from wechat_async.giftcard import GiftCardNamespace
@@ -100,3 +103,69 @@ def test_each_row_names_its_differences_and_what_the_sdk_does() -> None:
             cells = [c.strip() for c in line.strip().strip("|").split(" | ")]
             assert len(cells) >= 4, line
             assert all(cells), line
+
+
+def _holds_literal(tp: object) -> bool:
+    """A ``Literal`` type is a check too: the converter refuses any other value."""
+    return typing.get_origin(tp) is typing.Literal or any(
+        _holds_literal(arg) for arg in typing.get_args(tp)
+    )
+
+
+def _checked_fields(domain: str) -> dict[str, set[str]]:
+    """Every request model of a namespace (nested ones too) -> the wire names of its checked
+    fields, plus ``(cross-field)`` when it has cross-field rules."""
+    found: dict[str, set[str]] = {}
+
+    def walk(cls: type) -> None:
+        if cls.__name__ in found:
+            return
+        found[cls.__name__] = set()
+        attrs.resolve_types(cls)
+        for a in attrs.fields(cls):
+            if a.metadata.get(CHECK) or _holds_literal(a.type):
+                found[cls.__name__].add(str(a.metadata.get(WIRE, a.name)))
+            for tp in (a.type, *typing.get_args(a.type)):
+                for inner in (tp, *typing.get_args(tp)):
+                    if isinstance(inner, type) and attrs.has(inner):
+                        walk(inner)
+        if hasattr(cls, "_check_fields"):
+            found[cls.__name__].add("(cross-field)")
+
+    for endpoint in NAMESPACES[domain].endpoints():
+        walk(endpoint.request)
+    return {name: fields for name, fields in found.items() if fields}
+
+
+def _check_rows(domain: str) -> dict[str, str]:
+    """Model -> the Fields cells of its rows in "### <domain> checks", joined."""
+    rows: dict[str, str] = {}
+    inside = False
+    for line in NOTES.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#"):
+            inside = line == f"### {domain} checks"
+            continue
+        match = re.match(r"\|\s*`(\w+)`\s*\|([^|]*)\|", line)
+        if inside and match:
+            rows[match.group(1)] = rows.get(match.group(1), "") + match.group(2)
+    return rows
+
+
+@pytest.mark.parametrize("domain", sorted(SURFACE))
+def test_every_client_side_check_is_listed_with_its_source(domain: str) -> None:
+    rows = _check_rows(domain)
+    missing = []
+    for model, fields in _checked_fields(domain).items():
+        cell = rows.get(model, "")
+        for field in fields:
+            name = field if field == "(cross-field)" else f"`{field}`"
+            if name not in cell:
+                missing.append(f"{model}.{field}")
+    assert not missing, f"checks not in '### {domain} checks' of docs/wire-notes.md: {missing}"
+
+
+def test_each_check_row_names_a_source() -> None:
+    for line in NOTES.read_text(encoding="utf-8").splitlines():
+        if re.match(r"\|\s*`[A-Z]\w+`\s*\|", line):
+            source = line.strip().strip("|").split(" | ")[-1]
+            assert re.search(r"\b(documents|wire|JSON)\b", source), line

@@ -20,6 +20,7 @@ __all__ = [
     "matches",
     "max_bytes",
     "max_items",
+    "max_json_len",
     "max_len",
     "min_len",
     "one_of",
@@ -49,6 +50,22 @@ def max_bytes(limit: int) -> Check:
     def check(value: Any) -> str | None:
         if value is not None and len(value.encode("utf-8")) > limit:
             return f"at most {limit} bytes of UTF-8, got {len(value.encode('utf-8'))}"
+        return None
+
+    return check
+
+
+def max_json_len(limit: int) -> Check:
+    """A nested structure's length in characters as it is sent: compact JSON, raw UTF-8."""
+
+    def check(value: Any) -> str | None:
+        if value is None:
+            return None
+        from ._convert import converter, dumps  # _convert imports this module
+
+        length = len(dumps(converter.unstructure(value)).decode("utf-8"))
+        if length > limit:
+            return f"at most {limit} characters as JSON, got {length}"
         return None
 
     return check

@@ -17,11 +17,19 @@ import httpx
 from . import _config
 from ._auth import AuthNamespace, TokenEndpointName
 from ._endpoint import Endpoint, Namespace, RawResponse
-from ._errcodes import TOKEN_ERRCODES, error_for
-from ._errors import CarrierError, ConfigurationError, TransportError, WeChatError
+from ._errors import ConfigurationError, TransportError
 from ._ratelimit import RateLimiter
 from ._redact import install_log_redaction, mask, remember_secret
-from ._request import EncodedRequest, build_payload, build_url, decode_json, encode, parse_response
+from ._request import (
+    EncodedRequest,
+    build_payload,
+    build_url,
+    decode_json,
+    encode,
+    parse_response,
+    reply_codes,
+    reply_error,
+)
 from ._retry import Failure, RetryBudget, RetryPolicy, classify_errcode, classify_status
 from ._token import TokenManager
 from ._transport import (
@@ -309,11 +317,9 @@ class WeChatClient:
                     may_have_been_applied=True,
                 )
             data = decode_json(endpoint, response.status, response.content)
-            errcode = data.get("errcode", 0)
-            if errcode.__class__ is not int:
-                errcode = _coerce_errcode(errcode)  # "0" or 0.0 from a proxy still means ok
+            errcode, resultcode = reply_codes(endpoint, data)
             if errcode:
-                failure = classify_errcode(errcode, TOKEN_ERRCODES)
+                failure = classify_errcode(errcode, endpoint.domain)
                 if (
                     failure is Failure.TOKEN
                     and token is not None
@@ -327,22 +333,13 @@ class WeChatClient:
                 if await self._should_retry(policy, failure, endpoint, attempt, call, None):
                     attempt += 1
                     continue
-                raise error_for(
-                    errcode,
-                    str(data.get("errmsg", "")),
-                    endpoint=endpoint.path,
-                    domain=endpoint.domain,
-                    overrides=endpoint.errors,
+                raise reply_error(
+                    endpoint,
+                    data,
                     may_have_been_applied=call.maybe_applied and not endpoint.idempotent,
                 )
-            if "resultcode" in endpoint.layers:
-                resultcode = data.get("resultcode", 0)
-                if resultcode.__class__ is not int:
-                    resultcode = _coerce_errcode(resultcode)
-                if resultcode:
-                    raise CarrierError(
-                        resultcode, str(data.get("resultmsg", "")), endpoint=endpoint.path
-                    )
+            if resultcode:
+                raise reply_error(endpoint, data)
             if attempt == 0:
                 self._budget.on_first_try_success()
             return response, data
@@ -440,15 +437,3 @@ def _make_transport(
 def _aiohttp_fits() -> bool:
     """aiohttp is the default where it can run: on asyncio, when installed."""
     return on_asyncio() and importlib.util.find_spec("aiohttp") is not None
-
-
-def _coerce_errcode(value: Any) -> int:
-    if value is None:
-        return 0
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise WeChatError(f"errcode is not a number: {value!r}") from None
-    if not number.is_integer():
-        raise WeChatError(f"errcode is not a whole number: {value!r}")
-    return int(number)

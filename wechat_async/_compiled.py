@@ -219,7 +219,9 @@ class _Compiler:
             item = self._item_function(args[0])
             return f"[{item}(x) for x in ({var} if {var}.__class__ is list else _bad())]"
         if origin is Literal:
-            return f"({var} if {var} in {self._ref(frozenset(args))} else _bad())"
+            # By value and type, as the converter's hook: True is not the 1 of Literal[1].
+            pairs = self._ref(frozenset((arg.__class__, arg) for arg in args))
+            return f"({var} if ({var}.__class__, {var}) in {pairs} else _bad())"
         if tp is Decimal:
             raise TypeError("Decimal without a hook")
         # Anything else: the converter's own rules for this one field.

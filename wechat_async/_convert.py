@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from types import UnionType
-from typing import Any, NewType, TypeVar, Union, get_args, get_origin
+from typing import Any, Literal, NewType, TypeVar, Union, get_args, get_origin
 
 import attrs
 import cattrs
@@ -221,6 +221,24 @@ def _structure_bytes(value: Any, _: type) -> bytes:
     raise _WrongType(f"expected bytes, got {_type_name(value)}")
 
 
+def _is_literal(tp: Any) -> bool:
+    return get_origin(tp) is Literal
+
+
+def _literal_hook(tp: Any) -> Callable[[Any, Any], Any]:
+    """A ``Literal`` field takes exactly one of its values, of the same JSON type: ``True`` is
+    not the ``1`` of ``Literal[1, 2]`` (``True == 1`` would let it through), nor ``"1"``."""
+    choices = get_args(tp)
+
+    def structure(value: Any, _: Any) -> Any:
+        for choice in choices:
+            if value.__class__ is choice.__class__ and value == choice:
+                return choice
+        raise _Refused(f"must be one of {list(choices)}, got {value!r}")
+
+    return structure
+
+
 def _keeps_extra(cls: type) -> bool:
     return "extra" in attrs.fields_dict(cls)
 
@@ -288,6 +306,8 @@ def make_converter(
     conv.register_structure_hook(
         Upload, _structure_upload_outgoing if outgoing else _structure_upload
     )
+
+    conv.register_structure_hook_factory(_is_literal, _literal_hook)
 
     # IntEnum subclasses int: registered by class so the int hook does not win and hand
     # back a bare int.

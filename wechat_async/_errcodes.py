@@ -7,7 +7,7 @@ a row for its own path through ``Endpoint(errors=...)``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Final
+from typing import Any, Final
 
 from ._errors import (
     AccessTokenError,
@@ -175,7 +175,7 @@ ERRCODES: Final[Mapping[int, tuple[type[APIError], str]]] = {
     72035: (InvoiceError, "rejected by the business side"),
     72036: (InvoiceError, "invoice is busy, try again"),
     72038: (InvoiceNotAuthorizedError, "the user never authorized invoicing for this order"),
-    # instant delivery (seed 002 and specs/delivery.md section 8)
+    # instant delivery (the platform code table, and codes seen in practice)
     930555: (DeliveryError, "WeChat platform system error"),
     930556: (DeliveryError, "the delivery company timed out"),
     930557: (DeliveryError, "the delivery company's system failed"),
@@ -206,7 +206,7 @@ ERRCODES: Final[Mapping[int, tuple[type[APIError], str]]] = {
 #: consulted before ``ERRCODES``. 40097 is "invalid parameter" everywhere, but City Service
 #: documents it as the openid not coming from its template account.
 DOMAIN_ERRCODES: Final[Mapping[str, Mapping[int, tuple[type[APIError], str]]]] = {
-    # cityservice (seed 000, section 3)
+    # cityservice (the message path document, section 3)
     "cityservice": {
         40097: (
             InvalidParameterError,
@@ -248,6 +248,8 @@ def error_for(
     domain: str = "",
     overrides: Mapping[int, tuple[type[APIError], str]] | None = None,
     may_have_been_applied: bool = False,
+    body: Mapping[str, Any] | None = None,
+    response: object | None = None,
 ) -> APIError:
     """Build the exception for an errcode: the endpoint's own overrides first, then its
     domain's meaning of the code, then the platform-wide one."""
@@ -256,15 +258,13 @@ def error_for(
         or DOMAIN_ERRCODES.get(domain, {}).get(errcode)
         or ERRCODES.get(errcode)
     )
-    if entry is None:
-        return APIError(
-            errcode, errmsg, endpoint=endpoint, may_have_been_applied=may_have_been_applied
-        )
-    cls, meaning = entry
+    cls, meaning = entry if entry is not None else (APIError, None)
     return cls(
         errcode,
         errmsg,
         endpoint=endpoint,
         meaning=meaning,
         may_have_been_applied=may_have_been_applied,
+        body=body,
+        response=response,
     )

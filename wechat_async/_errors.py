@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
+from typing import Any
 
 import attrs
 
@@ -33,22 +35,43 @@ __all__ = [
     "WeChatError",
 ]
 
-# Newer APIs end errmsg with "rid: 61b7289f-6875924d-25b4d70a"; the card, gift-card and
-# delivery APIs still end it with "hint: [StC5vA0024r283]".
-_RID = re.compile(r"rid:\s*([0-9A-Za-z_-]+)|hint:\s*\[\s*([0-9A-Za-z_+/=-]+)\s*\]")
+# Request ids at the end of errmsg, in the forms seen on the wire: "rid: 6542e4d3-7c3b1b87-
+# 302eae3f" (newer APIs, and /cgi-bin/token since 2017), "hint: [StC5vA0024r283]" (cards,
+# gift cards, delivery; ids may hold dots: "hint: [l.2tCa08354078]"), both in one errmsg
+# ("hint: [dMz2OA07714007][2023-11-02 07:52:51] rid: 6542e4d3-..."), and an empty "rid:".
+_HINT = re.compile(r"hint:[ \t]*\[[ \t]*([^\]\s]+)[ \t]*\]")
+_RID = re.compile(
+    r"(?<![0-9A-Za-z_])rid:[ \t]*([0-9A-Za-z](?:[0-9A-Za-z_.-]*[0-9A-Za-z])?)(?![0-9A-Za-z_:-])"
+)
+
+
+def parse_request_ids(errmsg: str) -> tuple[str | None, str | None]:
+    """``(rid, hint)``: the ``rid: ...`` and ``hint: [...]`` ids of an errmsg (the last of
+    each, as WeChat appends them), None for a form that is absent or empty.
+
+    >>> parse_request_ids("invalid hint: [dMz2OA07714007][2023-11-02 07:52:51] rid: 6542e4d3-7c")
+    ('6542e4d3-7c', 'dMz2OA07714007')
+    """
+    rids = _RID.findall(errmsg)
+    hints = _HINT.findall(errmsg)
+    return (rids[-1] if rids else None, hints[-1] if hints else None)
+
+
+def _without_ids(errmsg: str) -> str:
+    """errmsg without its request ids, which a message names once, by their own labels."""
+    text = _RID.sub("", _HINT.sub("", errmsg))
+    return " ".join(text.split())
 
 
 def parse_rid(errmsg: str) -> str | None:
-    """The request id WeChat puts in errmsg (``rid: ...`` or ``hint: [...]``); support
-    tickets ask for it.
+    """The request id WeChat puts in errmsg, whichever form it used (``rid:`` first);
+    support tickets ask for it.
 
     >>> parse_rid("invalid code hint: [kJ4Nya0731ge21]")
     'kJ4Nya0731ge21'
     """
-    match = _RID.search(errmsg)
-    if match is None:
-        return None
-    return match.group(1) or match.group(2)
+    rid, hint = parse_request_ids(errmsg)
+    return rid or hint
 
 
 class WeChatError(Exception):
@@ -120,8 +143,16 @@ class ResponseValidationError(WeChatError):
         super().__init__(f"unexpected response shape from {endpoint}: {redact(detail)}")
 
 
+#: ``body`` of an error that was not built from a reply
+_NO_BODY: Mapping[str, Any] = MappingProxyType({})
+
+
 class APIError(WeChatError):
-    """WeChat answered with a non-zero ``errcode``."""
+    """WeChat answered with a non-zero ``errcode``.
+
+    ``body`` is the decoded reply as received; ``response`` the endpoint's response model
+    structured from it, or None when the reply does not fit the model.
+    """
 
     #: The documented meaning of the code, filled in from the errcode table.
     meaning: str = ""
@@ -134,10 +165,19 @@ class APIError(WeChatError):
         endpoint: str,
         meaning: str | None = None,
         may_have_been_applied: bool = False,
+        body: Mapping[str, Any] | None = None,
+        response: object | None = None,
     ) -> None:
+        self.body: Mapping[str, Any] = _NO_BODY if body is None else body
+        self.response = response
         self.errcode = errcode
         self.errmsg = redact(errmsg)
-        self.rid = parse_rid(errmsg)
+        rid, hint = parse_request_ids(errmsg)
+        #: the request id support asks for: the ``rid:`` form, else the ``hint: [...]`` one
+        self.rid = rid or hint
+        #: the ``hint: [...]`` id, when the errmsg has one (beside a ``rid:`` or alone)
+        self.hint = hint
+        self._shown = redact(_without_ids(errmsg)) if rid or hint else self.errmsg
         self.endpoint = endpoint
         if meaning is not None:
             self.meaning = meaning
@@ -148,9 +188,13 @@ class APIError(WeChatError):
         parts = [f"[errcode {self.errcode}]"]
         if self.meaning:
             parts.append(self.meaning)
-        parts.append(f"(errmsg: {self.errmsg!r}")
+        # The ids are named once each, by label, so the errmsg is quoted without them
+        # (``errmsg`` keeps the whole text).
+        parts.append(f"(errmsg: {self._shown!r}")
         if self.rid:
             parts[-1] += f", rid: {self.rid}"
+        if self.hint and self.hint != self.rid:
+            parts[-1] += f", hint: {self.hint}"
         parts[-1] += ")"
         parts.append(f"at {self.endpoint}")
         if self.may_have_been_applied:
@@ -160,7 +204,7 @@ class APIError(WeChatError):
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}(errcode={self.errcode}, errmsg={self.errmsg!r}, "
-            f"rid={self.rid!r}, endpoint={self.endpoint!r})"
+            f"rid={self.rid!r}, hint={self.hint!r}, endpoint={self.endpoint!r})"
         )
 
 
@@ -199,7 +243,16 @@ class NotFoundError(APIError):
 
 
 class CarrierError(WeChatError):
-    """Delivery carrier answered ``resultcode != 0`` (HTTP 200, no errcode)."""
+    """Delivery carrier answered ``resultcode != 0`` (HTTP 200, no errcode).
+
+    Such replies still carry what the carrier knows (``order/get``: rider name and phone,
+    ``order_token``, ``agent_info``...): ``body`` is the decoded reply as received, ``response``
+    the endpoint's response model structured from it (None when it does not fit).
+
+    >>> except CarrierError as exc:  # doctest: +SKIP
+    ...     if isinstance(exc.response, GetOrderResponse):
+    ...         print(exc.response.rider_phone)
+    """
 
     def __init__(
         self,
@@ -208,7 +261,11 @@ class CarrierError(WeChatError):
         *,
         endpoint: str,
         may_have_been_applied: bool = False,
+        body: Mapping[str, Any] | None = None,
+        response: object | None = None,
     ) -> None:
+        self.body: Mapping[str, Any] = _NO_BODY if body is None else body
+        self.response = response
         self.resultcode = resultcode
         self.resultmsg = redact(resultmsg)
         self.endpoint = endpoint

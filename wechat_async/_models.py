@@ -14,6 +14,7 @@ import attrs
 
 __all__ = [
     "EmptyResponse",
+    "OpenValues",
     "Response",
     "Upload",
     "datetime_to_unix",
@@ -57,6 +58,29 @@ def meta(
     if check is not None:
         metadata[CHECK] = (check,) if callable(check) else tuple(check)
     return metadata
+
+
+class OpenValues:
+    """Mixin for an enum of values WeChat may add to (statuses, carriers, control types): a
+    value outside the members still parses, as a member named after it (``UNKNOWN_<n>`` for
+    numbers), equal to the value and written back unchanged, so a new value never fails a
+    reply nor is lost.
+
+    >>> class Color(OpenValues, str, enum.Enum):  # doctest: +SKIP
+    ...     RED = "RED"
+    >>> Color("TEAL").value  # doctest: +SKIP
+    'TEAL'
+    """
+
+    @classmethod
+    def _missing_(cls, value: object) -> Any:
+        base: Any = cls._member_type_  # type: ignore[attr-defined]
+        if isinstance(value, bool) or not isinstance(value, base):
+            return None
+        member: Any = base.__new__(cls, value)
+        member._name_ = f"UNKNOWN_{value}" if isinstance(value, int) else str(value)
+        member._value_ = value
+        return member
 
 
 @attrs.define(kw_only=True)

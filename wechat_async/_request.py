@@ -22,11 +22,15 @@ from ._convert import (
     structure_response,
 )
 from ._endpoint import Endpoint, Namespace
+from ._errcodes import error_for
 from ._errors import (
+    APIError,
+    CarrierError,
     FieldError,
     RequestValidationError,
     ResponseDecodeError,
     ResponseValidationError,
+    WeChatError,
 )
 
 __all__ = [
@@ -36,6 +40,8 @@ __all__ = [
     "decode_json",
     "encode",
     "parse_response",
+    "reply_codes",
+    "reply_error",
 ]
 
 _PLAIN = frozenset({str, int, float, bool})
@@ -192,3 +198,69 @@ def parse_response(endpoint: Endpoint[Any, Any, Any], data: Mapping[str, Any]) -
         return structure_response(body, endpoint.response)
     except (cattrs.BaseValidationError, TypeError, ValueError) as exc:
         raise ResponseValidationError(endpoint.path, field_errors(exc)) from None
+
+
+def reply_codes(endpoint: Endpoint[Any, Any, Any], data: Mapping[str, Any]) -> tuple[int, int]:
+    """``(errcode, resultcode)`` of a decoded reply, 0 for a layer that says success (or that
+    the endpoint does not have; the carrier's is read only once WeChat's says success). A
+    proxy's ``"0"`` or ``0.0`` still means success."""
+    errcode = data.get("errcode", 0)
+    if errcode.__class__ is not int:
+        errcode = _coerce_code("errcode", errcode)
+    resultcode = 0
+    if not errcode and "resultcode" in endpoint.layers:
+        resultcode = data.get("resultcode", 0)
+        if resultcode.__class__ is not int:
+            resultcode = _coerce_code("resultcode", resultcode)
+    return errcode, resultcode
+
+
+def reply_error(
+    endpoint: Endpoint[Any, Any, Any],
+    data: Mapping[str, Any],
+    *,
+    may_have_been_applied: bool = False,
+) -> APIError | CarrierError:
+    """The exception for a failed reply (``reply_codes`` not both 0). It carries the reply:
+    ``body`` as decoded, ``response`` as the endpoint's model when the reply fits it, since
+    failed replies still hold what the caller needs (a carrier's rider and order_token)."""
+    errcode, resultcode = reply_codes(endpoint, data)
+    response = _model_or_none(endpoint, data)
+    if errcode:
+        return error_for(
+            errcode,
+            str(data.get("errmsg", "")),
+            endpoint=endpoint.path,
+            domain=endpoint.domain,
+            overrides=endpoint.errors,
+            may_have_been_applied=may_have_been_applied,
+            body=data,
+            response=response,
+        )
+    return CarrierError(
+        resultcode,
+        str(data.get("resultmsg", "")),
+        endpoint=endpoint.path,
+        may_have_been_applied=may_have_been_applied,
+        body=data,
+        response=response,
+    )
+
+
+def _model_or_none(endpoint: Endpoint[Any, Any, Any], data: Mapping[str, Any]) -> Any:
+    try:
+        return parse_response(endpoint, data)
+    except ResponseValidationError:
+        return None
+
+
+def _coerce_code(name: str, value: Any) -> int:
+    if value is None:
+        return 0
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise WeChatError(f"{name} is not a number: {value!r}") from None
+    if not number.is_integer():
+        raise WeChatError(f"{name} is not a whole number: {value!r}")
+    return int(number)

@@ -5,14 +5,23 @@ from __future__ import annotations
 import enum
 import random as _random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Final
 
 import anyio
 import attrs
 
 from . import _config
+from ._errcodes import TOKEN_ERRCODES
 
-__all__ = ["Failure", "RetryBudget", "RetryPolicy", "classify_errcode", "classify_status"]
+__all__ = [
+    "ERRCODE_FAILURES",
+    "Failure",
+    "RetryBudget",
+    "RetryPolicy",
+    "classify_errcode",
+    "classify_status",
+]
 
 
 class Failure(enum.Enum):
@@ -25,7 +34,24 @@ class Failure(enum.Enum):
     FATAL = "fatal"  # business error, quota, carrier error: never retried
 
 
-_SLOW_DOWN_ERRCODE = 45011
+#: What an errcode says about the attempt that got it: the answering namespace's own codes
+#: first, then those of every API (""). Any other errcode is FATAL. Add a row here, never an
+#: ``if`` in the retry loop.
+ERRCODE_FAILURES: Final[Mapping[str, Mapping[int, Failure]]] = {
+    "": {
+        **dict.fromkeys(TOKEN_ERRCODES, Failure.TOKEN),
+        -1: Failure.AMBIGUOUS,  # system busy
+        45011: Failure.SLOW_DOWN,  # per-minute frequency limit
+    },
+    # Instant delivery: the platform or the carrier failed mid-call. The order may exist (a
+    # carrier that timed out may have taken it), so only retry-safe endpoints repeat.
+    "delivery": {
+        930555: Failure.AMBIGUOUS,  # WeChat platform system error
+        930556: Failure.AMBIGUOUS,  # the carrier timed out
+        930557: Failure.AMBIGUOUS,  # the carrier's system failed
+    },
+}
+_EVERY_API = ERRCODE_FAILURES[""]
 
 
 def classify_status(status_code: int) -> Failure | None:
@@ -35,14 +61,10 @@ def classify_status(status_code: int) -> Failure | None:
     return None
 
 
-def classify_errcode(errcode: int, token_errcodes: frozenset[int]) -> Failure:
-    if errcode in token_errcodes:
-        return Failure.TOKEN
-    if errcode == -1:
-        return Failure.AMBIGUOUS
-    if errcode == _SLOW_DOWN_ERRCODE:
-        return Failure.SLOW_DOWN
-    return Failure.FATAL
+def classify_errcode(errcode: int, domain: str = "") -> Failure:
+    """The ``ERRCODE_FAILURES`` row of an errcode answered by ``domain``'s API."""
+    failure = ERRCODE_FAILURES.get(domain, _EVERY_API).get(errcode)
+    return failure or _EVERY_API.get(errcode, Failure.FATAL)
 
 
 @attrs.define

@@ -104,7 +104,16 @@ def _card(**changes: Any) -> dict[str, Any]:
             "card.general_card.base_info.date_info.fixed_term",
         ),
         (_card(sub_card_type="MEMBER_CARD"), "card.general_card.sub_card_type"),
-        (_card(supply_bonus=True), "card.general_card.supply_bonus"),
+        # At most three of supply_balance and custom_field1..3 (section 6.3's note).
+        (
+            _card(
+                supply_balance=True,
+                custom_field1={"name": "a"},
+                custom_field2={"name": "b"},
+                custom_field3={"name": "c"},
+            ),
+            "card.general_card.custom_field3",
+        ),
         (_card(init_balance="100"), "card.general_card.init_balance"),
         (_card(base_info=None), "card.general_card.base_info"),
     ],
@@ -134,6 +143,12 @@ def _page(**changes: Any) -> dict[str, Any]:
             "update_user_card",
             {"code": "1", "card_id": "c", "custom_field_value1": "四个汉字多"},
             "custom_field_value1",
+        ),
+        # "4 characters and 12 bytes": five ASCII letters are 5 bytes, still one too many.
+        (
+            "update_user_card",
+            {"code": "1", "card_id": "c", "custom_field_value2": "abcde"},
+            "custom_field_value2",
         ),
         ("consume_code", {"card_id": "c"}, "code"),
         ("get_code", {"code": ""}, "code"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from wechat_async import WeChatClient
+from wechat_async.giftcard import BaseInfoParam, DateInfoParam
 
 
 async def bad(client: WeChatClient) -> None:
@@ -26,3 +27,26 @@ async def bad(client: WeChatClient) -> None:
         data={"k": {"value": 1}},  # E: value type
     )
     await client.invoice.set_pay_mch(paymch_info={"mchid": "1"})  # E: s_pappid missing
+    client.giftcard.iter_orders(0, 1, sort_type="asc")  # E: sort_type is "ASC" or "DESC"
+    await client.giftcard.batch_get_orders(begin_time=0, end_time=1, sort_type="up")  # E
+    await client.delivery.cancel_order(
+        shopid="s",
+        shop_order_id="o",
+        delivery_id="SFTC",
+        cancel_reason_id=7,  # E: 1 to 6
+    )
+    date: DateInfoParam = {"type": "DATE_TYPE_FOREVER"}  # E: not a DATE_TYPE_*
+    base: BaseInfoParam = {
+        "logo_url": "u",
+        "brand_name": "b",
+        "code_type": "CODE_TYPE_NFC",  # E: not a CODE_TYPE_*
+        "title": "t",
+        "color": "Color010",
+        "notice": "n",
+        "description": "d",
+        "date_info": date,
+        "sku": {"quantity": 1},
+        "giftcard_info": {"price": 1},
+        "max_give_friend_times": 1,
+    }
+    await client.giftcard.create_card(card={"general_card": {"base_info": base}})

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from typing_extensions import assert_type
 
-from wechat_async import RawResponse, WeChatClient
+from wechat_async import CarrierError, RawResponse, WeChatClient
+from wechat_async.callbacks import UpdateWaybillStatus
 from wechat_async.cityservice import SendMsgDataRequest, SendMsgDataResponse, TemplateValue
+from wechat_async.delivery import DeliveryId, GetOrderResponse, OrderStatus
+from wechat_async.giftcard import PageControlType
+from wechat_async.invoice import InvoiceStatus
 
 
 async def good(client: WeChatClient) -> None:
@@ -22,3 +26,32 @@ async def good(client: WeChatClient) -> None:
     assert_type(await client.cityservice.send_msg_data.send(request), SendMsgDataResponse)
     faster = client.with_options(timeout=1.0, max_retries=0)
     assert_type(faster, WeChatClient)
+
+
+def waybill(event: UpdateWaybillStatus) -> bool:
+    # the push's status is the replies' OrderStatus
+    return event.order_status is not None and event.order_status.is_final
+
+
+async def typed_values(client: WeChatClient) -> None:
+    async with client.giftcard.iter_orders(0, 1, sort_type="DESC") as orders:
+        async for order in orders:
+            print(order.order_id)
+    await client.delivery.cancel_order(
+        shopid="s", shop_order_id="o", delivery_id=DeliveryId.SFTC, cancel_reason_id=6
+    )
+    shops = await client.delivery.get_bind_account()
+    assert_type(shops.shop_list[0].delivery_id, DeliveryId)
+    status = await client.delivery.get_order(shopid="s", shop_order_id="o")
+    assert_type(status.order_status, OrderStatus | None)
+    assert_type(status.order_token, str | None)
+    maintain = await client.giftcard.set_maintain(all=True)
+    if maintain.control_info is not None:
+        assert_type(maintain.control_info.biz_control_type, PageControlType | None)
+    auth = await client.invoice.get_auth_data(s_pappid="p", order_id="o")
+    assert_type(auth.invoice_status, InvoiceStatus)
+    try:
+        await client.delivery.get_order(shopid="s", shop_order_id="o")
+    except CarrierError as exc:
+        if isinstance(exc.response, GetOrderResponse):
+            print(exc.response.rider_phone, exc.body.get("order_token"))

@@ -19,6 +19,7 @@ from ._events import (
     UserAuthorizeInvoice,
     UserGetCard,
     UserGiftingCard,
+    UserViewCard,
     WaybillAgent,
 )
 from ._parse import PayloadTooLargeError, parse_event
@@ -52,6 +53,7 @@ __all__ = [
     "UserAuthorizeInvoice",
     "UserGetCard",
     "UserGiftingCard",
+    "UserViewCard",
     "WaybillAgent",
     "check_signature",
     "parse_event",

@@ -10,6 +10,7 @@ import attrs
 
 from .._convert import LooseBool
 from .._models import Response, meta
+from ..delivery._status import OrderStatus
 
 __all__ = [
     "EVENT_TYPES",
@@ -22,6 +23,7 @@ __all__ = [
     "UserAuthorizeInvoice",
     "UserGetCard",
     "UserGiftingCard",
+    "UserViewCard",
     "WaybillAgent",
 ]
 
@@ -113,6 +115,9 @@ class UserGetCard(_CardEvent):
         default=None, metadata=_wire("IsGiveByFriend")
     )
     old_user_card_code: str | None = attrs.field(default=None, metadata=_wire("OldUserCardCode"))
+    #: how the card was got, e.g. ``SOURCE_SCENE_USER_ACCEPT_GIFTCARD`` (seen on live pushes;
+    #: not in the gift-card document)
+    source_scene: str | None = attrs.field(default=None, metadata=_wire("SourceScene"))
 
 
 @attrs.define(kw_only=True)
@@ -126,6 +131,16 @@ class UserGiftingCard(_CardEvent):
 
 
 @attrs.define(kw_only=True)
+class UserViewCard(_CardEvent):
+    """A user opened a card created with ``need_push_on_view: true``."""
+
+    EVENT: ClassVar[str] = "user_view_card"
+
+    #: the scene value the card was given out with (``outer_str`` of card_ext)
+    outer_str: str | None = attrs.field(default=None, metadata=_wire("OuterStr"))
+
+
+@attrs.define(kw_only=True)
 class UserAuthorizeInvoice(Event):
     """12.2.2.4: the user authorized invoicing; call ``client.invoice.get_auth_data``."""
 
@@ -133,9 +148,19 @@ class UserAuthorizeInvoice(Event):
 
     succ_order_id: str | None = attrs.field(default=None, metadata=_wire("SuccOrderId"))
     fail_order_id: str | None = attrs.field(default=None, metadata=_wire("FailOrderId"))
-    app_id: str | None = attrs.field(default=None, metadata=_wire("AppId", "AuthorizeAppId"))
+    #: the account the push is for: ``AppId`` as documented, else ``AuthorizeAppId``
+    app_id: str | None = attrs.field(default=None, metadata=_wire("AppId"))
+    #: ``AuthorizeAppId`` as sent: live pushes carry it instead of the documented ``AppId``
+    authorize_app_id: str | None = attrs.field(default=None, metadata=_wire("AuthorizeAppId"))
+    #: ``SPAppId`` as sent (undocumented, seen on live pushes)
+    sp_app_id: str | None = attrs.field(default=None, metadata=_wire("SPAppId"))
     #: ``web`` (H5 inside WeChat) or ``app``
     source: str | None = attrs.field(default=None, metadata=_wire("Source", "source"))
+
+    def __attrs_post_init__(self) -> None:
+        # One field to read whichever name the push used; the wire name stays in its own.
+        if self.app_id is None:
+            self.app_id = self.authorize_app_id
 
     def _identity(self) -> tuple[str, ...]:
         return (self.succ_order_id or "", self.fail_order_id or "")
@@ -149,11 +174,14 @@ class WaybillAgent(Response):
     phone: str | None = None
     #: expected arrival (Unix seconds), only while delivering
     reach_time: int | None = None
+    #: whether ``phone`` is masked (the carriers' status API carries it)
+    is_phone_encrypted: LooseBool | None = None
 
 
 @attrs.define(kw_only=True)
 class UpdateWaybillStatus(Event):
-    """Instant delivery: the carrier moved the order (specs/delivery.md section 6)."""
+    """Instant delivery: the carrier moved the order. Arrives as JSON or XML (the rider in
+    a nested ``<agent>``)."""
 
     EVENT: ClassVar[str] = "update_waybill_status"
     REPLY: ClassVar[str] = "waybill"
@@ -163,12 +191,15 @@ class UpdateWaybillStatus(Event):
     shop_no: str | None = None
     waybill_id: str | None = None
     action_time: int | None = None
-    order_status: int | None = None
+    order_status: OrderStatus | None = None
     action_msg: str | None = None
     agent: WaybillAgent | None = None
 
     def _identity(self) -> tuple[str, ...]:
-        return (self.shop_order_id, str(self.order_status), str(self.action_time))
+        # The code as a number: str() of an IntEnum differs between Python versions, and
+        # processes sharing a dedupe store must agree.
+        status = self.order_status if self.order_status is None else int(self.order_status)
+        return (self.shop_order_id, str(status), str(self.action_time))
 
 
 @attrs.define(kw_only=True)
@@ -200,6 +231,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         GiftCardUserAccept,
         UserGetCard,
         UserGiftingCard,
+        UserViewCard,
         UserAuthorizeInvoice,
         UpdateWaybillStatus,
     )

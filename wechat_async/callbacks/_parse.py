@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import json
 import re
 from collections.abc import Mapping
@@ -149,7 +150,10 @@ def _plan(cls: type) -> _Plan:
         for a in attrs.fields(cls):
             key = a.metadata.get(WIRE, a.name)
             options = get_args(a.type) or (a.type,)
-            if int in options:
+            # An int enum (OrderStatus) is read from XML text as the int it holds.
+            if any(
+                o is int or (isinstance(o, type) and issubclass(o, enum.IntEnum)) for o in options
+            ):
                 ints.add(key)
             if type(None) in options and str not in options:
                 blanks.add(key)

@@ -1,4 +1,4 @@
-"""City Service message path models (seed 000)."""
+"""City Service message path models."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, TypedDict
 
 import attrs
 
-from .._checks import matches, max_len, min_len
+from .._checks import matches, min_len
 from .._models import Response, meta
 from .._params import to_model_map
 
@@ -50,21 +50,17 @@ class SendMsgDataRequest:
     openid: str = attrs.field(metadata=meta(check=min_len(1)))
     biz_template_id: str = attrs.field(metadata=meta(check=min_len(1)))
     #: Transactions with the same order number are merged into one record.
-    order_no: str = attrs.field(metadata=meta(check=(min_len(1), max_len(128))))
+    order_no: str = attrs.field(metadata=meta(check=min_len(1)))
     data: dict[str, TemplateValue] = attrs.field(
         converter=_to_template_value_map, metadata=meta(check=min_len(1))
     )
-    url: str | None = attrs.field(
-        default=None, metadata=meta(check=matches(r"https?://\S+", "an http(s) URL"))
-    )
+    #: the jump link of notifications and result pages; WeChat judges it (82025 when invalid)
+    url: str | None = None
+    #: the document pairs it with ``url``; a production integration sends it without one, so
+    #: it is not refused alone
     result_page_style_id: str | None = None
     deal_msg_style_id: str | None = None
     card_style_id: str | None = None
-
-    def _check_fields(self) -> list[tuple[str, str]]:
-        if self.result_page_style_id is not None and self.url is None:
-            return [("url", "required when result_page_style_id is set (result page)")]
-        return []
 
 
 @attrs.define(kw_only=True)

@@ -14,7 +14,7 @@ import click
 from .._client import WeChatClient
 from .._convert import converter
 from .._errors import WeChatError
-from ..giftcard import SyncCheckpoint, SyncProgress
+from ..giftcard import SortType, SyncCheckpoint, SyncProgress
 from ._calls import call_json, client_options
 from ._main import credentials, main, parse_time
 from ._sinks import Sink, open_sink
@@ -70,7 +70,7 @@ def sync_orders(
     out: Path,
     checkpoint: Path | None,
     concurrency: int,
-    sort: str,
+    sort: SortType,
     emulated: int | None,
     latency: float,
 ) -> None:
@@ -103,7 +103,9 @@ def get_order(appid: str | None, secret: str | None, base_url: str | None, order
 
 
 class _SyncJob:
-    def __init__(self, *, out: Path, checkpoint_path: Path | None, concurrency: int, sort: str):
+    def __init__(
+        self, *, out: Path, checkpoint_path: Path | None, concurrency: int, sort: SortType
+    ):
         self.out = out
         self.checkpoint_path = checkpoint_path
         self.concurrency = concurrency

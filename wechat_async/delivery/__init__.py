@@ -1,4 +1,4 @@
-"""``client.delivery``: Mini Program instant delivery, business side (specs/delivery.md).
+"""``client.delivery``: Mini Program instant delivery, business side.
 
 >>> client.delivery.add_account(shopid="1534713176", app_secret="...")  # doctest: +SKIP
 >>> await client.delivery.get_order(shopid="1534713176", shop_order_id="A1")  # doctest: +SKIP
@@ -20,11 +20,14 @@ from .models import (
     AddOrderResponse,
     Address,
     AddressParam,
+    AuditResult,
     BoundShop,
+    CancelReasonId,
     CancelResponse,
     Cargo,
     CargoParam,
     DeliveryCompany,
+    DeliveryId,
     GetAllDeliveryResponse,
     GetBindAccountResponse,
     GetOrderResponse,
@@ -43,12 +46,15 @@ __all__ = [
     "AddOrderResponse",
     "Address",
     "AddressParam",
+    "AuditResult",
     "BoundShop",
+    "CancelReasonId",
     "CancelResponse",
     "Cargo",
     "CargoParam",
     "CarrierAccount",
     "DeliveryCompany",
+    "DeliveryId",
     "DeliveryNamespace",
     "GetAllDeliveryResponse",
     "GetBindAccountResponse",

@@ -1,18 +1,21 @@
-"""Instant-delivery order status codes (specs/delivery.md section 7)."""
+"""Instant-delivery order status codes (the documents' order_status table)."""
 
 from __future__ import annotations
 
 import enum
 
+from .._models import OpenValues
+
 __all__ = ["OrderStatus"]
 
 
-class OrderStatus(enum.IntEnum):
-    """``order_status`` of a delivery order. Codes WeChat adds later still parse, as
-    ``UNKNOWN_<code>`` members that are neither final nor successful.
+class OrderStatus(OpenValues, enum.IntEnum):
+    """``order_status`` of a delivery order. Codes outside the table still parse, as
+    ``UNKNOWN_<code>`` members that are neither final nor successful, and are written back
+    unchanged: live replies carry 0 (``order/get``, rider already named) and 1 (``order/add``).
 
-    >>> OrderStatus(302).is_success, OrderStatus(999).name
-    (True, 'UNKNOWN_999')
+    >>> OrderStatus(302).is_success, OrderStatus(999).name, OrderStatus(0).is_final
+    (True, 'UNKNOWN_999', False)
     """
 
     WAITING_FOR_RIDER = 101
@@ -31,15 +34,6 @@ class OrderStatus(enum.IntEnum):
     RETURNED = 401
     CANCELLED_BY_CARRIER = 501
     CANCELLED_FORCE_MAJEURE = 502
-
-    @classmethod
-    def _missing_(cls, value: object) -> OrderStatus | None:
-        if isinstance(value, int) and not isinstance(value, bool):
-            member = int.__new__(cls, value)
-            member._name_ = f"UNKNOWN_{value}"
-            member._value_ = value
-            return member
-        return None
 
     @property
     def phase(self) -> str:

@@ -1,14 +1,19 @@
-"""Instant-delivery models (specs/delivery.md). Money in yuan as Decimal, times in Unix seconds."""
+"""Instant-delivery models. Money in yuan as Decimal, times in Unix seconds.
+
+Checks follow docs/wire-notes.md ("Client-side checks"): a documented range that live orders
+contradict is not refused.
+"""
 
 from __future__ import annotations
 
+import enum
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
 import attrs
 
-from .._checks import between, max_bytes, max_len, min_len, one_of, unix_time
-from .._models import Response, meta
+from .._checks import between, max_bytes, max_json_len, max_len, min_len, one_of, unix_time
+from .._models import OpenValues, Response, meta
 from .._params import to_model, to_models
 from ._status import OrderStatus
 
@@ -23,14 +28,17 @@ __all__ = [
     "AddTipsRequest",
     "Address",
     "AddressParam",
+    "AuditResult",
     "BindAccountRequest",
     "BoundShop",
     "CancelOrderRequest",
+    "CancelReasonId",
     "CancelResponse",
     "Cargo",
     "CargoParam",
     "ConfirmReturnRequest",
     "DeliveryCompany",
+    "DeliveryId",
     "EmptyRequest",
     "GetAllDeliveryResponse",
     "GetBindAccountResponse",
@@ -75,9 +83,43 @@ class EmptyRequest:
     """The ``{}`` body."""
 
 
+class DeliveryId(OpenValues, str, enum.Enum):
+    """A carrier's ``delivery_id`` as replies name it. Carriers are added over time, so any
+    other id still parses (a member named after it) and requests take any ``str``:
+    ``delivery_id=DeliveryId.SFTC`` or ``delivery_id="SFTC"``.
+
+    >>> DeliveryId("DADA") is DeliveryId.DADA, DeliveryId("NEWCO").value
+    (True, 'NEWCO')
+    """
+
+    #: 顺丰同城急送
+    SFTC = "SFTC"
+    #: 闪送
+    SS = "SS"
+    #: 美团配送
+    MTPS = "MTPS"
+    #: 达达
+    DADA = "DADA"
+    #: the sandbox
+    TEST = "TEST"
+
+
+class AuditResult(OpenValues, enum.IntEnum):
+    """``audit_result`` of a bound carrier account (other codes parse as ``UNKNOWN_<n>``)."""
+
+    APPROVED = 0
+    UNDER_REVIEW = 1
+    REJECTED = 2
+
+
+#: ``cancel_reason_id``: 1 not needed now, 2 price, 3 wrong order details, 4 rider late to pick
+#: up, 5 rider late to deliver, 6 other (then ``cancel_reason`` text is required)
+CancelReasonId = Literal[1, 2, 3, 4, 5, 6]
+
+
 @attrs.define(kw_only=True)
 class DeliveryCompany(Response):
-    delivery_id: str
+    delivery_id: DeliveryId
     delivery_name: str
 
 
@@ -88,10 +130,9 @@ class GetAllDeliveryResponse(Response):
 
 @attrs.define(kw_only=True)
 class BoundShop(Response):
-    delivery_id: str
+    delivery_id: DeliveryId
     shopid: str
-    #: 0 approved, 1 under review, 2 rejected
-    audit_result: int | None = None
+    audit_result: AuditResult | None = None
 
 
 @attrs.define(kw_only=True)
@@ -111,10 +152,12 @@ class Address:
     name: str = attrs.field(metadata=meta(check=(min_len(1), max_len(256))))
     city: str = attrs.field(metadata=meta(check=min_len(1)))
     address: str = attrs.field(metadata=meta(check=min_len(1)))
-    address_detail: str = attrs.field(metadata=meta(check=min_len(1)))
     phone: str = attrs.field(metadata=meta(check=(min_len(1), max_len(64))))
     lng: float = attrs.field(metadata=meta(check=between(-180, 180)))
     lat: float = attrs.field(metadata=meta(check=between(-90, 90)))
+    #: building, unit, floor. The documents require it; a live order through UU was accepted
+    #: without the sender's, so only the receiver's is required (``PreAddOrderRequest``).
+    address_detail: str | None = None
     #: 0 GCJ-02 (Amap/Tencent, the default), 1 Baidu
     coordinate_type: int | None = attrs.field(default=None, metadata=meta(check=one_of({0, 1})))
 
@@ -125,10 +168,10 @@ class AddressParam(TypedDict):
     name: str
     city: str
     address: str
-    address_detail: str
     phone: str
     lng: float
     lat: float
+    address_detail: NotRequired[str | None]
     coordinate_type: NotRequired[int | None]
 
 
@@ -172,28 +215,30 @@ def _to_goods_detail(value: GoodsDetail | GoodsDetailParam) -> GoodsDetail:
     return to_model(GoodsDetail, value)
 
 
+#: Weight and sizes: the documents give (0, 50] kg and (0, 45/65/50] cm, but live orders were
+#: accepted with 500 kg (UU) and with 0 for weight and sizes (SFTC). Only negatives are refused.
+_MEASURE = meta(check=between(0))
+
+
 @attrs.define(kw_only=True)
 class Cargo:
     #: yuan, in (0, 5000]
     goods_value: Decimal = attrs.field(metadata=_yuan(low_open=True, high=5000))
-    #: kg, in (0, 50]
-    goods_weight: float = attrs.field(metadata=meta(check=between(0, 50, low_open=True)))
+    #: kg (documented (0, 50]; see ``_MEASURE``)
+    goods_weight: float = attrs.field(metadata=_MEASURE)
     cargo_first_class: str = attrs.field(metadata=meta(check=min_len(1)))
     cargo_second_class: str = attrs.field(metadata=meta(check=min_len(1)))
-    #: cm, in (0, 45]
-    goods_height: float | None = attrs.field(
-        default=None, metadata=meta(check=between(0, 45, low_open=True))
-    )
-    #: cm, in (0, 65]
-    goods_length: float | None = attrs.field(
-        default=None, metadata=meta(check=between(0, 65, low_open=True))
-    )
-    #: cm, in (0, 50]
-    goods_width: float | None = attrs.field(
-        default=None, metadata=meta(check=between(0, 50, low_open=True))
-    )
+    #: cm (documented (0, 45])
+    goods_height: float | None = attrs.field(default=None, metadata=_MEASURE)
+    #: cm (documented (0, 65])
+    goods_length: float | None = attrs.field(default=None, metadata=_MEASURE)
+    #: cm (documented (0, 50])
+    goods_width: float | None = attrs.field(default=None, metadata=_MEASURE)
+    #: at most 10,240 characters as sent (JSON)
     goods_detail: GoodsDetail | None = attrs.field(
-        default=None, converter=attrs.converters.optional(_to_goods_detail)
+        default=None,
+        converter=attrs.converters.optional(_to_goods_detail),
+        metadata=meta(check=max_json_len(10240)),
     )
     goods_pickup_info: str | None = attrs.field(default=None, metadata=meta(check=max_len(100)))
     goods_delivery_info: str | None = attrs.field(default=None, metadata=meta(check=max_len(100)))
@@ -286,20 +331,22 @@ def _to_order_info(value: OrderInfo | OrderInfoParam) -> OrderInfo:
 class Shop:
     """Shown to the user in WeChat's delivery notifications."""
 
-    wxa_path: str = attrs.field(metadata=meta(check=min_len(1)))
     img_url: str = attrs.field(metadata=meta(check=min_len(1)))
     goods_name: str = attrs.field(metadata=meta(check=(min_len(1), max_bytes(128))))
     goods_count: int = attrs.field(metadata=meta(check=between(0, low_open=True)))
+    #: the Mini Program page the notification opens. Documented as required, but a live order
+    #: through UU was accepted without it.
+    wxa_path: str | None = None
     wxa_appid: str | None = None
 
 
 class ShopParam(TypedDict):
     """``Shop`` as a plain dict (keys are wire names)."""
 
-    wxa_path: str
     img_url: str
     goods_name: str
     goods_count: int
+    wxa_path: NotRequired[str | None]
     wxa_appid: NotRequired[str | None]
 
 
@@ -326,6 +373,13 @@ class PreAddOrderRequest:
     shop_no: str | None = None
     sub_biz_id: str | None = None
     delivery_sign: str | None = _sign_field()
+
+    def _check_fields(self) -> list[tuple[str, str]]:
+        # The documents require address_detail of both; only the sender's was seen missing
+        # on an accepted order.
+        if not self.receiver.address_detail:
+            return [("receiver.address_detail", "required")]
+        return []
 
 
 @attrs.define(kw_only=True)
@@ -360,13 +414,20 @@ class PreAddOrderResponse(FeeResponse):
 
 @attrs.define(kw_only=True)
 class AddOrderResponse(FeeResponse):
+    """Every field may be absent: the sandbox (``TEST``) answers only ``fee``, ``waybill_id``,
+    ``order_status`` and ``dispatch_duration`` (its waybill_id differs in form from the one in
+    the status push that follows), and a live reply was seen without ``insurancefee``."""
+
     waybill_id: str | None = None
+    #: a live reply carried 1, outside the documented table (kept as ``UNKNOWN_1``)
     order_status: OrderStatus | None = None
     finish_code: int | None = None
     pickup_code: int | None = None
     #: undocumented, seen in live replies
     sender_lng: float | None = None
     sender_lat: float | None = None
+    #: undocumented, seen in a live reply (the carrier's signature of the order)
+    delivery_sign: str | None = attrs.field(default=None, repr=False)
 
 
 @attrs.define(kw_only=True)
@@ -392,6 +453,9 @@ class GetOrderRequest:
 
 @attrs.define(kw_only=True)
 class GetOrderResponse(Response):
+    """Live replies carry more than the documented table (the fields after ``reach_time``);
+    ``order_status`` 0 was seen with the rider already named."""
+
     order_status: OrderStatus | None = None
     waybill_id: str | None = None
     rider_name: str | None = None
@@ -400,9 +464,14 @@ class GetOrderResponse(Response):
     rider_lat: float | None = None
     #: seconds left until delivery, while delivering
     reach_time: int | None = None
-
-
-_CANCEL_REASON = meta(check=one_of({1, 2, 3, 4, 5, 6}))
+    #: the carrier's text for the last status change
+    action_msg: str | None = None
+    #: the riders, as the carrier describes them (an array; its items' shape is undocumented,
+    #: so they are kept as sent)
+    agent_info: list[Any] | None = None
+    order_token: str | None = None
+    delivery_id: DeliveryId | None = None
+    delivery_name: str | None = None
 
 
 def _needs_text(reason_id: int | None, reason: str | None) -> list[tuple[str, str]]:
@@ -417,7 +486,7 @@ class PreCancelOrderRequest:
     shop_order_id: str = attrs.field(metadata=meta(check=min_len(1)))
     delivery_id: str = attrs.field(metadata=meta(check=min_len(1)))
     waybill_id: str = attrs.field(metadata=meta(check=min_len(1)))
-    cancel_reason_id: int | None = attrs.field(default=None, metadata=_CANCEL_REASON)
+    cancel_reason_id: CancelReasonId | None = None
     cancel_reason: str | None = None
     shop_no: str | None = None
     delivery_sign: str | None = _sign_field()
@@ -431,9 +500,7 @@ class CancelOrderRequest:
     shopid: str = attrs.field(metadata=meta(check=min_len(1)))
     shop_order_id: str = attrs.field(metadata=meta(check=min_len(1)))
     delivery_id: str = attrs.field(metadata=meta(check=min_len(1)))
-    #: 1 not needed now, 2 price, 3 wrong order details, 4 rider late to pick up,
-    #: 5 rider late to deliver, 6 other (then ``cancel_reason`` text is required)
-    cancel_reason_id: int = attrs.field(metadata=_CANCEL_REASON)
+    cancel_reason_id: CancelReasonId
     cancel_reason: str | None = None
     #: required by SFTC
     waybill_id: str | None = None

@@ -1,4 +1,4 @@
-"""``client.giftcard``: gift cards, shelves, orders, and card codes (seed 001)."""
+"""``client.giftcard``: gift cards, shelves, orders, and card codes."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from .models import (
     Cell,
     CellParam,
     CodeCard,
+    CodeType,
     ConsumeCodeResponse,
     ControlInfo,
     CreateCardResponse,
@@ -33,6 +34,7 @@ from .models import (
     CustomFieldParam,
     DateInfo,
     DateInfoParam,
+    DateType,
     DecryptCodeResponse,
     GeneralCard,
     GeneralCardParam,
@@ -47,6 +49,7 @@ from .models import (
     OrderCard,
     Page,
     PageControl,
+    PageControlType,
     PageItem,
     PageItemParam,
     PageParam,
@@ -55,6 +58,7 @@ from .models import (
     SetMaintainResponse,
     Sku,
     SkuParam,
+    SortType,
     TextImage,
     TextImageParam,
     Theme,
@@ -82,6 +86,7 @@ __all__ = [
     "Cell",
     "CellParam",
     "CodeCard",
+    "CodeType",
     "ConsumeCodeResponse",
     "ControlInfo",
     "CreateCardResponse",
@@ -89,6 +94,7 @@ __all__ = [
     "CustomFieldParam",
     "DateInfo",
     "DateInfoParam",
+    "DateType",
     "DecryptCodeResponse",
     "GeneralCard",
     "GeneralCardParam",
@@ -106,6 +112,7 @@ __all__ = [
     "OrderSync",
     "Page",
     "PageControl",
+    "PageControlType",
     "PageItem",
     "PageItemParam",
     "PageParam",
@@ -114,6 +121,7 @@ __all__ = [
     "SetMaintainResponse",
     "Sku",
     "SkuParam",
+    "SortType",
     "SyncCheckpoint",
     "SyncProgress",
     "TextImage",
@@ -154,7 +162,7 @@ class GiftCardNamespace(Namespace):
         begin_time: int | dt.datetime,
         end_time: int | dt.datetime,
         *,
-        sort_type: str = "ASC",
+        sort_type: SortType = "ASC",
         concurrency: int = 8,
         page_size: int = 100,
         checkpoint: SyncCheckpoint | None = None,

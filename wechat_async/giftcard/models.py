@@ -1,4 +1,4 @@
-"""Gift-card models: cards and images, codes, shelves (pages) and payment setup, orders (seed 001).
+"""Gift-card models: cards and images, codes, shelves (pages) and payment setup, orders.
 
 Money in fen (int), times in Unix seconds.
 """
@@ -6,13 +6,13 @@ Money in fen (int), times in Unix seconds.
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, Literal, TypedDict, get_args
 
 import attrs
 
 from .._checks import between, matches, max_bytes, max_len, min_len, one_of, unix_time
 from .._convert import LooseBool
-from .._models import Response, Upload, meta
+from .._models import OpenValues, Response, Upload, meta
 from .._params import to_model, to_models
 
 if TYPE_CHECKING:
@@ -42,6 +42,7 @@ __all__ = [
     "Cell",
     "CellParam",
     "CodeCard",
+    "CodeType",
     "ConsumeCodeRequest",
     "ConsumeCodeResponse",
     "ControlInfo",
@@ -51,6 +52,7 @@ __all__ = [
     "CustomFieldParam",
     "DateInfo",
     "DateInfoParam",
+    "DateType",
     "DecryptCodeRequest",
     "DecryptCodeResponse",
     "EmptyRequest",
@@ -69,6 +71,7 @@ __all__ = [
     "OrderCard",
     "Page",
     "PageControl",
+    "PageControlType",
     "PageItem",
     "PageItemParam",
     "PageParam",
@@ -80,6 +83,7 @@ __all__ = [
     "SetWxaRequest",
     "Sku",
     "SkuParam",
+    "SortType",
     "TextImage",
     "TextImageParam",
     "Theme",
@@ -93,16 +97,20 @@ __all__ = [
 ]
 
 
-CODE_TYPES = frozenset(
-    {
-        "CODE_TYPE_TEXT",
-        "CODE_TYPE_BARCODE",
-        "CODE_TYPE_QRCODE",
-        "CODE_TYPE_ONLY_QRCODE",
-        "CODE_TYPE_ONLY_BARCODE",
-    }
-)
-DATE_TYPES = frozenset({"DATE_TYPE_FIX_TIME_RANGE", "DATE_TYPE_FIX_TERM", "DATE_TYPE_PERMANENT"})
+#: ``base_info.code_type``: text, barcode, QR code, QR code or barcode without the number
+CodeType = Literal[
+    "CODE_TYPE_TEXT",
+    "CODE_TYPE_BARCODE",
+    "CODE_TYPE_QRCODE",
+    "CODE_TYPE_ONLY_QRCODE",
+    "CODE_TYPE_ONLY_BARCODE",
+]
+#: ``date_info.type``: a fixed range, a term after receipt, or permanent
+DateType = Literal["DATE_TYPE_FIX_TIME_RANGE", "DATE_TYPE_FIX_TERM", "DATE_TYPE_PERMANENT"]
+#: ``order/batchget``'s order by creation time
+SortType = Literal["ASC", "DESC"]
+CODE_TYPES: frozenset[str] = frozenset(get_args(CodeType))
+DATE_TYPES: frozenset[str] = frozenset(get_args(DateType))
 _MAX_IMAGE = 1024 * 1024  # uploadimg refuses larger files
 
 
@@ -149,7 +157,7 @@ def _to_gift_card_info(value: GiftCardInfo | GiftCardInfoParam) -> GiftCardInfo:
 
 @attrs.define(kw_only=True)
 class DateInfo(Response):
-    type: str = attrs.field(metadata=meta(check=one_of(DATE_TYPES)))
+    type: DateType
     begin_timestamp: int | None = attrs.field(default=None, metadata=meta(check=unix_time()))
     end_timestamp: int | None = attrs.field(default=None, metadata=meta(check=unix_time()))
     #: days after the card is received (0: valid on the day)
@@ -170,7 +178,7 @@ class DateInfo(Response):
 class DateInfoParam(TypedDict):
     """``DateInfo`` as a plain dict (keys are wire names)."""
 
-    type: str
+    type: DateType
     begin_timestamp: NotRequired[int | None]
     end_timestamp: NotRequired[int | None]
     fixed_term: NotRequired[int | None]
@@ -200,7 +208,7 @@ def _to_sku(value: Sku | SkuParam) -> Sku:
 class BaseInfo(Response):
     logo_url: str = attrs.field(metadata=meta(check=min_len(1)))
     brand_name: str = attrs.field(metadata=meta(check=(min_len(1), max_len(12))))
-    code_type: str = attrs.field(metadata=meta(check=one_of(CODE_TYPES)))
+    code_type: CodeType
     title: str = attrs.field(metadata=meta(check=(min_len(1), max_len(9))))
     #: Color010 .. Color100
     color: str = attrs.field(
@@ -250,7 +258,7 @@ class BaseInfoParam(TypedDict):
 
     logo_url: str
     brand_name: str
-    code_type: str
+    code_type: CodeType
     title: str
     color: str
     notice: str
@@ -347,6 +355,10 @@ def _to_custom_field(value: CustomField | CustomFieldParam) -> CustomField:
     return to_model(CustomField, value)
 
 
+#: supply_balance and custom_field1..3 share the card face's three cells
+_MAX_CARD_CELLS = 3
+
+
 @attrs.define(kw_only=True)
 class GeneralCard(Response):
     base_info: BaseInfo = attrs.field(converter=_to_base_info)
@@ -375,10 +387,15 @@ class GeneralCard(Response):
     need_push_on_view: bool | None = None
 
     def _check_fields(self) -> list[tuple[str, str]]:
-        # "Developers can only fill in supply_balance and custom_field1..3 at most": the three
-        # custom slots are the model's own limit, points are the one extra to refuse.
-        if self.supply_bonus:
-            return [("supply_bonus", "at most supply_balance plus three custom fields")]
+        # The card face has three cells: "at most three of supply_balance and custom_field1,
+        # custom_field2, custom_field3, otherwise an error is reported" (section 6.3).
+        used = [
+            name
+            for name in ("supply_balance", "custom_field1", "custom_field2", "custom_field3")
+            if getattr(self, name) not in (None, False)
+        ]
+        if len(used) > _MAX_CARD_CELLS:
+            return [(used[-1], f"at most {_MAX_CARD_CELLS} of {', '.join(used)}")]
         return []
 
 
@@ -435,7 +452,8 @@ class CreateCardResponse(Response):
     card_id: str
 
 
-_CUSTOM_VALUE = meta(check=max_bytes(12))
+#: "limited to 4 characters and 12 bytes" (section 11.2): both are checked
+_CUSTOM_VALUE = meta(check=(max_len(4), max_bytes(12)))
 
 
 @attrs.define(kw_only=True)
@@ -494,7 +512,7 @@ class GetCodeRequest:
     check_consume: bool | None = None
 
 
-class UserCardStatus(str, enum.Enum):
+class UserCardStatus(OpenValues, str, enum.Enum):
     """``user_card_status`` of a code. Values WeChat adds later still parse (as members named
     after their value), so a new status never fails a reply.
 
@@ -510,15 +528,6 @@ class UserCardStatus(str, enum.Enum):
     GIFT_TIMEOUT = "GIFT_TIMEOUT"
     DELETE = "DELETE"
     UNAVAILABLE = "UNAVAILABLE"
-
-    @classmethod
-    def _missing_(cls, value: object) -> UserCardStatus | None:
-        if isinstance(value, str):
-            member = str.__new__(cls, value)
-            member._name_ = value
-            member._value_ = value
-            return member
-        return None
 
     @property
     def is_usable(self) -> bool:
@@ -827,17 +836,29 @@ class SetMaintainRequest:
         return []
 
 
+class PageControlType(OpenValues, str, enum.Enum):
+    """Who holds shelves on or off sale (``control_info`` of ``set_maintain``). Values outside
+    the document's still parse (a member named after the value)."""
+
+    #: the merchant took it off sale
+    E_PAGE_CONTROL_BIZ = "E_PAGE_CONTROL_BIZ"
+    #: on sale
+    E_PAGE_CONTROL_NORMAL = "E_PAGE_CONTROL_NORMAL"
+    #: WeChat took it off sale
+    E_PAGE_CONTROL_SYSTEM = "E_PAGE_CONTROL_SYSTEM"
+
+
 @attrs.define(kw_only=True)
 class PageControl(Response):
     page_id: str
-    page_control_type: str | None = None
-    system_page_control_type: str | None = None
+    page_control_type: PageControlType | None = None
+    system_page_control_type: PageControlType | None = None
 
 
 @attrs.define(kw_only=True)
 class ControlInfo(Response):
-    biz_control_type: str | None = None
-    system_biz_control_type: str | None = None
+    biz_control_type: PageControlType | None = None
+    system_biz_control_type: PageControlType | None = None
     pages: list[PageControl] = attrs.field(factory=list, metadata=meta(wire="list"))
 
 
@@ -924,7 +945,7 @@ class BatchGetOrdersRequest:
 
     begin_time: int = attrs.field(metadata=meta(check=between(0)))
     end_time: int = attrs.field(metadata=meta(check=between(0)))
-    sort_type: str = attrs.field(default="ASC", metadata=meta(check=one_of({"ASC", "DESC"})))
+    sort_type: SortType = "ASC"
     offset: int = attrs.field(default=0, metadata=meta(check=between(0)))
     count: int = attrs.field(default=100, metadata=meta(check=between(1, 100)))
 

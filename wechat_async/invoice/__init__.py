@@ -1,4 +1,4 @@
-"""``client.invoice``: invoicing after payment (seed 001, section 12.2.2)."""
+"""``client.invoice``: invoicing after payment (the gift-card document, section 12.2.2)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from .models import (
     GetAuthDataResponse,
     GetAuthFieldResponse,
     GetPayMchResponse,
+    InvoiceStatus,
     PayMchInfo,
     PayMchInfoParam,
     PersonalAuthInfo,
@@ -37,6 +38,7 @@ __all__ = [
     "GetAuthFieldResponse",
     "GetPayMchResponse",
     "InvoiceNamespace",
+    "InvoiceStatus",
     "PayMchInfo",
     "PayMchInfoParam",
     "PersonalAuthInfo",

@@ -1,13 +1,14 @@
-"""Post-payment invoicing models (seed 001, section 12.2.2)."""
+"""Post-payment invoicing models (the gift-card document, section 12.2.2)."""
 
 from __future__ import annotations
 
+import enum
 from typing import TYPE_CHECKING, TypedDict
 
 import attrs
 
 from .._checks import min_len, one_of
-from .._models import Response, meta
+from .._models import OpenValues, Response, meta
 from .._params import to_model, to_models
 
 if TYPE_CHECKING:
@@ -29,6 +30,7 @@ __all__ = [
     "GetAuthDataResponse",
     "GetAuthFieldResponse",
     "GetPayMchResponse",
+    "InvoiceStatus",
     "PayMchInfo",
     "PayMchInfoParam",
     "PersonalAuthInfo",
@@ -234,10 +236,19 @@ class UserAuthInfo(Response):
     biz_field: CompanyAuthInfo | None = None
 
 
+class InvoiceStatus(OpenValues, str, enum.Enum):
+    """``invoice_status`` of ``get_auth_data``. Other values still parse (a member named after
+    the value): the document's note that lists them is missing."""
+
+    #: documented: the user authorized invoicing for the order
+    AUTH_SUCCESS = "auth success"
+    #: seen on the wire (errcode 0) for an order the user never authorized
+    NEVER_AUTH = "never auth"
+
+
 @attrs.define(kw_only=True)
 class GetAuthDataResponse(Response):
-    #: e.g. ``"auth success"``
-    invoice_status: str
+    invoice_status: InvoiceStatus
     #: Unix seconds
     auth_time: int | None = None
     user_auth_info: UserAuthInfo | None = None
