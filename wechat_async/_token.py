@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 import anyio
 
 from . import _config
-from ._errors import ConfigurationError, StoreUnavailableError, WeChatError
+from ._errors import ConfigurationError, StoreError, StoreUnavailableError, WeChatError
 from .stores import AccessToken, Ticket, TokenStore
 from .stores._hold import keep_held
 
@@ -253,7 +253,7 @@ class TokenManager:
             pause = min(pause * 2, 0.25)
 
     async def _unlock(self, ticket: Ticket) -> None:
-        with contextlib.suppress(StoreUnavailableError):  # else the lock's TTL frees it
+        with contextlib.suppress(StoreError):  # else the lock's TTL frees it
             await self._store.unlock(ticket)
 
     async def _fetch_new(self, *, share: bool) -> AccessToken:

@@ -54,7 +54,9 @@ def new_ticket(key: str) -> Ticket:
 class TokenStore(Protocol):
     """Storage for access tokens, keyed by appid, and the refresh lock that makes one holder
     at a time fetch a new one. Implementations must be safe for concurrent use (across
-    processes, for a shared store) and raise ``StoreUnavailableError`` when unreachable."""
+    processes, for a shared store) and raise ``StoreUnavailableError`` when unreachable (or
+    refusing writes: ``StoreWritesRefusedError``), ``StoreCredentialsError`` when it refuses
+    the credentials."""
 
     async def get(self, key: str) -> AccessToken | None: ...
 

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 
 import anyio
 
-from .._errors import StoreUnavailableError
+from .._errors import StoreError, StoreUnavailableError
 
 __all__ = ["keep_held"]
 
@@ -16,8 +16,9 @@ logger = logging.getLogger("wechat_async.stores")
 
 async def keep_held(renew: Callable[[], Awaitable[bool]], ttl: float, what: str) -> str:
     """Renew a hold of ``ttl`` seconds every third of it, for as long as it is held; return
-    why it was lost: ``"taken over"`` (renew said no), or not renewed before it would lapse
-    (the store unreachable or too slow). Run it beside the work and cancel it when done.
+    why it was lost: ``"taken over"`` (renew said no), not renewed before it would lapse (the
+    store unreachable or too slow), or refused by the store. Run it beside the work and
+    cancel it when done.
 
     >>> await keep_held(lambda: store.renew(ticket, 60), 60, "push claim")  # doctest: +SKIP
     """
@@ -35,5 +36,7 @@ async def keep_held(renew: Callable[[], Awaitable[bool]], ttl: float, what: str)
                 if anyio.current_time() + ttl / 3 < held_until:
                     logger.warning("%s not renewed, retrying: %s", what, exc)
                     continue
+                return f"not renewed: {exc}"
+            except StoreError as exc:  # refused credentials, an unexpected reply
                 return f"not renewed: {exc}"
         return "not renewed in time"

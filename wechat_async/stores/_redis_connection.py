@@ -9,13 +9,20 @@ token refresh, a push or a rate-limit slot needs one or a few of them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any, TypeVar
 
 import anyio.to_thread
 
-from .._errors import ConfigurationError, StoreUnavailableError
+from .._errors import (
+    ConfigurationError,
+    StoreCredentialsError,
+    StoreError,
+    StoreUnavailableError,
+    StoreWritesRefusedError,
+)
 
 try:
     import redis
@@ -27,7 +34,7 @@ except ImportError as exc:  # pragma: no cover - depends on the installed extras
         "wechat_async.stores.redis needs the redis extra: pip install 'wechat-async[redis]'"
     ) from exc
 
-__all__ = ["COMMAND_TIMEOUT", "RedisClient", "RedisConnection", "text"]
+__all__ = ["COMMAND_TIMEOUT", "RedisClient", "RedisConnection", "store_error", "text"]
 
 T = TypeVar("T")
 
@@ -36,15 +43,36 @@ RedisClient = redis.Redis
 #: Seconds one Redis command (or connecting) may take before Redis counts as unavailable.
 COMMAND_TIMEOUT = 2.0
 
-# What "Redis is down, restarting, failing over or too slow" looks like; anything else (a
-# script error, bad credentials) is a bug or a misconfiguration and is raised as it is.
-_UNAVAILABLE = (
-    redis.exceptions.ConnectionError,
-    redis.exceptions.TimeoutError,
-    redis.exceptions.BusyLoadingError,
-    redis.exceptions.ReadOnlyError,
-    OSError,
+# One classification of what Redis answers, by error code: the reply's own, or the one a
+# script's redis.call failed with (Redis 6 wraps it: "Error running script ...: -OOM ...").
+_CREDENTIAL_CODES = frozenset({"NOAUTH", "WRONGPASS", "NOPERM"})
+_REFUSED_WRITE_CODES = frozenset({"OOM", "MISCONF", "READONLY"})
+_BUSY_CODES = frozenset({"LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN"})
+_CODE = re.compile(r"(?:^|: -)([A-Z]{2,}) ")
+_CREDENTIAL_ERRORS = (
+    redis.exceptions.AuthenticationError,
+    redis.exceptions.AuthorizationError,
+    redis.exceptions.AuthenticationWrongNumberOfArgsError,
+    redis.exceptions.NoPermissionError,
 )
+# Redis down, restarting, failing over or too slow (BusyLoadingError is a ConnectionError).
+_UNREACHABLE_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError)
+
+
+def store_error(what: str, exc: Exception) -> StoreError:
+    """The WeChatError for what Redis (or the way to it) answered: unavailable, refusing writes,
+    refusing the credentials, or (anything else: a bug or a misconfiguration) a ``StoreError``."""
+    codes = {getattr(exc, "status_code", None), *_CODE.findall(str(exc))}
+    detail = f"Redis {what} failed: {type(exc).__name__}: {exc}"
+    if isinstance(exc, _CREDENTIAL_ERRORS) or codes & _CREDENTIAL_CODES:
+        return StoreCredentialsError(f"{detail} (check the Redis password, user and ACL)")
+    if isinstance(exc, (redis.exceptions.OutOfMemoryError, redis.exceptions.ReadOnlyError)) or (
+        codes & _REFUSED_WRITE_CODES
+    ):
+        return StoreWritesRefusedError(detail)
+    if isinstance(exc, _UNREACHABLE_ERRORS) or codes & _BUSY_CODES:
+        return StoreUnavailableError(detail)
+    return StoreError(detail)
 
 
 class RedisConnection:
@@ -82,7 +110,7 @@ class RedisConnection:
 
     async def aclose(self) -> None:
         if self._owned:
-            await anyio.to_thread.run_sync(self._client.close)
+            await self.run("close", lambda client: client.close())
 
     async def run(
         self, what: str, command: Callable[[RedisClient], T], *, abandon_on_cancel: bool = True
@@ -97,10 +125,8 @@ class RedisConnection:
             return await anyio.to_thread.run_sync(
                 partial(command, self._client), abandon_on_cancel=abandon_on_cancel
             )
-        except _UNAVAILABLE as exc:
-            raise StoreUnavailableError(
-                f"Redis {what} failed: {type(exc).__name__}: {exc}"
-            ) from exc
+        except (redis.exceptions.RedisError, OSError) as exc:
+            raise store_error(what, exc) from exc
 
     async def script(self, what: str, source: str, keys: Sequence[str], args: Sequence[Any]) -> Any:
         """Run a Lua script (EVALSHA, loaded again if Redis lost it in a restart)."""

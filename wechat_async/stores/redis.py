@@ -9,9 +9,13 @@ closes its connections) or a ``redis.Redis`` client of your own::
             ...
 
 Commands run on redis-py's synchronous client in worker threads, so the stores work the same
-under asyncio and trio. When Redis cannot be reached they raise
-``StoreUnavailableError``; the ``TokenManager`` then refreshes in its own process (one fetch
-per process, with a WARNING) and calls holding a valid token go on unaffected.
+under asyncio and trio. Every failure is a ``StoreError``: ``StoreUnavailableError`` when
+Redis cannot be reached or answers too slowly, and its subclass ``StoreWritesRefusedError``
+when it refuses writes (OOM under noeviction, MISCONF, READONLY). Either way the
+``TokenManager`` refreshes in its own process (one fetch per process, with a WARNING), the
+rate limiter limits each process alone, and the push router answers a retryable 503.
+``StoreCredentialsError`` (a ``ConfigurationError``) is raised where the credentials are
+refused: a wrong password is said at once, not worked around.
 """
 
 from __future__ import annotations
