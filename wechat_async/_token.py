@@ -159,20 +159,46 @@ class TokenManager:
 
     async def _refresh_once(self, advisory: bool) -> AccessToken:
         try:
-            adopted, ticket = await self._adopt_or_lock(advisory)
+            return await self._refresh_shared(advisory)
         except StoreUnavailableError as exc:
             logger.warning("token store unavailable (%s): refreshing in this process only", exc)
             return await self._fetch_new(share=False)
-        if adopted is not None:
-            self._use(adopted)
-            return adopted
-        if ticket is None:  # the holder took too long: fetch here, unlocked
-            return await self._fetch_new(share=True)
-        try:
-            return await self._fetch_holding(ticket)
-        finally:
-            with anyio.CancelScope(shield=True):
-                await self._unlock(ticket)
+
+    async def _refresh_shared(self, advisory: bool) -> AccessToken:
+        """Adopt the token another process stored, or fetch holding the refresh lock, or (its
+        holder taking too long) fetch unlocked. An advisory refresh does not wait: the current
+        token is still good while another process refreshes."""
+        give_up = self._monotonic() + self._lock_wait
+        pause = 0.01
+        while True:
+            stored = await self._store.get(self._key)
+            if stored is not None and self._adoptable(stored):
+                self._use(stored)
+                return stored
+            # Taken atomically with respect to cancellation (the TokenStore contract), and
+            # released by the finally below: no checkpoint between the two.
+            ticket = await self._store.lock(self._key, self._lock_ttl)
+            if ticket is not None:
+                try:
+                    # The holder before us may have stored its token between our get and lock.
+                    stored = await self._store.get(self._key)
+                    if stored is not None and self._adoptable(stored):
+                        self._use(stored)
+                        return stored
+                    return await self._fetch_holding(ticket)
+                finally:
+                    with anyio.CancelScope(shield=True):
+                        await self._unlock(ticket)
+            if advisory:
+                raise _RefreshingElsewhere
+            if self._monotonic() >= give_up:
+                logger.warning(
+                    "token refresh lock held by another process for %.0f s: fetching here",
+                    self._lock_wait,
+                )
+                return await self._fetch_new(share=True)
+            await anyio.sleep(pause)
+            pause = min(pause * 2, 0.25)
 
     async def _fetch_holding(self, ticket: Ticket) -> AccessToken:
         """Fetch while renewing the lock: a fetch may take longer than the lock's TTL (retries,
@@ -214,43 +240,13 @@ class TokenManager:
         self._refresh_at = token.expires_at - min(self._advisory, life * _ADVISORY_SHARE)
         self._must_refresh_at = token.expires_at - min(self._mandatory, life * _MANDATORY_SHARE)
 
-    def _adoptable(self, stored: AccessToken | None) -> bool:
+    def _adoptable(self, stored: AccessToken) -> bool:
         """A token another process stored that this one has not seen or rejected."""
         return (
-            stored is not None
-            and stored.value != self._rejected
+            stored.value != self._rejected
             and self._clock() < stored.expires_at
             and (self._current is None or stored.value != self._current.value)
         )
-
-    async def _adopt_or_lock(self, advisory: bool) -> tuple[AccessToken | None, Ticket | None]:
-        """The token another process refreshed, or the refresh lock, or (the lock's holder
-        taking too long) neither: then this process fetches on its own. An advisory refresh
-        does not wait: the current token is still good while another process refreshes."""
-        give_up = self._monotonic() + self._lock_wait
-        pause = 0.01
-        while True:
-            stored = await self._store.get(self._key)
-            if self._adoptable(stored):
-                return stored, None
-            ticket = await self._store.lock(self._key, self._lock_ttl)
-            if ticket is not None:
-                # The holder before us may have stored its token between our get and lock.
-                stored = await self._store.get(self._key)
-                if self._adoptable(stored):
-                    await self._unlock(ticket)
-                    return stored, None
-                return None, ticket
-            if advisory:
-                raise _RefreshingElsewhere
-            if self._monotonic() >= give_up:
-                logger.warning(
-                    "token refresh lock held by another process for %.0f s: fetching here",
-                    self._lock_wait,
-                )
-                return None, None
-            await anyio.sleep(pause)
-            pause = min(pause * 2, 0.25)
 
     async def _unlock(self, ticket: Ticket) -> None:
         with contextlib.suppress(StoreError):  # else the lock's TTL frees it

@@ -70,7 +70,7 @@ class RedisProxy:
         self._closed = True
         self._open.set()
         self._replies.set()
-        self._listener.close()
+        _shut(self._listener)  # wakes the accepting thread
         with self._lock:
             sockets = list(self._sockets)
         for sock in sockets:

@@ -72,7 +72,9 @@ class TokenStore(Protocol):
 
     async def lock(self, key: str, ttl: float) -> Ticket | None:
         """Take the refresh lock of ``key`` for ``ttl`` seconds, or None while another holder
-        has it. A holder that dies frees it when ``ttl`` runs out."""
+        has it. A holder that dies frees it when ``ttl`` runs out. Atomic with respect to
+        cancellation: a caller cancelled meanwhile gets its cancellation, never a lock held by
+        nobody (``stores._hold.take_hold``)."""
         ...
 
     async def renew_lock(self, ticket: Ticket, ttl: float) -> bool:

@@ -1,17 +1,45 @@
-"""Keeping an owned hold (a push claim, a token refresh lock) while work runs under it."""
+"""Owned holds (a push claim, a token refresh lock): taking one so that no cancellation
+leaves it held by nobody, and keeping it while work runs under it."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import anyio
+import anyio.lowlevel
 
 from .._errors import StoreError, StoreUnavailableError
 
-__all__ = ["keep_held"]
+__all__ = ["keep_held", "take_hold"]
 
 logger = logging.getLogger("wechat_async.stores")
+
+T = TypeVar("T")
+
+
+async def take_hold(
+    take: Callable[[], Awaitable[T]], give_back: Callable[[T], Awaitable[object]]
+) -> T:
+    """Take a hold atomically with respect to cancellation: either the caller gets what
+    ``take`` answered (and so can release it), or nothing it took is left held.
+
+    ``take`` runs shielded: a taker cancelled mid-command could not know whether it holds the
+    hold (the store's own timeout bounds the wait). If the caller was cancelled meanwhile,
+    ``give_back`` releases what was taken before the cancellation is raised. The caller must
+    reach the code that releases the hold before its next checkpoint.
+    """
+    with anyio.CancelScope(shield=True):
+        taken = await take()
+    try:
+        await anyio.lowlevel.checkpoint_if_cancelled()
+    except BaseException:
+        with anyio.CancelScope(shield=True), contextlib.suppress(StoreError):
+            await give_back(taken)  # else its TTL frees it
+        raise
+    return taken
 
 
 async def keep_held(renew: Callable[[], Awaitable[bool]], ttl: float, what: str) -> str:

@@ -112,18 +112,13 @@ class RedisConnection:
         if self._owned:
             await self.run("close", lambda client: client.close())
 
-    async def run(
-        self, what: str, command: Callable[[RedisClient], T], *, abandon_on_cancel: bool = True
-    ) -> T:
-        """Run one command in a worker thread.
-
-        A cancelled caller stops waiting at once (``abandon_on_cancel``) unless the command
-        takes something it must know it holds (a lock); either way the socket timeout bounds
-        the thread.
-        """
+    async def run(self, what: str, command: Callable[[RedisClient], T]) -> T:
+        """Run one command in a worker thread. A cancelled caller stops waiting at once (the
+        socket timeout bounds the thread); what must know its outcome (taking a hold) shields
+        it."""
         try:
             return await anyio.to_thread.run_sync(
-                partial(command, self._client), abandon_on_cancel=abandon_on_cancel
+                partial(command, self._client), abandon_on_cancel=True
             )
         except (redis.exceptions.RedisError, OSError) as exc:
             raise store_error(what, exc) from exc

@@ -32,6 +32,7 @@ import anyio
 from .._errors import StoreUnavailableError
 from .._ratelimit import Grouping, MemoryRateLimiter, limit_key, spacing
 from ._base import AccessToken, Ticket, new_ticket
+from ._hold import take_hold
 from ._redis_connection import COMMAND_TIMEOUT, RedisClient, RedisConnection, text
 from .dedupe import DONE_TTL, RUNNING_TTL, Claim
 
@@ -147,13 +148,20 @@ class RedisTokenStore(_RedisStore):
 
     async def lock(self, key: str, ttl: float) -> Ticket | None:
         ticket = new_ticket(key)
-        taken = await self._redis.run(
-            "take refresh lock",
-            lambda r: r.set(self._lock_key(key), ticket.owner, nx=True, px=_ms(ttl)),
-            # Abandoned, a taken lock would be held by no one until its TTL ran out.
-            abandon_on_cancel=False,
-        )
-        return ticket if taken else None
+
+        async def take() -> bool:
+            return bool(
+                await self._redis.run(
+                    "take refresh lock",
+                    lambda r: r.set(self._lock_key(key), ticket.owner, nx=True, px=_ms(ttl)),
+                )
+            )
+
+        async def give_back(taken: bool) -> None:
+            if taken:
+                await self.unlock(ticket)
+
+        return ticket if await take_hold(take, give_back) else None
 
     async def renew_lock(self, ticket: Ticket, ttl: float) -> bool:
         renewed = await self._redis.script(
@@ -280,11 +288,19 @@ class RedisDedupeStore(_RedisStore):
 
     async def claim(self, key: str, ttl: float = RUNNING_TTL) -> Ticket | Claim:
         ticket = new_ticket(key)
-        answer = text(
-            await self._redis.script(
-                "claim push", _CLAIM_PUSH, [self._key(key)], [_owner(ticket), _ms(ttl)]
+
+        async def take() -> str | None:
+            return text(
+                await self._redis.script(
+                    "claim push", _CLAIM_PUSH, [self._key(key)], [_owner(ticket), _ms(ttl)]
+                )
             )
-        )
+
+        async def give_back(answer: str | None) -> None:
+            if answer == "new":
+                await self.release(ticket)
+
+        answer = await take_hold(take, give_back)
         if answer == "new":
             return ticket
         return Claim.DONE if answer == "done" else Claim.RUNNING
