@@ -1,8 +1,8 @@
 """A TCP proxy on 127.0.0.1 in front of a test redis-server, to break the network on demand:
 black-hole it (``pause``: connections are accepted, nothing passes either way, what was sent
 is lost), hold every reply until told (``hold_replies``), or lose the reply to one command
-(``lose_reply_to``: the command reaches Redis, its reply is dropped and the connection closed,
-as when a network fails after the server acted).
+(``lose_reply_to``: the command reaches Redis, its reply is dropped, and the connection closed
+or left silent, as when a network fails after the server acted).
 
 Threads, not an event loop: the stores' commands run in worker threads, and the same proxy
 serves tests on asyncio and on trio.
@@ -27,13 +27,15 @@ class RedisProxy:
         self._open.set()
         self._replies = threading.Event()  # cleared: replies held
         self._replies.set()
-        self._lose: list[bytes] = []  # markers of commands whose reply is lost, once each
+        # markers of commands whose reply is lost (once each), and whether to close then
+        self._lose: list[tuple[bytes, bool]] = []
         self._sockets: list[socket.socket] = []
         self._threads: list[threading.Thread] = []
         self._closed = False
         #: connections accepted, and command chunks received from clients
         self.connections = 0
         self.commands = 0
+        self._received: list[bytes] = []
         self._start(self._accept)
 
     def __enter__(self) -> RedisProxy:
@@ -61,10 +63,16 @@ class RedisProxy:
     def release_replies(self) -> None:
         self._replies.set()
 
-    def lose_reply_to(self, marker: bytes) -> None:
-        """The next command containing ``marker`` reaches Redis; its reply is lost."""
+    def lose_reply_to(self, marker: bytes, *, close: bool = True) -> None:
+        """The next command containing ``marker`` reaches Redis; its reply is lost, and the
+        connection closed (the client sees it at once) or not (the client times out)."""
         with self._lock:
-            self._lose.append(marker)
+            self._lose.append((marker, close))
+
+    def commands_with(self, marker: bytes) -> int:
+        """How many command chunks from clients held ``marker``."""
+        with self._lock:
+            return sum(marker in data for data in self._received)
 
     def close(self) -> None:
         self._closed = True
@@ -111,16 +119,20 @@ class RedisProxy:
                 if up:
                     with self._lock:
                         self.commands += 1
-                        marker = next((m for m in self._lose if m in data), None)
-                        if marker is not None and self._open.is_set():
-                            self._lose.remove(marker)
-                            pair.lose_next_reply = True
+                        self._received.append(data)
+                        lost = next((m for m in self._lose if m[0] in data), None)
+                        if lost is not None and self._open.is_set():
+                            self._lose.remove(lost)
+                            pair.lose_next_reply = "close" if lost[1] else "drop"
                 if not self._open.is_set():
                     continue  # black-holed: lost
                 if not up:
                     self._replies.wait()
-                    if pair.lose_next_reply:
+                    if pair.lose_next_reply == "close":
                         return  # the reply is lost, the connection closed (finally below)
+                    if pair.lose_next_reply == "drop":
+                        pair.lose_next_reply = None
+                        continue
                 sink.sendall(data)
         except OSError:
             return
@@ -133,7 +145,7 @@ class _Pair:
     __slots__ = ("lose_next_reply",)
 
     def __init__(self) -> None:
-        self.lose_next_reply = False
+        self.lose_next_reply: str | None = None
 
 
 def _shut(sock: socket.socket) -> None:

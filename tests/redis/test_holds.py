@@ -10,12 +10,14 @@ from collections.abc import Callable, Iterator
 import anyio
 import pytest
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from tests.helpers import APPID
 from tests.redis._proxy import RedisProxy
 from tests.redis._server import RedisServer
 from tests.redis._signed_push import push_router, signed_push
-from wechat_async import AccessToken, TokenManager
+from wechat_async import AccessToken, StoreUnavailableError, TokenManager
 from wechat_async.stores import Ticket
 from wechat_async.stores.dedupe import Claim
 from wechat_async.stores.redis import RedisDedupeStore, RedisTokenStore
@@ -135,3 +137,71 @@ async def test_a_token_caller_cancelled_while_taking_the_lock_leaves_it_to_no_on
         other = TokenManager(APPID, source, other_store, lock_wait=30)
         with anyio.fail_after(10):
             assert (await other.get()).startswith("T")
+
+
+# -- 8: a lost reply, the command re-sent or timed out -------------------------------------------
+
+
+@pytest.mark.parametrize("client", ["url", "own"])
+async def test_a_lock_whose_reply_was_lost_and_resent_by_the_retry_is_ours(
+    proxy: RedisProxy, raw: redis.Redis, prefix: str, client: str
+) -> None:
+    # A client of the user's own, with retries of its own (every error redis-py retries).
+    own = redis.Redis.from_url(proxy.url, retry=Retry(NoBackoff(), 3))
+    async with RedisTokenStore(proxy.url if client == "url" else own, prefix=prefix) as store:
+        warm = await store.lock("warm-up", 1)  # scripts loaded: the lost reply is the lock's
+        assert warm is not None
+        proxy.lose_reply_to(f"{prefix}token-lock:wx".encode())
+        ticket = await store.lock("wx", 20)  # sent, reply lost, re-sent by redis-py's retry
+        assert ticket is not None  # was: None, the process locked out by its own lock
+        assert raw.get(f"{prefix}token-lock:wx") == ticket.owner
+        assert await store.unlock(ticket)
+    own.close()
+
+
+async def test_a_token_refresh_whose_lock_reply_was_lost_fetches_at_once(
+    proxy: RedisProxy, raw: redis.Redis, prefix: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    source = Source()
+    async with RedisTokenStore(proxy.url, prefix=prefix) as store:
+        warm = await store.lock("warm-up", 1)
+        assert warm is not None
+        proxy.lose_reply_to(f"{prefix}token-lock:{APPID}".encode())
+        manager = TokenManager(APPID, source, store)  # waits up to 20 s for another holder
+        with anyio.fail_after(10):
+            assert await manager.get() == "T1"
+    assert source.calls == 1
+    assert "held by another process" not in caplog.text
+    assert raw.exists(f"{prefix}token-lock:{APPID}") == 0  # released after the fetch
+
+
+async def test_a_claim_whose_reply_was_lost_and_resent_by_the_retry_runs_the_handler(
+    proxy: RedisProxy, prefix: str
+) -> None:
+    async with RedisDedupeStore(proxy.url, prefix=prefix) as store:
+        assert isinstance(await store.claim("warm-up"), Ticket)
+        proxy.lose_reply_to(f"{prefix}push:k".encode())
+        assert isinstance(await store.claim("k"), Ticket)  # was: Claim.RUNNING, its own
+        router, runs = push_router(store)
+        proxy.lose_reply_to(f"{prefix}push:".encode())  # the router's claim, whatever its key
+        assert (await router.handle("POST", *signed_push("ORDER-L"))).status == 200
+        assert runs == ["ORDER-L"]  # was: 503 on the first try and every retry, never run
+
+
+@pytest.mark.parametrize("hold", ["lock", "claim"])
+async def test_a_hold_whose_reply_timed_out_is_given_back_not_left_to_its_ttl(
+    proxy: RedisProxy, raw: redis.Redis, prefix: str, hold: str
+) -> None:
+    async with (
+        RedisTokenStore(proxy.url, prefix=prefix, timeout=0.3) as tokens,
+        RedisDedupeStore(proxy.url, prefix=prefix, timeout=0.3) as pushes,
+    ):
+        warm = await tokens.lock("warm-up", 1)
+        assert isinstance(await pushes.claim("warm-up"), Ticket)
+        assert warm is not None
+        key = f"{prefix}token-lock:wx" if hold == "lock" else f"{prefix}push:wx"
+        proxy.lose_reply_to(key.encode(), close=False)  # taken; its reply never comes
+        with pytest.raises(StoreUnavailableError, match="Timeout"):
+            await (tokens.lock("wx", 20) if hold == "lock" else pushes.claim("wx"))
+        assert raw.exists(key) == 0  # was: held by nobody for 20 s (lock) or 60 s (claim)
+        assert proxy.commands_with(key.encode()) == 2  # taken once (not re-sent), given back

@@ -21,23 +21,25 @@ T = TypeVar("T")
 
 
 async def take_hold(
-    take: Callable[[], Awaitable[T]], give_back: Callable[[T], Awaitable[object]]
+    take: Callable[[], Awaitable[T]], give_back: Callable[[], Awaitable[object]]
 ) -> T:
-    """Take a hold atomically with respect to cancellation: either the caller gets what
-    ``take`` answered (and so can release it), or nothing it took is left held.
+    """Take a hold so that it is never left held by nobody: either the caller gets what
+    ``take`` answered (and so can release it), or what it may have taken is given back.
 
     ``take`` runs shielded: a taker cancelled mid-command could not know whether it holds the
-    hold (the store's own timeout bounds the wait). If the caller was cancelled meanwhile,
-    ``give_back`` releases what was taken before the cancellation is raised. The caller must
-    reach the code that releases the hold before its next checkpoint.
+    hold (the store's own timeout bounds the wait). ``give_back`` (a compare-and-delete by the
+    owner: nothing when not held) runs when the caller was cancelled meanwhile, before the
+    cancellation is raised, and when the store failed to answer: the command may have taken
+    the hold before its reply was lost. The caller must reach the code that releases the hold
+    before its next checkpoint.
     """
-    with anyio.CancelScope(shield=True):
-        taken = await take()
     try:
+        with anyio.CancelScope(shield=True):
+            taken = await take()
         await anyio.lowlevel.checkpoint_if_cancelled()
-    except BaseException:
+    except (StoreUnavailableError, anyio.get_cancelled_exc_class()):
         with anyio.CancelScope(shield=True), contextlib.suppress(StoreError):
-            await give_back(taken)  # else its TTL frees it
+            await give_back()  # else its TTL frees it
         raise
     return taken
 

@@ -88,9 +88,15 @@ class RedisConnection:
                 decode_responses=True,
                 socket_timeout=timeout,
                 socket_connect_timeout=timeout,
-                # One quick retry: after a Redis restart the first command on a pooled
-                # connection fails, and a new connection succeeds.
-                retry=redis.retry.Retry(redis.backoff.ConstantBackoff(0.01), 1),
+                # One quick retry of a connection error: after a Redis restart the first
+                # command on a pooled connection fails, and a new connection succeeds. Not of
+                # a timeout: a Redis that stalled once stalls the retry too (the breaker
+                # takes over). Whatever is re-sent is idempotent per owner.
+                retry=redis.retry.Retry(
+                    redis.backoff.ConstantBackoff(0.01),
+                    1,
+                    supported_errors=(redis.exceptions.ConnectionError,),
+                ),
             )
             self._owned = True
         elif isinstance(url_or_client, redis.Redis):

@@ -50,6 +50,13 @@ def _ms(seconds: float) -> int:
     return max(1, math.ceil(seconds * 1000))
 
 
+# Take a hold: SET NX, or find it already ours. Idempotent per owner: a client's retry that
+# re-sends it after a lost reply finds its own hold instead of locking itself out.
+_TAKE_LOCK = """
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+if redis.call('GET', KEYS[1]) == ARGV[1] then return 1 end
+return 0
+"""
 # Compare-and-delete: only the value (token, or lock owner) we were given is removed.
 _DELETE_IF_EQUAL = """
 local current = redis.call('GET', KEYS[1])
@@ -101,7 +108,8 @@ class _RedisStore:
 
 class RedisTokenStore(_RedisStore):
     """One access token per appid for every process, and the lock that lets one of them
-    refresh it at a time (``SET NX PX``, released by compare-and-delete)."""
+    refresh it at a time (``SET NX PX`` in Lua, idempotent per owner; released by
+    compare-and-delete)."""
 
     def __init__(
         self,
@@ -151,17 +159,15 @@ class RedisTokenStore(_RedisStore):
 
         async def take() -> bool:
             return bool(
-                await self._redis.run(
+                await self._redis.script(
                     "take refresh lock",
-                    lambda r: r.set(self._lock_key(key), ticket.owner, nx=True, px=_ms(ttl)),
+                    _TAKE_LOCK,
+                    [self._lock_key(key)],
+                    [ticket.owner, _ms(ttl)],
                 )
             )
 
-        async def give_back(taken: bool) -> None:
-            if taken:
-                await self.unlock(ticket)
-
-        return ticket if await take_hold(take, give_back) else None
+        return ticket if await take_hold(take, lambda: self.unlock(ticket)) else None
 
     async def renew_lock(self, ticket: Ticket, ttl: float) -> bool:
         renewed = await self._redis.script(
@@ -245,10 +251,13 @@ class RedisRateLimiter(_RedisStore):
             await anyio.sleep(wait)
 
 
-# A push key holds "running:<owner>" while a handler runs, then "done".
+# A push key holds "running:<owner>" while a handler runs, then "done". Idempotent per owner,
+# like _TAKE_LOCK: a re-sent claim finds its own.
 _CLAIM_PUSH = """
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 'new' end
-if redis.call('GET', KEYS[1]) == 'done' then return 'done' end
+local current = redis.call('GET', KEYS[1])
+if current == ARGV[1] then return 'new' end
+if current == 'done' then return 'done' end
 return 'running'
 """
 # Done when the claim is still ours, or lapsed with no one else holding it: the handler ran.
@@ -296,11 +305,7 @@ class RedisDedupeStore(_RedisStore):
                 )
             )
 
-        async def give_back(answer: str | None) -> None:
-            if answer == "new":
-                await self.release(ticket)
-
-        answer = await take_hold(take, give_back)
+        answer = await take_hold(take, lambda: self.release(ticket))
         if answer == "new":
             return ticket
         return Claim.DONE if answer == "done" else Claim.RUNNING
