@@ -27,10 +27,15 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import TypeVar
 
-import anyio
-
 from .._errors import StoreUnavailableError
-from .._ratelimit import Grouping, MemoryRateLimiter, limit_key, spacing
+from .._ratelimit import (
+    Grouping,
+    MemoryRateLimiter,
+    limit_key,
+    patience,
+    spacing,
+    wait_for_slot,
+)
 from ._base import AccessToken, Ticket, new_ticket
 from ._hold import take_hold
 from ._redis_connection import COMMAND_TIMEOUT, RedisClient, RedisConnection, text
@@ -185,20 +190,23 @@ class RedisTokenStore(_RedisStore):
         return bool(deleted)
 
 
-# GCRA on Redis's own clock (one clock for every host): reserve the next slot, answer how many
-# microseconds the caller waits for it.
+# GCRA on Redis's own clock (one clock for every host): reserve the next slot if it comes
+# within the caller's patience (ARGV[3] microseconds, -1: any), answer how many microseconds
+# the caller waits for it, or -1: none taken.
 _RESERVE_SLOT = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local interval = tonumber(ARGV[1])
 local tolerance = tonumber(ARGV[2])
+local within = tonumber(ARGV[3])
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tat < now then tat = now end
+local wait = tat - tolerance - now
+if wait < 0 then wait = 0 end
+if within >= 0 and wait > within then return -1 end
 local new_tat = tat + interval
 local keep_ms = math.ceil((new_tat - now) / 1000) + 1000
 redis.call('SET', KEYS[1], string.format('%d', new_tat), 'PX', keep_ms)
-local wait = tat - tolerance - now
-if wait < 0 then return 0 end
 return wait
 """
 
@@ -208,9 +216,10 @@ class RedisRateLimiter(_RedisStore):
     per appid, or per ``group(path)`` when given (None from it: not limited). Pass it as
     ``WeChatClient(rate_limiter=...)``.
 
-    One Lua script reserves each caller's slot (GCRA on Redis's clock), then the caller sleeps
-    until it. If Redis cannot be reached, this process limits itself to the same rate alone
-    (a WARNING says so) rather than failing calls or sending unlimited.
+    One Lua script reserves each caller's slot (GCRA on Redis's clock), only one it can wait
+    for before its deadline, then the caller sleeps until it. If Redis cannot be reached, this
+    process limits itself to the same rate alone (a WARNING says so) rather than failing calls
+    or sending unlimited.
     """
 
     def __init__(
@@ -235,20 +244,27 @@ class RedisRateLimiter(_RedisStore):
         key = limit_key(appid, path, self._group)
         if key is None:
             return
+        within = patience()
+        within_us = -1 if math.isinf(within) else max(0, math.floor(within * 1_000_000))
+        wait: float | None
         try:
-            wait_us = await self._redis.script(
-                "reserve rate slot", _RESERVE_SLOT, [f"{self._redis.prefix}rate:{key}"], self._args
+            wait_us = int(
+                await self._redis.script(
+                    "reserve rate slot",
+                    _RESERVE_SLOT,
+                    [f"{self._redis.prefix}rate:{key}"],
+                    [*self._args, within_us],
+                )
             )
         except StoreUnavailableError as exc:
             if not self._warned:
                 logger.warning("rate limiter: %s; limiting this process alone", exc)
                 self._warned = True
-            wait = self._fallback.reserve(key)
+            wait = self._fallback.reserve(key, within)
         else:
             self._warned = False
-            wait = int(wait_us) / 1_000_000
-        if wait > 0:
-            await anyio.sleep(wait)
+            wait = None if wait_us < 0 else wait_us / 1_000_000
+        await wait_for_slot(wait)
 
 
 # A push key holds "running:<owner>" while a handler runs, then "done". Idempotent per owner,
