@@ -12,6 +12,7 @@ import anyio
 import anyio.lowlevel
 
 from .._errors import StoreError, StoreUnavailableError
+from ._breaker import NotSent
 
 __all__ = ["keep_held", "take_hold"]
 
@@ -30,13 +31,16 @@ async def take_hold(
     hold (the store's own timeout bounds the wait). ``give_back`` (a compare-and-delete by the
     owner: nothing when not held) runs when the caller was cancelled meanwhile, before the
     cancellation is raised, and when the store failed to answer: the command may have taken
-    the hold before its reply was lost. The caller must reach the code that releases the hold
+    the hold before its reply was lost (``give_back`` is then sent even though the breaker
+    counts the store as down). The caller must reach the code that releases the hold
     before its next checkpoint.
     """
     try:
         with anyio.CancelScope(shield=True):
             taken = await take()
         await anyio.lowlevel.checkpoint_if_cancelled()
+    except NotSent:
+        raise  # the breaker kept it from Redis: nothing was taken
     except (StoreUnavailableError, anyio.get_cancelled_exc_class()):
         with anyio.CancelScope(shield=True), contextlib.suppress(StoreError):
             await give_back()  # else its TTL frees it

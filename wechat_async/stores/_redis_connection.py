@@ -23,6 +23,7 @@ from .._errors import (
     StoreUnavailableError,
     StoreWritesRefusedError,
 )
+from ._breaker import Breaker, Pass
 
 try:
     import redis
@@ -77,10 +78,16 @@ def store_error(what: str, exc: Exception) -> StoreError:
 
 class RedisConnection:
     """A client given by the caller (theirs to configure and close) or built from a URL, with
-    ``timeout`` seconds for connecting and for each reply (closed by ``aclose``)."""
+    ``timeout`` seconds for connecting and for each reply (closed by ``aclose``), behind a
+    circuit breaker (``_breaker``)."""
 
     def __init__(
-        self, url_or_client: str | RedisClient, *, prefix: str, timeout: float = COMMAND_TIMEOUT
+        self,
+        url_or_client: str | RedisClient,
+        *,
+        prefix: str,
+        timeout: float = COMMAND_TIMEOUT,
+        name: str = "Redis store",
     ) -> None:
         if isinstance(url_or_client, str):
             self._client: RedisClient = redis.Redis.from_url(
@@ -109,6 +116,7 @@ class RedisConnection:
             )
         self.prefix = prefix
         self._scripts: dict[str, Any] = {}
+        self._breaker = Breaker(f"{name} (prefix {prefix!r})")
 
     def __repr__(self) -> str:
         # The URL may carry a password: show neither.
@@ -116,25 +124,56 @@ class RedisConnection:
 
     async def aclose(self) -> None:
         if self._owned:
-            await self.run("close", lambda client: client.close())
+            try:
+                await anyio.to_thread.run_sync(self._client.close)
+            except (redis.exceptions.RedisError, OSError) as exc:
+                raise store_error("close", exc) from exc
 
-    async def run(self, what: str, command: Callable[[RedisClient], T]) -> T:
-        """Run one command in a worker thread. A cancelled caller stops waiting at once (the
-        socket timeout bounds the thread); what must know its outcome (taking a hold) shields
-        it."""
+    async def run(
+        self, what: str, command: Callable[[RedisClient], T], *, always: bool = False
+    ) -> T:
+        """Run one command in a worker thread, unless the breaker says Redis is not answering
+        (``always``: send it anyway, to give back a hold its taker may have). A cancelled
+        caller stops waiting at once (the socket timeout bounds the thread); what must know
+        its outcome (taking a hold) shields it."""
+        admitted = Pass.ALWAYS if always else self._breaker.admit(what)
+        return await anyio.to_thread.run_sync(
+            partial(self._send, what, admitted, command), abandon_on_cancel=True
+        )
+
+    def _send(self, what: str, admitted: Pass, command: Callable[[RedisClient], T]) -> T:
+        """In the worker thread: send, classify what came back, and tell the breaker."""
+        self._breaker.still_admitted(admitted, what)
         try:
-            return await anyio.to_thread.run_sync(
-                partial(command, self._client), abandon_on_cancel=True
-            )
+            result = command(self._client)
         except (redis.exceptions.RedisError, OSError) as exc:
-            raise store_error(what, exc) from exc
+            error = store_error(what, exc)
+            if isinstance(error, StoreUnavailableError) and not isinstance(
+                error, StoreWritesRefusedError
+            ):
+                self._breaker.failed(admitted, error)
+            else:
+                self._breaker.answered()
+            raise error from exc
+        self._breaker.answered()
+        return result
 
-    async def script(self, what: str, source: str, keys: Sequence[str], args: Sequence[Any]) -> Any:
+    async def script(
+        self,
+        what: str,
+        source: str,
+        keys: Sequence[str],
+        args: Sequence[Any],
+        *,
+        always: bool = False,
+    ) -> Any:
         """Run a Lua script (EVALSHA, loaded again if Redis lost it in a restart)."""
         script = self._scripts.get(source)
         if script is None:
             script = self._scripts[source] = self._client.register_script(source)
-        return await self.run(what, lambda _client: script(keys=list(keys), args=list(args)))
+        return await self.run(
+            what, lambda _client: script(keys=list(keys), args=list(args)), always=always
+        )
 
 
 def text(value: str | bytes | None) -> str | None:

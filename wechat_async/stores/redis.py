@@ -90,7 +90,9 @@ _Self = TypeVar("_Self", bound="_RedisStore")
 
 class _RedisStore:
     def __init__(self, url_or_client: str | RedisClient, *, prefix: str, timeout: float) -> None:
-        self._redis = RedisConnection(url_or_client, prefix=prefix, timeout=timeout)
+        self._redis = RedisConnection(
+            url_or_client, prefix=prefix, timeout=timeout, name=type(self).__name__
+        )
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(prefix={self._redis.prefix!r})"
@@ -172,7 +174,7 @@ class RedisTokenStore(_RedisStore):
                 )
             )
 
-        return ticket if await take_hold(take, lambda: self.unlock(ticket)) else None
+        return ticket if await take_hold(take, lambda: self._unlock(ticket, always=True)) else None
 
     async def renew_lock(self, ticket: Ticket, ttl: float) -> bool:
         renewed = await self._redis.script(
@@ -184,8 +186,15 @@ class RedisTokenStore(_RedisStore):
         return bool(renewed)
 
     async def unlock(self, ticket: Ticket) -> bool:
+        return await self._unlock(ticket)
+
+    async def _unlock(self, ticket: Ticket, *, always: bool = False) -> bool:
         deleted = await self._redis.script(
-            "release refresh lock", _DELETE_IF_EQUAL, [self._lock_key(ticket.key)], [ticket.owner]
+            "release refresh lock",
+            _DELETE_IF_EQUAL,
+            [self._lock_key(ticket.key)],
+            [ticket.owner],
+            always=always,
         )
         return bool(deleted)
 
@@ -321,7 +330,7 @@ class RedisDedupeStore(_RedisStore):
                 )
             )
 
-        answer = await take_hold(take, lambda: self.release(ticket))
+        answer = await take_hold(take, lambda: self._release(ticket, always=True))
         if answer == "new":
             return ticket
         return Claim.DONE if answer == "done" else Claim.RUNNING
@@ -339,8 +348,15 @@ class RedisDedupeStore(_RedisStore):
         return bool(done)
 
     async def release(self, ticket: Ticket) -> bool:
+        return await self._release(ticket)
+
+    async def _release(self, ticket: Ticket, *, always: bool = False) -> bool:
         deleted = await self._redis.script(
-            "release push", _DELETE_IF_EQUAL, [self._key(ticket.key)], [_owner(ticket)]
+            "release push",
+            _DELETE_IF_EQUAL,
+            [self._key(ticket.key)],
+            [_owner(ticket)],
+            always=always,
         )
         return bool(deleted)
 
