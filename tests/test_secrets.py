@@ -6,6 +6,7 @@ import logging
 import time
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 import respx
@@ -143,6 +144,7 @@ async def test_token_in_a_truncated_token_reply_is_masked_everywhere(user_loggin
         # 200 s before expiry: inside the advisory window, a call refreshes and fails softly.
         client.tokens._clock = lambda: time.time() + 7000
         await client.cityservice.send_msg_data(**CALL)
+        await anyio.wait_all_tasks_blocked()  # the refresh runs beside the call
         with pytest.raises(WeChatError) as info:
             await client._auth.stable_token(appid=APPID, secret=SECRET)
     text = "\n".join([*on_root.lines, *on_child.lines, str(info.value), repr(info.value)])

@@ -21,6 +21,7 @@ from wechat_async import (
     TokenManager,
     TransportError,
     WeChatClient,
+    WeChatError,
 )
 
 SEND = f"{BASE}/cityservice/sendmsgdata"
@@ -147,13 +148,15 @@ class Source:
         return AccessToken(f"T{self.calls}", self.clock.now + 7200)
 
 
-async def _concurrently(count: int, manager: TokenManager) -> list[str | BaseException]:
+async def _concurrently(
+    count: int, manager: TokenManager, catch: type[Exception] = TransportError
+) -> list[str | BaseException]:
     results: list[str | BaseException] = []
 
     async def caller() -> None:
         try:
             results.append(await manager.get())
-        except TransportError as exc:
+        except catch as exc:
             results.append(exc)
 
     async with anyio.create_task_group() as tg:
@@ -178,7 +181,7 @@ async def test_failed_refresh_is_cached_for_waiters_then_retried_after_ttl() -> 
     assert source.calls == 2
 
 
-async def test_advisory_window_one_refresher_others_keep_current_token() -> None:
+async def test_advisory_window_one_refresh_beside_callers_who_all_keep_the_current_token() -> None:
     clock = Clock()
     release = anyio.Event()
     source = Source(clock, gate=release)
@@ -187,22 +190,14 @@ async def test_advisory_window_one_refresher_others_keep_current_token() -> None
     )
     assert await manager.get() == "T1"
     clock.now += 7200 - 200  # inside the advisory window, outside the mandatory one
-    got: list[str] = []
-
-    async def caller() -> None:
-        got.append(await manager.get())
-
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(caller)  # this one refreshes and blocks on `release`
-        await anyio.sleep(0.01)
-        for _ in range(20):
-            tg.start_soon(caller)
-        await anyio.sleep(0.01)
-        assert got == ["T1"] * 20  # nobody waited for the refresh
-        release.set()
-    assert got[-1] == "T2"
-    assert source.calls == 2
+    got = await _concurrently(21, manager)
+    assert got == ["T1"] * 21  # nobody waited for the refresh, not even the one who started it
+    await anyio.wait_all_tasks_blocked()
+    assert source.calls == 2  # one refresh, blocked on `release`
+    release.set()
+    await anyio.wait_all_tasks_blocked()
     assert await manager.get() == "T2"
+    assert source.calls == 2
 
 
 async def test_mandatory_window_everyone_waits_for_one_refresh() -> None:
@@ -223,6 +218,8 @@ async def test_advisory_refresh_failure_keeps_current_token() -> None:
     manager = TokenManager("wx", source, MemoryTokenStore(), clock=clock)
     await manager.get()
     clock.now += 7200 - 200
+    assert await manager.get() == "T1"
+    await anyio.wait_all_tasks_blocked()  # the refresh, beside us, failed
     assert await manager.get() == "T1"
     assert source.calls == 2
 
@@ -422,21 +419,62 @@ async def test_cached_failure_raised_to_200_callers_keeps_a_short_traceback() ->
     assert str(last) == str(cause)
 
 
-async def test_cancelled_fetch_is_not_cached_the_next_waiter_fetches() -> None:
+async def test_a_caller_cut_off_by_its_deadline_leaves_the_fetch_running_for_the_next() -> None:
     clock = Clock()
     calls = 0
 
     async def slow() -> AccessToken:
         nonlocal calls
         calls += 1
-        if calls == 1:
-            await anyio.sleep_forever()
+        await anyio.sleep(0.2)
         return AccessToken(f"T{calls}", clock.now + 7200)
 
     manager = TokenManager("wx", slow, MemoryTokenStore(), clock=clock)
-    with anyio.move_on_after(0.05):
+    with anyio.move_on_after(0.02) as cut:
         await manager.get()
-    assert await manager.get() == "T2"
+    assert cut.cancelled_caught
+    assert await manager.get() == "T1"  # the same fetch, not thrown away and started again
+    assert calls == 1
+
+
+async def test_a_fetch_past_its_own_deadline_is_a_wechat_error_for_every_waiter() -> None:
+    clock = Clock()
+    calls = 0
+
+    async def hung() -> AccessToken:
+        nonlocal calls
+        calls += 1
+        await anyio.sleep_forever()
+        raise AssertionError
+
+    manager = TokenManager("wx", hung, MemoryTokenStore(), clock=clock, fetch_deadline=0.05)
+    results = await _concurrently(10, manager, catch=WeChatError)
+    assert [str(r) for r in results] == ["access token fetch took over 0.05 s"] * 10
+    assert calls == 1
+
+
+async def test_closing_stops_a_refresh_in_flight_and_its_waiters_get_an_error() -> None:
+    clock = Clock()
+
+    async def hung() -> AccessToken:
+        await anyio.sleep_forever()
+        raise AssertionError
+
+    manager = TokenManager("wx", hung, MemoryTokenStore(), clock=clock)
+    errors: list[BaseException] = []
+    async with anyio.create_task_group() as tg:
+
+        async def waiter() -> None:
+            try:
+                await manager.get()
+            except WeChatError as exc:
+                errors.append(exc)
+
+        for _ in range(3):
+            tg.start_soon(waiter)
+        await anyio.wait_all_tasks_blocked()
+        await manager.aclose()
+    assert [str(e) for e in errors] == ["access token refresh stopped: client closed"] * 3
 
 
 async def test_short_lived_token_is_used_for_most_of_its_life_not_refetched_per_call() -> None:
@@ -456,6 +494,8 @@ async def test_short_lived_token_is_used_for_most_of_its_life_not_refetched_per_
         clock.now += 0.1
     assert source_calls == 1
     clock.now += 0.1  # 2.8 s: inside the (shrunk) advisory window of 0.3 s
+    assert await manager.get() == "T1"  # still good: refreshed beside the caller
+    await anyio.wait_all_tasks_blocked()
     assert await manager.get() == "T2"
     assert source_calls == 2
 
@@ -509,23 +549,15 @@ async def test_provider_returning_a_broken_token_is_one_failure_for_all_waiters(
 async def test_waiters_whose_refreshed_token_was_rejected_meanwhile_refresh_once_more() -> None:
     clock = Clock()
     source = Source(clock, delay=0.01)
-    manager = TokenManager("wx", source, MemoryTokenStore(), clock=clock)
-    results: list[str] = []
 
-    async def first() -> None:
-        token = await manager.get()
-        await manager.invalidate(token)  # WeChat said 40001 before the waiters woke up
-        results.append(f"first:{token}")
+    class RejectedBeforeTheWaitersWake(MemoryTokenStore):
+        async def set(self, key: str, token: AccessToken) -> None:
+            await super().set(key, token)
+            if token.value == "T1":  # a call carrying T1 got 40001 before the waiters woke
+                await manager.invalidate("T1")
 
-    async def waiter() -> None:
-        results.append(await manager.get())
-
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(first)
-        await anyio.sleep(0.002)  # first holds the lock, fetching
-        for _ in range(10):
-            tg.start_soon(waiter)
-    assert sorted(results) == ["T2"] * 10 + ["first:T1"]
+    manager = TokenManager("wx", source, RejectedBeforeTheWaitersWake(), clock=clock)
+    assert await _concurrently(10, manager) == ["T2"] * 10
     assert source.calls == 2
 
 
@@ -576,5 +608,39 @@ async def test_a_failed_advisory_refresh_is_logged_once_not_on_every_call(
     with caplog.at_level(logging.WARNING, logger="wechat_async.token"):
         for _ in range(50):
             assert await manager.get() == "T1"
+            await anyio.wait_all_tasks_blocked()  # any refresh started has failed by now
     assert source.calls == 2
     assert len([r for r in caplog.records if "advisory" in r.getMessage()]) == 1
+
+
+async def test_a_token_endpoint_slower_than_the_call_deadline_still_serves_later_calls() -> None:
+    """The issue's 1.2 s endpoint and 1 s deadlines, scaled down: the fetch one caller starts
+    outlives that caller, and the callers after it take its token."""
+    router = respx.Router()
+
+    async def slow_token(request: httpx.Request) -> httpx.Response:
+        await anyio.sleep(0.3)
+        return httpx.Response(200, json={"access_token": TOKEN, "expires_in": 7200})
+
+    token_route = router.post(f"{BASE}/cgi-bin/stable_token").mock(side_effect=slow_token)
+    router.post(SEND).respond(json={"errcode": 0, "errmsg": "ok"})
+    waves: list[list[str]] = []
+    async with client_for(router, retry=fast_retry(deadline=0.2)) as client:
+
+        async def call(wave: list[str]) -> None:
+            try:
+                await client.cityservice.send_msg_data(**CALL)
+                wave.append("ok")
+            except TransportError:
+                wave.append("deadline")
+
+        for _ in range(20):  # waves of 8 calls, each cut off at 0.2 s, until one is served
+            waves.append([])
+            async with anyio.create_task_group() as tg:
+                for _ in range(8):
+                    tg.start_soon(call, waves[-1])
+            if "ok" in waves[-1]:
+                break
+    assert waves[0] == ["deadline"] * 8  # the first wave's deadline passed before the token
+    assert waves[-1] == ["ok"] * 8  # was: every wave cut off, its fetch thrown away
+    assert token_route.call_count == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable
 from functools import cached_property
@@ -120,12 +121,13 @@ class WeChatClient:
         self._token_endpoint = token_endpoint
         self._token_provider = token_provider
         # Another process's refresh holds the shared lock (renewed) for as long as its fetch
-        # can run, one call deadline: waiting that long is waiting for its token.
+        # can run: waiting that long is waiting for its token.
         self._tokens = TokenManager(
             appid,
             self._fetch_token,
             token_store or MemoryTokenStore(),
-            lock_wait=max(_config.TOKEN_LOCK_WAIT, self._retry.deadline),
+            lock_wait=max(_config.TOKEN_LOCK_WAIT, _config.TOKEN_FETCH_DEADLINE),
+            fetch_deadline=_config.TOKEN_FETCH_DEADLINE,
         )
         self._is_clone = False
 
@@ -145,6 +147,7 @@ class WeChatClient:
         """Close the connection pool, unless it is the user's own (``http_client``,
         ``transport``). Clones from ``with_options`` leave it to the original."""
         if not self._is_clone:
+            await self._tokens.aclose()
             await self._transport.aclose()
 
     @property
@@ -227,10 +230,13 @@ class WeChatClient:
             return AccessToken(supplied, time.time() + _config.TOKEN_PROVIDER_DEFAULT_TTL)
         assert self._secret is not None
         started = time.time()
+        # The fetch serves every caller, so no caller's deadline bounds it: the TokenManager
+        # gives it a deadline of its own.
+        auth = self.with_options(deadline=math.inf)._auth
         if self._token_endpoint == "stable":
-            reply = await self._auth.stable_token(appid=self.appid, secret=self._secret)
+            reply = await auth.stable_token(appid=self.appid, secret=self._secret)
         else:
-            reply = await self._auth.token(appid=self.appid, secret=self._secret)
+            reply = await auth.token(appid=self.appid, secret=self._secret)
         return AccessToken(reply.access_token, started + reply.expires_in)
 
     # -- the call path ---------------------------------------------------------------------------

@@ -34,3 +34,12 @@ TOKEN_PROVIDER_DEFAULT_TTL: Final = 7200
 # wait for the holder at least before fetching alone (a client waits one call deadline).
 TOKEN_LOCK_TTL: Final = 20.0
 TOKEN_LOCK_WAIT: Final = 20.0
+#: One token fetch (the token endpoint with its retries, or a token provider). It runs beside
+#: the callers, so it is not bound by any one call's deadline; a client waits this long for
+#: another process's lock, as long as that process's fetch may run.
+TOKEN_FETCH_DEADLINE: Final = 60.0
+
+# A shared store (Redis) that failed to answer is not asked for this long, doubling up to the
+# longest pause while it stays down; then one command probes it.
+STORE_BREAKER_PAUSE: Final = 1.0
+STORE_BREAKER_LONGEST_PAUSE: Final = 5.0

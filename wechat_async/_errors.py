@@ -29,7 +29,10 @@ __all__ = [
     "ResponseDecodeError",
     "ResponseValidationError",
     "SignatureError",
+    "StoreCredentialsError",
+    "StoreError",
     "StoreUnavailableError",
+    "StoreWritesRefusedError",
     "SystemBusyError",
     "TransportError",
     "WeChatError",
@@ -291,5 +294,22 @@ class MalformedMessageError(CallbackError):
     """The push body is not well-formed XML/JSON, too large, or unsafe."""
 
 
-class StoreUnavailableError(WeChatError):
-    """A shared store (Redis) could not be reached or did not answer in time."""
+class StoreError(WeChatError):
+    """A shared store (Redis) failed. Raised as itself for an error reply no subclass names (a
+    key of another type under the prefix, scripting disabled): a misconfiguration or a bug."""
+
+
+class StoreUnavailableError(StoreError):
+    """A shared store (Redis) could not be reached or did not answer in time. Every user of a
+    store falls back on it (a token refreshed by this process alone, this process's own rate
+    limit, a retryable 503 for a push)."""
+
+
+class StoreWritesRefusedError(StoreUnavailableError):
+    """Redis answers but refuses writes: out of memory under ``noeviction`` (OOM), a failed
+    background save (MISCONF), a read-only replica (READONLY). Handled as unavailable."""
+
+
+class StoreCredentialsError(StoreError, ConfigurationError):
+    """Redis refused the credentials: wrong password or user (WRONGPASS), none given where one
+    is required (NOAUTH), or an ACL user without a command or key it needs (NOPERM)."""

@@ -7,6 +7,7 @@ useful limiter is shared (``wechat_async.stores.redis.RedisRateLimiter``); any o
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from typing import Protocol, runtime_checkable
@@ -15,7 +16,7 @@ import anyio
 
 from ._errors import ConfigurationError
 
-__all__ = ["MemoryRateLimiter", "RateLimiter", "limit_key", "spacing"]
+__all__ = ["MemoryRateLimiter", "RateLimiter", "limit_key", "patience", "spacing", "wait_for_slot"]
 
 
 @runtime_checkable
@@ -52,10 +53,32 @@ def limit_key(appid: str, path: str, group: Grouping | None) -> str | None:
     return None if name is None else f"{appid}:{name}"
 
 
+#: Share of a caller's time left that a slot may take; the rest is kept for the call itself,
+#: so a slot at the very edge of a deadline (cut off mid-request, or wasted) is not taken.
+_PATIENCE_SHARE = 0.9
+
+
+def patience() -> float:
+    """How long the caller may wait for a slot: most of the time to the nearest deadline
+    around it (inf without one)."""
+    return (anyio.current_effective_deadline() - anyio.current_time()) * _PATIENCE_SHARE
+
+
+async def wait_for_slot(wait: float | None) -> None:
+    """Sleep until a reserved slot; None (no slot within the caller's patience): the caller's
+    deadline passes first, so it waits for that, holding no slot."""
+    if wait is None:
+        await anyio.sleep_forever()  # a finite deadline around us cancels it
+    elif wait > 0:
+        await anyio.sleep(wait)
+
+
 class MemoryRateLimiter:
     """At most ``rate`` calls per ``per`` seconds (bursts of ``burst``) in this process, per
     appid or per ``group(path)``. GCRA: each caller reserves the next free slot and sleeps
-    until it; a caller cancelled while waiting leaves its slot unused (never a burst)."""
+    until it, and only a slot it can wait for: a caller whose deadline comes first takes none
+    (under overload the slots still go to the callers who can use them, at the rate). A caller
+    cancelled otherwise while waiting leaves its slot unused (never a burst)."""
 
     def __init__(
         self,
@@ -74,17 +97,19 @@ class MemoryRateLimiter:
     def __repr__(self) -> str:
         return f"MemoryRateLimiter(interval={self._interval:g}s, keys={len(self._tat)})"
 
-    def reserve(self, key: str) -> float:
-        """Take the next slot of ``key``; how long to wait for it (no await: atomic)."""
+    def reserve(self, key: str, within: float = math.inf) -> float | None:
+        """Take the next slot of ``key`` if it comes within ``within`` seconds; how long to
+        wait for it, or None (nothing taken). No await: atomic."""
         now = self._monotonic()
         tat = max(self._tat.get(key, now), now)
+        wait = max(0.0, tat - self._tolerance - now)
+        if wait > within:
+            return None
         self._tat[key] = tat + self._interval
-        return max(0.0, tat - self._tolerance - now)
+        return wait
 
     async def acquire(self, appid: str, path: str) -> None:
         key = limit_key(appid, path, self._group)
         if key is None:
             return
-        wait = self.reserve(key)
-        if wait > 0:
-            await anyio.sleep(wait)
+        await wait_for_slot(self.reserve(key, patience()))

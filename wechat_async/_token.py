@@ -10,7 +10,8 @@ from collections.abc import Awaitable, Callable
 import anyio
 
 from . import _config
-from ._errors import ConfigurationError, StoreUnavailableError, WeChatError
+from ._background import spawn
+from ._errors import StoreError, StoreUnavailableError, WeChatError
 from .stores import AccessToken, Ticket, TokenStore
 from .stores._hold import keep_held
 
@@ -29,10 +30,15 @@ class TokenManager:
     """Single-flight token cache.
 
     Fresh token: returned with no lock and no await. Inside the advisory window (``advisory``
-    seconds before expiry) one caller refreshes while the others keep the current token; inside
+    seconds before expiry) one refresh starts while every caller keeps the current token; inside
     the mandatory window every caller waits for that one refresh and takes its outcome, whatever
     the token's lifetime or the error. A failed refresh is remembered for ``failure_ttl``
     seconds so a crowd of waiters does not make a crowd of failing calls.
+
+    The refresh runs in a task of its own, not in the caller that started it: a caller's
+    deadline or cancellation ends its own wait, never the fetch the others wait for. The
+    refresh has its own deadline (``lock_wait`` for another process's lock, ``fetch_deadline``
+    for the fetch itself); ``aclose`` stops one in flight.
 
     Expiry instants are wall-clock (``clock``, Unix seconds: they come from the server and may
     be shared with other processes); durations are measured on ``monotonic``, so a clock step
@@ -52,6 +58,7 @@ class TokenManager:
         failure_ttl: float = _config.TOKEN_FAILURE_TTL,
         lock_ttl: float = _config.TOKEN_LOCK_TTL,
         lock_wait: float = _config.TOKEN_LOCK_WAIT,
+        fetch_deadline: float = _config.TOKEN_FETCH_DEADLINE,
     ) -> None:
         self._key = key
         self._fetch = fetch
@@ -63,14 +70,12 @@ class TokenManager:
         self._failure_ttl = failure_ttl
         self._lock_ttl = lock_ttl
         self._lock_wait = lock_wait
+        self._fetch_deadline = fetch_deadline
         self._current: AccessToken | None = None
         # Wall-clock instants of the current token: refresh ahead from the first (one caller),
         # everyone waits for a new one from the second.
         self._refresh_at = self._must_refresh_at = 0.0
-        self._lock = anyio.Lock()
-        # Bumped when a refresh ends: a caller that waited for the lock across a bump takes
-        # that refresh's outcome instead of starting another one.
-        self._generation = 0
+        self._refreshing: _Refresh | None = None  # the one refresh in flight
         self._failure: Exception | None = None
         self._failure_until = 0.0  # on the monotonic clock
         self._rejected: str | None = None
@@ -103,76 +108,123 @@ class TokenManager:
             # The refresh that follows will not adopt the rejected token from the store.
             logger.warning("token store unavailable (%s): rejected token dropped here only", exc)
 
+    async def aclose(self) -> None:
+        """Stop a refresh in flight (its waiters get a ``WeChatError``) and wait for it to
+        end (a refresh lock it holds is released)."""
+        refresh = self._refreshing
+        if refresh is not None:
+            refresh.closed = True
+            refresh.scope.cancel()
+            await refresh.done.wait()
+
     async def _get_slow(self, seen: AccessToken | None) -> str:
         if seen is not None and self._clock() < self._must_refresh_at:
-            # Advisory window: someone is already refreshing, keep using what we have.
-            if self._lock.locked():
-                return seen.value
-            async with self._lock:
-                current = self._current
-                if current is not None and self._clock() < self._refresh_at:
-                    return current.value
-                if self._failure is not None and self._monotonic() < self._failure_until:
-                    return seen.value  # that failure was logged once, when it happened
-                try:
-                    return (await self._refresh(advisory=True)).value
-                except _RefreshingElsewhere:
-                    return seen.value
-                except ConfigurationError:
-                    raise
-                except Exception as exc:
-                    logger.warning("advisory token refresh failed, keeping current: %s", exc)
-                    return seen.value
-        generation = self._generation
-        async with self._lock:
-            if generation != self._generation:
-                # A refresh ended while we waited for it: its outcome is ours too, even a token
-                # already inside the mandatory window (asking again would only repeat it) ...
-                if self._failure is not None:
-                    raise _fresh(self._failure)
-                if self._current is not None:
-                    return self._current.value
-                # ... unless WeChat has rejected that token since: then refresh again.
+            # Advisory window: the current token is good while one refresh runs beside us.
+            if self._refreshing is None and not self._failing():
+                self._start(advisory=True)
+            return seen.value
+        for round_ in range(_ROUNDS):
             current = self._current
             if current is not None:
                 now = self._clock()
                 if now < self._must_refresh_at or now < self._hold_until:
                     return current.value
-            return (await self._refresh()).value
+            if self._failure is not None and self._failing():
+                raise _fresh(self._failure)
+            refresh = self._refreshing or self._start(advisory=False)
+            token = await refresh.outcome()
+            # Its outcome is ours, even a token already inside the mandatory window (asking
+            # again would only repeat it), unless WeChat has rejected that token since, or an
+            # advisory refresh found another process refreshing: then one more round.
+            if token is not None and (token.value != self._rejected or round_ == _ROUNDS - 1):
+                return token.value
+        raise WeChatError("no access token: every refresh was rejected")
 
-    async def _refresh(self, *, advisory: bool = False) -> AccessToken:
-        if self._failure is not None and self._monotonic() < self._failure_until:
-            raise _fresh(self._failure)
+    def _failing(self) -> bool:
+        return self._failure is not None and self._monotonic() < self._failure_until
+
+    def _start(self, *, advisory: bool) -> _Refresh:
+        # Bounded as a whole too: a store that never answers cannot hold every caller's
+        # refresh for ever.
+        bound = self._lock_wait + 2 * self._fetch_deadline
+        refresh = self._refreshing = _Refresh(advisory, bound)
+        spawn(lambda: self._run(refresh), name=f"wechat_async token refresh ({self._key})")
+        return refresh
+
+    async def _run(self, refresh: _Refresh) -> None:
+        """One refresh, in a task of its own; its outcome goes to every waiter."""
         try:
-            token = await self._refresh_once(advisory)
-        except _RefreshingElsewhere:
-            raise
-        except Exception as exc:
-            # Not cancellation (a BaseException on every backend): the next waiter tries again.
-            self._failure = exc
-            self._failure_until = self._monotonic() + self._failure_ttl
-            self._generation += 1
-            raise _fresh(exc) from exc
-        self._failure = None
-        self._generation += 1
-        return token
+            with refresh.scope:
+                try:
+                    refresh.token = await self._refresh_once(refresh.advisory)
+                except _RefreshingElsewhere:
+                    pass
+                except Exception as exc:
+                    if refresh.advisory:
+                        logger.warning("advisory token refresh failed, keeping current: %s", exc)
+                    self._fail(refresh, exc)
+                else:
+                    self._failure = None
+            if refresh.scope.cancelled_caught:
+                if refresh.closed:
+                    refresh.error = WeChatError("access token refresh stopped: client closed")
+                else:
+                    seconds = refresh.scope.deadline - refresh.started
+                    self._fail(
+                        refresh, WeChatError(f"access token refresh took over {seconds:.0f} s")
+                    )
+        finally:
+            if self._refreshing is refresh:
+                self._refreshing = None
+            refresh.done.set()
+
+    def _fail(self, refresh: _Refresh, exc: Exception) -> None:
+        refresh.error = exc
+        self._failure = exc
+        self._failure_until = self._monotonic() + self._failure_ttl
 
     async def _refresh_once(self, advisory: bool) -> AccessToken:
         try:
-            adopted, ticket = await self._adopt_or_lock(advisory)
+            return await self._refresh_shared(advisory)
         except StoreUnavailableError as exc:
             logger.warning("token store unavailable (%s): refreshing in this process only", exc)
             return await self._fetch_new(share=False)
-        if adopted is not None:
-            self._use(adopted)
-            return adopted
-        if ticket is None:  # the holder took too long: fetch here, unlocked
-            return await self._fetch_new(share=True)
-        try:
-            return await self._fetch_holding(ticket)
-        finally:
-            with anyio.CancelScope(shield=True):
-                await self._unlock(ticket)
+
+    async def _refresh_shared(self, advisory: bool) -> AccessToken:
+        """Adopt the token another process stored, or fetch holding the refresh lock, or (its
+        holder taking too long) fetch unlocked. An advisory refresh does not wait: the current
+        token is still good while another process refreshes."""
+        give_up = self._monotonic() + self._lock_wait
+        pause = 0.01
+        while True:
+            stored = await self._store.get(self._key)
+            if stored is not None and self._adoptable(stored):
+                self._use(stored)
+                return stored
+            # Taken atomically with respect to cancellation (the TokenStore contract), and
+            # released by the finally below: no checkpoint between the two.
+            ticket = await self._store.lock(self._key, self._lock_ttl)
+            if ticket is not None:
+                try:
+                    # The holder before us may have stored its token between our get and lock.
+                    stored = await self._store.get(self._key)
+                    if stored is not None and self._adoptable(stored):
+                        self._use(stored)
+                        return stored
+                    return await self._fetch_holding(ticket)
+                finally:
+                    with anyio.CancelScope(shield=True):
+                        await self._unlock(ticket)
+            if advisory:
+                raise _RefreshingElsewhere
+            if self._monotonic() >= give_up:
+                logger.warning(
+                    "token refresh lock held by another process for %.0f s: fetching here",
+                    self._lock_wait,
+                )
+                return await self._fetch_new(share=True)
+            await anyio.sleep(pause)
+            pause = min(pause * 2, 0.25)
 
     async def _fetch_holding(self, ticket: Ticket) -> AccessToken:
         """Fetch while renewing the lock: a fetch may take longer than the lock's TTL (retries,
@@ -214,51 +266,25 @@ class TokenManager:
         self._refresh_at = token.expires_at - min(self._advisory, life * _ADVISORY_SHARE)
         self._must_refresh_at = token.expires_at - min(self._mandatory, life * _MANDATORY_SHARE)
 
-    def _adoptable(self, stored: AccessToken | None) -> bool:
+    def _adoptable(self, stored: AccessToken) -> bool:
         """A token another process stored that this one has not seen or rejected."""
         return (
-            stored is not None
-            and stored.value != self._rejected
+            stored.value != self._rejected
             and self._clock() < stored.expires_at
             and (self._current is None or stored.value != self._current.value)
         )
 
-    async def _adopt_or_lock(self, advisory: bool) -> tuple[AccessToken | None, Ticket | None]:
-        """The token another process refreshed, or the refresh lock, or (the lock's holder
-        taking too long) neither: then this process fetches on its own. An advisory refresh
-        does not wait: the current token is still good while another process refreshes."""
-        give_up = self._monotonic() + self._lock_wait
-        pause = 0.01
-        while True:
-            stored = await self._store.get(self._key)
-            if self._adoptable(stored):
-                return stored, None
-            ticket = await self._store.lock(self._key, self._lock_ttl)
-            if ticket is not None:
-                # The holder before us may have stored its token between our get and lock.
-                stored = await self._store.get(self._key)
-                if self._adoptable(stored):
-                    await self._unlock(ticket)
-                    return stored, None
-                return None, ticket
-            if advisory:
-                raise _RefreshingElsewhere
-            if self._monotonic() >= give_up:
-                logger.warning(
-                    "token refresh lock held by another process for %.0f s: fetching here",
-                    self._lock_wait,
-                )
-                return None, None
-            await anyio.sleep(pause)
-            pause = min(pause * 2, 0.25)
-
     async def _unlock(self, ticket: Ticket) -> None:
-        with contextlib.suppress(StoreUnavailableError):  # else the lock's TTL frees it
+        with contextlib.suppress(StoreError):  # else the lock's TTL frees it
             await self._store.unlock(ticket)
 
     async def _fetch_new(self, *, share: bool) -> AccessToken:
         self.fetch_count += 1
-        token = await self._fetch()
+        token: AccessToken | None = None
+        with anyio.move_on_after(self._fetch_deadline):
+            token = await self._fetch()
+        if token is None:
+            raise WeChatError(f"access token fetch took over {self._fetch_deadline:g} s")
         previous = self._current
         if previous is not None and token.value == previous.value:
             self._hold_until = token.expires_at
@@ -269,6 +295,33 @@ class TokenManager:
             except StoreUnavailableError as exc:
                 logger.warning("token store unavailable (%s): token kept here", exc)
         return token
+
+
+#: Refreshes one caller waits for: its token rejected, or the other process refreshing, meanwhile.
+_ROUNDS = 3
+
+
+class _Refresh:
+    """One refresh in flight: started once, waited for by every caller until it is done."""
+
+    __slots__ = ("advisory", "closed", "done", "error", "scope", "started", "token")
+
+    def __init__(self, advisory: bool, bound: float) -> None:
+        self.advisory = advisory
+        self.started = anyio.current_time()
+        self.scope = anyio.CancelScope(deadline=self.started + bound)
+        self.done = anyio.Event()
+        self.token: AccessToken | None = None
+        self.error: Exception | None = None
+        self.closed = False
+
+    async def outcome(self) -> AccessToken | None:
+        """The refreshed token (None: another process is refreshing), or its error raised.
+        Waiting is bounded by the caller's own deadline, whatever the refresh's."""
+        await self.done.wait()
+        if self.error is not None:
+            raise _fresh(self.error)
+        return self.token
 
 
 class _RefreshingElsewhere(Exception):

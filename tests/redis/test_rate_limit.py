@@ -113,6 +113,39 @@ async def test_limits_are_per_appid_and_per_group(limiter_factory: type) -> None
     assert spread >= 0.2  # the same group of one appid: 10 a second (0.3 s for 4)
 
 
+def test_a_slot_is_taken_only_when_it_comes_within_the_callers_patience() -> None:
+    clock = Clock()
+    limiter = MemoryRateLimiter(10, monotonic=clock)
+    waits = [limiter.reserve("k", within=0.25) for _ in range(5)]
+    assert waits == pytest.approx([0.0, 0.1, 0.2, None, None])  # None: nothing taken
+    clock.now += 0.3
+    assert limiter.reserve("k", within=0.0) == pytest.approx(0.0)  # the refused left no trace
+
+
+async def test_callers_cut_off_by_their_deadline_leave_the_slots_to_the_next(
+    limiter_factory: type,
+) -> None:
+    """Overload: 200 callers with 0.1 s deadlines against 50 a second. Only those that can be
+    served in time take a slot (was: all 200, pushing the next free slot 4 s away, so every
+    later caller was cut off too and the rate fell to zero)."""
+    limiter = limiter_factory(50)
+    served = 0
+
+    async def impatient() -> None:
+        nonlocal served
+        with anyio.move_on_after(0.1):
+            await limiter.acquire("wx", PATH)
+            served += 1
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(200):
+            tg.start_soon(impatient)
+    assert served <= 10  # 0.1 s of slots, 20 ms apart (fewer when replies come late)
+    with anyio.move_on_after(1.0) as late:
+        await limiter.acquire("wx", PATH)  # the next caller is served, not 4 s later
+    assert not late.cancelled_caught
+
+
 async def test_redis_unreachable_limits_the_process_alone_with_one_warning(
     caplog: pytest.LogCaptureFixture,
 ) -> None:

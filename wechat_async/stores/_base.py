@@ -54,7 +54,9 @@ def new_ticket(key: str) -> Ticket:
 class TokenStore(Protocol):
     """Storage for access tokens, keyed by appid, and the refresh lock that makes one holder
     at a time fetch a new one. Implementations must be safe for concurrent use (across
-    processes, for a shared store) and raise ``StoreUnavailableError`` when unreachable."""
+    processes, for a shared store) and raise ``StoreUnavailableError`` when unreachable (or
+    refusing writes: ``StoreWritesRefusedError``), ``StoreCredentialsError`` when it refuses
+    the credentials."""
 
     async def get(self, key: str) -> AccessToken | None: ...
 
@@ -70,7 +72,9 @@ class TokenStore(Protocol):
 
     async def lock(self, key: str, ttl: float) -> Ticket | None:
         """Take the refresh lock of ``key`` for ``ttl`` seconds, or None while another holder
-        has it. A holder that dies frees it when ``ttl`` runs out."""
+        has it. A holder that dies frees it when ``ttl`` runs out. Atomic with respect to
+        cancellation: a caller cancelled meanwhile gets its cancellation, never a lock held by
+        nobody (``stores._hold.take_hold``)."""
         ...
 
     async def renew_lock(self, ticket: Ticket, ttl: float) -> bool:

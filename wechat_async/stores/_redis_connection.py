@@ -9,13 +9,21 @@ token refresh, a push or a rate-limit slot needs one or a few of them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any, TypeVar
 
 import anyio.to_thread
 
-from .._errors import ConfigurationError, StoreUnavailableError
+from .._errors import (
+    ConfigurationError,
+    StoreCredentialsError,
+    StoreError,
+    StoreUnavailableError,
+    StoreWritesRefusedError,
+)
+from ._breaker import Breaker, Pass
 
 try:
     import redis
@@ -27,7 +35,7 @@ except ImportError as exc:  # pragma: no cover - depends on the installed extras
         "wechat_async.stores.redis needs the redis extra: pip install 'wechat-async[redis]'"
     ) from exc
 
-__all__ = ["COMMAND_TIMEOUT", "RedisClient", "RedisConnection", "text"]
+__all__ = ["COMMAND_TIMEOUT", "RedisClient", "RedisConnection", "store_error", "text"]
 
 T = TypeVar("T")
 
@@ -36,23 +44,50 @@ RedisClient = redis.Redis
 #: Seconds one Redis command (or connecting) may take before Redis counts as unavailable.
 COMMAND_TIMEOUT = 2.0
 
-# What "Redis is down, restarting, failing over or too slow" looks like; anything else (a
-# script error, bad credentials) is a bug or a misconfiguration and is raised as it is.
-_UNAVAILABLE = (
-    redis.exceptions.ConnectionError,
-    redis.exceptions.TimeoutError,
-    redis.exceptions.BusyLoadingError,
-    redis.exceptions.ReadOnlyError,
-    OSError,
+# One classification of what Redis answers, by error code: the reply's own, or the one a
+# script's redis.call failed with (Redis 6 wraps it: "Error running script ...: -OOM ...").
+_CREDENTIAL_CODES = frozenset({"NOAUTH", "WRONGPASS", "NOPERM"})
+_REFUSED_WRITE_CODES = frozenset({"OOM", "MISCONF", "READONLY"})
+_BUSY_CODES = frozenset({"LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN"})
+_CODE = re.compile(r"(?:^|: -)([A-Z]{2,}) ")
+_CREDENTIAL_ERRORS = (
+    redis.exceptions.AuthenticationError,
+    redis.exceptions.AuthorizationError,
+    redis.exceptions.AuthenticationWrongNumberOfArgsError,
+    redis.exceptions.NoPermissionError,
 )
+# Redis down, restarting, failing over or too slow (BusyLoadingError is a ConnectionError).
+_UNREACHABLE_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError)
+
+
+def store_error(what: str, exc: Exception) -> StoreError:
+    """The WeChatError for what Redis (or the way to it) answered: unavailable, refusing writes,
+    refusing the credentials, or (anything else: a bug or a misconfiguration) a ``StoreError``."""
+    codes = {getattr(exc, "status_code", None), *_CODE.findall(str(exc))}
+    detail = f"Redis {what} failed: {type(exc).__name__}: {exc}"
+    if isinstance(exc, _CREDENTIAL_ERRORS) or codes & _CREDENTIAL_CODES:
+        return StoreCredentialsError(f"{detail} (check the Redis password, user and ACL)")
+    if isinstance(exc, (redis.exceptions.OutOfMemoryError, redis.exceptions.ReadOnlyError)) or (
+        codes & _REFUSED_WRITE_CODES
+    ):
+        return StoreWritesRefusedError(detail)
+    if isinstance(exc, _UNREACHABLE_ERRORS) or codes & _BUSY_CODES:
+        return StoreUnavailableError(detail)
+    return StoreError(detail)
 
 
 class RedisConnection:
     """A client given by the caller (theirs to configure and close) or built from a URL, with
-    ``timeout`` seconds for connecting and for each reply (closed by ``aclose``)."""
+    ``timeout`` seconds for connecting and for each reply (closed by ``aclose``), behind a
+    circuit breaker (``_breaker``)."""
 
     def __init__(
-        self, url_or_client: str | RedisClient, *, prefix: str, timeout: float = COMMAND_TIMEOUT
+        self,
+        url_or_client: str | RedisClient,
+        *,
+        prefix: str,
+        timeout: float = COMMAND_TIMEOUT,
+        name: str = "Redis store",
     ) -> None:
         if isinstance(url_or_client, str):
             self._client: RedisClient = redis.Redis.from_url(
@@ -60,9 +95,15 @@ class RedisConnection:
                 decode_responses=True,
                 socket_timeout=timeout,
                 socket_connect_timeout=timeout,
-                # One quick retry: after a Redis restart the first command on a pooled
-                # connection fails, and a new connection succeeds.
-                retry=redis.retry.Retry(redis.backoff.ConstantBackoff(0.01), 1),
+                # One quick retry of a connection error: after a Redis restart the first
+                # command on a pooled connection fails, and a new connection succeeds. Not of
+                # a timeout: a Redis that stalled once stalls the retry too (the breaker
+                # takes over). Whatever is re-sent is idempotent per owner.
+                retry=redis.retry.Retry(
+                    redis.backoff.ConstantBackoff(0.01),
+                    1,
+                    supported_errors=(redis.exceptions.ConnectionError,),
+                ),
             )
             self._owned = True
         elif isinstance(url_or_client, redis.Redis):
@@ -75,6 +116,7 @@ class RedisConnection:
             )
         self.prefix = prefix
         self._scripts: dict[str, Any] = {}
+        self._breaker = Breaker(f"{name} (prefix {prefix!r})")
 
     def __repr__(self) -> str:
         # The URL may carry a password: show neither.
@@ -82,32 +124,56 @@ class RedisConnection:
 
     async def aclose(self) -> None:
         if self._owned:
-            await anyio.to_thread.run_sync(self._client.close)
+            try:
+                await anyio.to_thread.run_sync(self._client.close)
+            except (redis.exceptions.RedisError, OSError) as exc:
+                raise store_error("close", exc) from exc
 
     async def run(
-        self, what: str, command: Callable[[RedisClient], T], *, abandon_on_cancel: bool = True
+        self, what: str, command: Callable[[RedisClient], T], *, always: bool = False
     ) -> T:
-        """Run one command in a worker thread.
+        """Run one command in a worker thread, unless the breaker says Redis is not answering
+        (``always``: send it anyway, to give back a hold its taker may have). A cancelled
+        caller stops waiting at once (the socket timeout bounds the thread); what must know
+        its outcome (taking a hold) shields it."""
+        admitted = Pass.ALWAYS if always else self._breaker.admit(what)
+        return await anyio.to_thread.run_sync(
+            partial(self._send, what, admitted, command), abandon_on_cancel=True
+        )
 
-        A cancelled caller stops waiting at once (``abandon_on_cancel``) unless the command
-        takes something it must know it holds (a lock); either way the socket timeout bounds
-        the thread.
-        """
+    def _send(self, what: str, admitted: Pass, command: Callable[[RedisClient], T]) -> T:
+        """In the worker thread: send, classify what came back, and tell the breaker."""
+        self._breaker.still_admitted(admitted, what)
         try:
-            return await anyio.to_thread.run_sync(
-                partial(command, self._client), abandon_on_cancel=abandon_on_cancel
-            )
-        except _UNAVAILABLE as exc:
-            raise StoreUnavailableError(
-                f"Redis {what} failed: {type(exc).__name__}: {exc}"
-            ) from exc
+            result = command(self._client)
+        except (redis.exceptions.RedisError, OSError) as exc:
+            error = store_error(what, exc)
+            if isinstance(error, StoreUnavailableError) and not isinstance(
+                error, StoreWritesRefusedError
+            ):
+                self._breaker.failed(admitted, error)
+            else:
+                self._breaker.answered()
+            raise error from exc
+        self._breaker.answered()
+        return result
 
-    async def script(self, what: str, source: str, keys: Sequence[str], args: Sequence[Any]) -> Any:
+    async def script(
+        self,
+        what: str,
+        source: str,
+        keys: Sequence[str],
+        args: Sequence[Any],
+        *,
+        always: bool = False,
+    ) -> Any:
         """Run a Lua script (EVALSHA, loaded again if Redis lost it in a restart)."""
         script = self._scripts.get(source)
         if script is None:
             script = self._scripts[source] = self._client.register_script(source)
-        return await self.run(what, lambda _client: script(keys=list(keys), args=list(args)))
+        return await self.run(
+            what, lambda _client: script(keys=list(keys), args=list(args)), always=always
+        )
 
 
 def text(value: str | bytes | None) -> str | None:

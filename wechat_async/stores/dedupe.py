@@ -43,7 +43,9 @@ class DedupeStore(Protocol):
     """
 
     async def claim(self, key: str, ttl: float = RUNNING_TTL) -> Ticket | Claim:
-        """A ticket if this delivery should run the handler, else what holds the push."""
+        """A ticket if this delivery should run the handler, else what holds the push. Atomic
+        with respect to cancellation: a caller cancelled meanwhile gets its cancellation,
+        never a claim held by nobody (``stores._hold.take_hold``)."""
         ...
 
     async def renew(self, ticket: Ticket, ttl: float = RUNNING_TTL) -> bool:

@@ -9,9 +9,13 @@ closes its connections) or a ``redis.Redis`` client of your own::
             ...
 
 Commands run on redis-py's synchronous client in worker threads, so the stores work the same
-under asyncio and trio. When Redis cannot be reached they raise
-``StoreUnavailableError``; the ``TokenManager`` then refreshes in its own process (one fetch
-per process, with a WARNING) and calls holding a valid token go on unaffected.
+under asyncio and trio. Every failure is a ``StoreError``: ``StoreUnavailableError`` when
+Redis cannot be reached or answers too slowly, and its subclass ``StoreWritesRefusedError``
+when it refuses writes (OOM under noeviction, MISCONF, READONLY). Either way the
+``TokenManager`` refreshes in its own process (one fetch per process, with a WARNING), the
+rate limiter limits each process alone, and the push router answers a retryable 503.
+``StoreCredentialsError`` (a ``ConfigurationError``) is raised where the credentials are
+refused: a wrong password is said at once, not worked around.
 """
 
 from __future__ import annotations
@@ -23,11 +27,17 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import TypeVar
 
-import anyio
-
 from .._errors import StoreUnavailableError
-from .._ratelimit import Grouping, MemoryRateLimiter, limit_key, spacing
+from .._ratelimit import (
+    Grouping,
+    MemoryRateLimiter,
+    limit_key,
+    patience,
+    spacing,
+    wait_for_slot,
+)
 from ._base import AccessToken, Ticket, new_ticket
+from ._hold import take_hold
 from ._redis_connection import COMMAND_TIMEOUT, RedisClient, RedisConnection, text
 from .dedupe import DONE_TTL, RUNNING_TTL, Claim
 
@@ -45,6 +55,13 @@ def _ms(seconds: float) -> int:
     return max(1, math.ceil(seconds * 1000))
 
 
+# Take a hold: SET NX, or find it already ours. Idempotent per owner: a client's retry that
+# re-sends it after a lost reply finds its own hold instead of locking itself out.
+_TAKE_LOCK = """
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+if redis.call('GET', KEYS[1]) == ARGV[1] then return 1 end
+return 0
+"""
 # Compare-and-delete: only the value (token, or lock owner) we were given is removed.
 _DELETE_IF_EQUAL = """
 local current = redis.call('GET', KEYS[1])
@@ -73,7 +90,9 @@ _Self = TypeVar("_Self", bound="_RedisStore")
 
 class _RedisStore:
     def __init__(self, url_or_client: str | RedisClient, *, prefix: str, timeout: float) -> None:
-        self._redis = RedisConnection(url_or_client, prefix=prefix, timeout=timeout)
+        self._redis = RedisConnection(
+            url_or_client, prefix=prefix, timeout=timeout, name=type(self).__name__
+        )
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(prefix={self._redis.prefix!r})"
@@ -96,7 +115,8 @@ class _RedisStore:
 
 class RedisTokenStore(_RedisStore):
     """One access token per appid for every process, and the lock that lets one of them
-    refresh it at a time (``SET NX PX``, released by compare-and-delete)."""
+    refresh it at a time (``SET NX PX`` in Lua, idempotent per owner; released by
+    compare-and-delete)."""
 
     def __init__(
         self,
@@ -143,13 +163,18 @@ class RedisTokenStore(_RedisStore):
 
     async def lock(self, key: str, ttl: float) -> Ticket | None:
         ticket = new_ticket(key)
-        taken = await self._redis.run(
-            "take refresh lock",
-            lambda r: r.set(self._lock_key(key), ticket.owner, nx=True, px=_ms(ttl)),
-            # Abandoned, a taken lock would be held by no one until its TTL ran out.
-            abandon_on_cancel=False,
-        )
-        return ticket if taken else None
+
+        async def take() -> bool:
+            return bool(
+                await self._redis.script(
+                    "take refresh lock",
+                    _TAKE_LOCK,
+                    [self._lock_key(key)],
+                    [ticket.owner, _ms(ttl)],
+                )
+            )
+
+        return ticket if await take_hold(take, lambda: self._unlock(ticket, always=True)) else None
 
     async def renew_lock(self, ticket: Ticket, ttl: float) -> bool:
         renewed = await self._redis.script(
@@ -161,26 +186,36 @@ class RedisTokenStore(_RedisStore):
         return bool(renewed)
 
     async def unlock(self, ticket: Ticket) -> bool:
+        return await self._unlock(ticket)
+
+    async def _unlock(self, ticket: Ticket, *, always: bool = False) -> bool:
         deleted = await self._redis.script(
-            "release refresh lock", _DELETE_IF_EQUAL, [self._lock_key(ticket.key)], [ticket.owner]
+            "release refresh lock",
+            _DELETE_IF_EQUAL,
+            [self._lock_key(ticket.key)],
+            [ticket.owner],
+            always=always,
         )
         return bool(deleted)
 
 
-# GCRA on Redis's own clock (one clock for every host): reserve the next slot, answer how many
-# microseconds the caller waits for it.
+# GCRA on Redis's own clock (one clock for every host): reserve the next slot if it comes
+# within the caller's patience (ARGV[3] microseconds, -1: any), answer how many microseconds
+# the caller waits for it, or -1: none taken.
 _RESERVE_SLOT = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local interval = tonumber(ARGV[1])
 local tolerance = tonumber(ARGV[2])
+local within = tonumber(ARGV[3])
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tat < now then tat = now end
+local wait = tat - tolerance - now
+if wait < 0 then wait = 0 end
+if within >= 0 and wait > within then return -1 end
 local new_tat = tat + interval
 local keep_ms = math.ceil((new_tat - now) / 1000) + 1000
 redis.call('SET', KEYS[1], string.format('%d', new_tat), 'PX', keep_ms)
-local wait = tat - tolerance - now
-if wait < 0 then return 0 end
 return wait
 """
 
@@ -190,9 +225,10 @@ class RedisRateLimiter(_RedisStore):
     per appid, or per ``group(path)`` when given (None from it: not limited). Pass it as
     ``WeChatClient(rate_limiter=...)``.
 
-    One Lua script reserves each caller's slot (GCRA on Redis's clock), then the caller sleeps
-    until it. If Redis cannot be reached, this process limits itself to the same rate alone
-    (a WARNING says so) rather than failing calls or sending unlimited.
+    One Lua script reserves each caller's slot (GCRA on Redis's clock), only one it can wait
+    for before its deadline, then the caller sleeps until it. If Redis cannot be reached, this
+    process limits itself to the same rate alone (a WARNING says so) rather than failing calls
+    or sending unlimited.
     """
 
     def __init__(
@@ -217,26 +253,36 @@ class RedisRateLimiter(_RedisStore):
         key = limit_key(appid, path, self._group)
         if key is None:
             return
+        within = patience()
+        within_us = -1 if math.isinf(within) else max(0, math.floor(within * 1_000_000))
+        wait: float | None
         try:
-            wait_us = await self._redis.script(
-                "reserve rate slot", _RESERVE_SLOT, [f"{self._redis.prefix}rate:{key}"], self._args
+            wait_us = int(
+                await self._redis.script(
+                    "reserve rate slot",
+                    _RESERVE_SLOT,
+                    [f"{self._redis.prefix}rate:{key}"],
+                    [*self._args, within_us],
+                )
             )
         except StoreUnavailableError as exc:
             if not self._warned:
                 logger.warning("rate limiter: %s; limiting this process alone", exc)
                 self._warned = True
-            wait = self._fallback.reserve(key)
+            wait = self._fallback.reserve(key, within)
         else:
             self._warned = False
-            wait = int(wait_us) / 1_000_000
-        if wait > 0:
-            await anyio.sleep(wait)
+            wait = None if wait_us < 0 else wait_us / 1_000_000
+        await wait_for_slot(wait)
 
 
-# A push key holds "running:<owner>" while a handler runs, then "done".
+# A push key holds "running:<owner>" while a handler runs, then "done". Idempotent per owner,
+# like _TAKE_LOCK: a re-sent claim finds its own.
 _CLAIM_PUSH = """
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 'new' end
-if redis.call('GET', KEYS[1]) == 'done' then return 'done' end
+local current = redis.call('GET', KEYS[1])
+if current == ARGV[1] then return 'new' end
+if current == 'done' then return 'done' end
 return 'running'
 """
 # Done when the claim is still ours, or lapsed with no one else holding it: the handler ran.
@@ -276,11 +322,15 @@ class RedisDedupeStore(_RedisStore):
 
     async def claim(self, key: str, ttl: float = RUNNING_TTL) -> Ticket | Claim:
         ticket = new_ticket(key)
-        answer = text(
-            await self._redis.script(
-                "claim push", _CLAIM_PUSH, [self._key(key)], [_owner(ticket), _ms(ttl)]
+
+        async def take() -> str | None:
+            return text(
+                await self._redis.script(
+                    "claim push", _CLAIM_PUSH, [self._key(key)], [_owner(ticket), _ms(ttl)]
+                )
             )
-        )
+
+        answer = await take_hold(take, lambda: self._release(ticket, always=True))
         if answer == "new":
             return ticket
         return Claim.DONE if answer == "done" else Claim.RUNNING
@@ -298,8 +348,15 @@ class RedisDedupeStore(_RedisStore):
         return bool(done)
 
     async def release(self, ticket: Ticket) -> bool:
+        return await self._release(ticket)
+
+    async def _release(self, ticket: Ticket, *, always: bool = False) -> bool:
         deleted = await self._redis.script(
-            "release push", _DELETE_IF_EQUAL, [self._key(ticket.key)], [_owner(ticket)]
+            "release push",
+            _DELETE_IF_EQUAL,
+            [self._key(ticket.key)],
+            [_owner(ticket)],
+            always=always,
         )
         return bool(deleted)
 
