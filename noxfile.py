@@ -33,7 +33,7 @@ def typecheck(session: nox.Session) -> None:
 @nox.session
 def docs(session: nox.Session) -> None:
     """The docs site, warnings as errors; ``nox -s docs -- serve`` previews it."""
-    session.install("-e", ".[docs]")
+    session.install("-e", ".[docs,cli]")  # the command reference reads the CLI
     if session.posargs[:1] == ["serve"]:
         session.run("mkdocs", "serve", *session.posargs[1:])
     else:
