@@ -12,6 +12,7 @@ from wechat_async import APIError, EmptyResponse, Endpoint, Namespace, Response
 from wechat_async._checks import INT32, between, max_bytes, max_len, min_len, one_of, rule_of
 from wechat_async._models import meta
 from wechat_async._reference import (
+    _endpoint_page,
     endpoints_by_namespace,
     errors,
     nav,
@@ -146,12 +147,12 @@ def test_delivery_add_order_page() -> None:
 
 
 def test_a_model_without_a_docstring_still_shows_its_fields() -> None:
-    from wechat_async.delivery import GetOrderResponse
-
-    assert "__doc__" not in GetOrderResponse.__dict__ or not GetOrderResponse.__doc__
-    page = pages()["delivery/get_order.md"]
-    assert "| `rider_name` | `str | None` |" in page
+    assert _Reply.__doc__ is None and _Request.__doc__ is None
+    page = _endpoint_page("shop", _Shop.add_item)
+    assert "| `item_id` (JSON `itemId`) | `str | None` | the new id |" in page
+    assert "| `name` | `str` | yes | not empty; at most 20 characters |  |" in page
     assert "Base of every response model" not in page  # not the base class's docstring
+    assert "| 7 | `_Made` | made up |" in page
 
 
 def test_a_response_with_nothing_but_success_says_so() -> None:
