@@ -147,7 +147,8 @@ def test_delivery_add_order_page() -> None:
 
 
 def test_a_model_without_a_docstring_still_shows_its_fields() -> None:
-    assert _Reply.__doc__ is None and _Request.__doc__ is None
+    assert _Reply.__doc__ is None
+    assert _Request.__doc__ is None
     page = _endpoint_page("shop", _Shop.add_item)
     assert "| `item_id` (JSON `itemId`) | `str | None` | the new id |" in page
     assert "| `name` | `str` | yes | not empty; at most 20 characters |  |" in page
