@@ -1,4 +1,4 @@
-"""Developer sessions: ``nox -s tests lint typecheck bench``."""
+"""Developer sessions: ``nox -s tests lint typecheck docs bench``."""
 
 from __future__ import annotations
 
@@ -28,6 +28,16 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     session.install("-e", ".[dev]")
     session.run("mypy", "--strict", "wechat_async")
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """The docs site, warnings as errors; ``nox -s docs -- serve`` previews it."""
+    session.install("-e", ".[docs,cli]")  # the command reference reads the CLI
+    if session.posargs[:1] == ["serve"]:
+        session.run("mkdocs", "serve", *session.posargs[1:])
+    else:
+        session.run("mkdocs", "build", "--strict", *session.posargs)
 
 
 @nox.session

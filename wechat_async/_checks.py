@@ -1,7 +1,8 @@
 """Reusable value checks for request fields (see ``_models.field(check=...)``).
 
 Each returns a function that answers an error message, or None when the value is fine.
-None values are skipped: optional fields are checked only when set.
+None values are skipped: optional fields are checked only when set. Each also carries its
+``rule`` in words, which the endpoint reference shows beside the field (``rule_of``).
 """
 
 from __future__ import annotations
@@ -24,8 +25,24 @@ __all__ = [
     "max_len",
     "min_len",
     "one_of",
+    "rule_of",
     "unix_time",
 ]
+
+
+def _with_rule(check: Check, rule: str) -> Check:
+    check.rule = rule  # type: ignore[attr-defined]
+    return check
+
+
+def rule_of(check: Check) -> str:
+    """What a check accepts, in words (``at most 20 characters``); a check made without a
+    rule is named by its function (``two_places``)."""
+    rule = getattr(check, "rule", None)
+    if isinstance(rule, str):
+        return rule
+    name = getattr(check, "__qualname__", type(check).__qualname__)
+    return name.split(".<locals>")[0] if name.endswith(".<locals>.check") else name.split(".")[-1]
 
 
 def max_len(limit: int) -> Check:
@@ -34,7 +51,7 @@ def max_len(limit: int) -> Check:
             return f"at most {limit} characters, got {len(value)}"
         return None
 
-    return check
+    return _with_rule(check, f"at most {limit} characters")
 
 
 def min_len(limit: int) -> Check:
@@ -43,7 +60,7 @@ def min_len(limit: int) -> Check:
             return "must not be empty" if limit == 1 else f"at least {limit} long, got {len(value)}"
         return None
 
-    return check
+    return _with_rule(check, "not empty" if limit == 1 else f"at least {limit} long")
 
 
 def max_bytes(limit: int) -> Check:
@@ -52,7 +69,7 @@ def max_bytes(limit: int) -> Check:
             return f"at most {limit} bytes of UTF-8, got {len(value.encode('utf-8'))}"
         return None
 
-    return check
+    return _with_rule(check, f"at most {limit} bytes of UTF-8")
 
 
 def max_json_len(limit: int) -> Check:
@@ -77,7 +94,7 @@ def max_items(limit: int) -> Check:
             return f"at most {limit} items, got {len(value)}"
         return None
 
-    return check
+    return _with_rule(check, f"at most {limit} items")
 
 
 class Bounded:
@@ -100,6 +117,17 @@ class _Between(Bounded):
         self.low_open = low_open
         self.suffix = f" ({unit})" if unit else ""
 
+    @property
+    def rule(self) -> str:
+        low, high = self.low, self.high
+        if low is not None and high is not None:
+            bounds = f"in {'(' if self.low_open else '['}{low}, {high}]"
+        elif low is not None:
+            bounds = f"{'>' if self.low_open else '>='} {low}"
+        else:
+            bounds = f"<= {high}"
+        return bounds + self.suffix
+
     def __call__(self, value: Any) -> str | None:
         if value is None:
             return None
@@ -115,6 +143,10 @@ class _OneOf(Bounded):
     def __init__(self, choices: Collection[Any]) -> None:
         self.choices = choices
         self.high = max((c for c in choices if isinstance(c, int)), default=None)
+
+    @property
+    def rule(self) -> str:
+        return "one of " + ", ".join(repr(c) for c in sorted(self.choices, key=str))
 
     def __call__(self, value: Any) -> str | None:
         if value is not None and value not in self.choices:
@@ -155,4 +187,4 @@ def matches(pattern: str, description: str) -> Check:
             return f"must be {description}, got {value!r}"
         return None
 
-    return check
+    return _with_rule(check, description)
