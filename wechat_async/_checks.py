@@ -85,7 +85,7 @@ def max_json_len(limit: int) -> Check:
             return f"at most {limit} characters as JSON, got {length}"
         return None
 
-    return check
+    return _with_rule(check, f"at most {limit} characters as JSON")
 
 
 def max_items(limit: int) -> Check:
