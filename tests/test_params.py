@@ -15,22 +15,13 @@ import pytest
 import respx
 
 from tests.helpers import BASE, client_for, mock_token
-from wechat_async import Namespace, RequestValidationError, Upload
+from wechat_async import RequestValidationError, Upload
 from wechat_async._models import WIRE
-from wechat_async.cityservice import CityServiceNamespace, SendMsgDataRequest, TemplateValue
-from wechat_async.delivery import Address, Cargo, DeliveryNamespace, Goods, GoodsDetail
+from wechat_async._registry import endpoints
+from wechat_async.cityservice import SendMsgDataRequest, TemplateValue
+from wechat_async.delivery import Address, Cargo, Goods, GoodsDetail
 from wechat_async.delivery.models import AddOrderRequest
-from wechat_async.giftcard import GiftCardNamespace, Page, Theme
-from wechat_async.invoice import InvoiceNamespace
-
-
-def _namespaces() -> list[type[Namespace]]:
-    return [
-        CityServiceNamespace,
-        GiftCardNamespace,
-        InvoiceNamespace,
-        DeliveryNamespace,
-    ]
+from wechat_async.giftcard import Page, Theme
 
 
 def _models_in(tp: object) -> Iterator[type]:
@@ -50,9 +41,8 @@ def _nested_request_models() -> list[type]:
                     found[model] = None
                     walk(model)
 
-    for namespace in _namespaces():
-        for endpoint in namespace.endpoints():
-            walk(endpoint.request)
+    for endpoint in endpoints():
+        walk(endpoint.request)
     return list(found)
 
 

@@ -19,12 +19,20 @@ if TYPE_CHECKING:
 
     from ._client import WeChatClient
 
-__all__ = ["BoundEndpoint", "Endpoint", "Namespace", "OffsetPaging", "RawResponse"]
+__all__ = [
+    "BoundEndpoint",
+    "Endpoint",
+    "Namespace",
+    "NamespaceSlot",
+    "OffsetPaging",
+    "RawResponse",
+]
 
 P = ParamSpec("P")
 ReqT = TypeVar("ReqT")
 RespT = TypeVar("RespT")
 T = TypeVar("T")
+NS = TypeVar("NS", bound="Namespace")
 
 Layer = Literal["errcode", "resultcode"]
 BodyKind = Literal["json", "query", "multipart", "none"]
@@ -94,6 +102,8 @@ class Endpoint(Generic[P, ReqT, RespT]):
         secret_reply: bool = False,
         source: str = "",
     ) -> None:
+        """``source`` is the official document's URL; ``paging`` how a helper pages through
+        it (``OffsetPaging``)."""
         self.method = method
         self.path = path
         self.request: type[ReqT] = request  # type: ignore[assignment]
@@ -188,6 +198,7 @@ class Namespace:
 
     @classmethod
     def endpoints(cls) -> Iterator[Endpoint[Any, Any, Any]]:
+        """Every endpoint of the namespace, in declaration order (base classes first)."""
         for klass in reversed(cls.__mro__):
             for value in vars(klass).values():
                 if isinstance(value, Endpoint):
@@ -195,3 +206,38 @@ class Namespace:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} of {self._client!r}>"
+
+
+class NamespaceSlot(Generic[NS]):
+    """A client attribute holding one namespace, made on first access and kept per client.
+
+    The attribute's name must be the namespace's ``domain``: the two are one name.
+    """
+
+    __slots__ = ("cls", "name")
+
+    def __init__(self, cls: type[NS]) -> None:
+        self.cls = cls
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        if name != self.cls.domain:
+            raise TypeError(f"{owner.__name__}.{name} holds the {self.cls.domain!r} namespace")
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type[Any]) -> NamespaceSlot[NS]: ...
+
+    @overload
+    def __get__(self, obj: WeChatClient, owner: type[Any]) -> NS: ...
+
+    def __get__(self, obj: WeChatClient | None, owner: type[Any]) -> NamespaceSlot[NS] | NS:
+        if obj is None:
+            return self
+        made = self.cls(obj)
+        # Non-data descriptor: later lookups hit the instance dict and skip this method.
+        obj.__dict__[self.name] = made
+        return made
+
+    def __repr__(self) -> str:
+        return f"<namespace {self.name} {self.cls.__name__}>"
