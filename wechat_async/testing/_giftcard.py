@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ._app import Call, EmulatorApp, Reply, error, expect, ok
+from ._app import Call, Reply, error, expect, ok
 from ._orders import OrderBook
 
 __all__ = ["GiftCards"]
@@ -85,28 +85,6 @@ class GiftCards:
         self._codes: dict[str, dict[str, Any]] | None = None
         self._indexed_added = 0
         self.images: list[bytes] = []
-
-    def register(self, app: EmulatorApp) -> None:
-        for path, handler in {
-            "/cgi-bin/media/uploadimg": self.upload_image,
-            "/card/create": self.create_card,
-            "/card/giftcard/page/add": self.add_page,
-            "/card/giftcard/page/get": self.get_page,
-            "/card/giftcard/page/update": self.update_page,
-            "/card/giftcard/page/batchget": self.list_pages,
-            "/card/giftcard/maintain/set": self.set_maintain,
-            "/card/giftcard/pay/whitelist/add": self.add_pay_whitelist,
-            "/card/giftcard/pay/submch/bind": self.bind_submch,
-            "/card/giftcard/wxa/set": self.set_wxa,
-            "/card/giftcard/order/get": self.get_order,
-            "/card/giftcard/order/batchget": self.batch_get_orders,
-            "/card/giftcard/order/refund": self.refund_order,
-            "/card/generalcard/updateuser": self.update_user_card,
-            "/card/code/consume": self.consume_code,
-            "/card/code/get": self.get_code,
-            "/card/code/decrypt": self.decrypt_code,
-        }.items():
-            app.route("POST", path, handler)
 
     # -- orders ------------------------------------------------------------------------------
     def stream(self) -> None:
