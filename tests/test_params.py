@@ -15,13 +15,14 @@ import pytest
 import respx
 
 from tests.helpers import BASE, client_for, mock_token
-from wechat_async import RequestValidationError, Upload
+from wechat_async import RequestValidationError, Response, Upload
 from wechat_async._models import WIRE
 from wechat_async._registry import endpoints
 from wechat_async.cityservice import SendMsgDataRequest, TemplateValue
 from wechat_async.delivery import Address, Cargo, Goods, GoodsDetail
 from wechat_async.delivery.models import AddOrderRequest
 from wechat_async.giftcard import Page, Theme
+from wechat_async.giftcard.models import CreateCardRequest, Sku
 
 
 def _models_in(tp: object) -> Iterator[type]:
@@ -47,6 +48,41 @@ def _nested_request_models() -> list[type]:
 
 
 NESTED = _nested_request_models()
+
+
+def _read_back() -> set[type]:
+    """The models some reply carries (nested in a response model)."""
+    found: set[type] = set()
+
+    def walk(cls: type) -> None:
+        for a_type in typing.get_type_hints(cls).values():
+            for model in _models_in(a_type):
+                if model not in found:
+                    found.add(model)
+                    walk(model)
+
+    for endpoint in endpoints():
+        walk(endpoint.response)
+    return found
+
+
+READ_BACK = _read_back()
+
+
+@pytest.mark.parametrize("model", NESTED, ids=lambda m: f"{m.__module__}.{m.__name__}")
+def test_a_nested_request_model_keeps_unknown_keys_only_when_a_reply_carries_it(
+    model: type,
+) -> None:
+    # Replies keep what WeChat adds (``Response.extra``); a request sends only declared fields.
+    assert issubclass(model, Response) == (model in READ_BACK)
+
+
+def test_a_request_only_model_takes_no_extra_keys() -> None:
+    with pytest.raises(TypeError):
+        Sku(quantity=1, extra={"stock": 2})  # type: ignore[call-arg]
+    with pytest.raises(RequestValidationError) as info:
+        CreateCardRequest(card={"general_card": {"base_info": {"extra": {}}}})  # type: ignore[typeddict-item]
+    assert "general_card.base_info.extra" in info.value.fields
 
 
 def test_the_walk_finds_the_nested_shapes_users_write() -> None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypedDict
 import attrs
 
 from .._checks import between, max_bytes, max_json_len, max_len, min_len, one_of, unix_time
-from .._models import OpenValues, Response, meta
+from .._models import EmptyRequest, OpenValues, Response, meta
 from .._params import to_model, to_models
 from ._status import OrderStatus
 
@@ -76,11 +76,6 @@ def _yuan(low_open: bool = False, high: int | None = None) -> dict[str, Any]:
         return None
 
     return meta(check=(between(0, high, low_open=low_open), two_places))
-
-
-@attrs.define(kw_only=True)
-class EmptyRequest:
-    """The ``{}`` body."""
 
 
 class DeliveryId(OpenValues, str, enum.Enum):

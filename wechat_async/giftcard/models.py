@@ -12,7 +12,7 @@ import attrs
 
 from .._checks import between, matches, max_bytes, max_len, min_len, one_of, unix_time
 from .._convert import LooseBool
-from .._models import OpenValues, Response, Upload, meta
+from .._models import EmptyRequest, OpenValues, Response, Upload, meta
 from .._params import to_model, to_models
 
 if TYPE_CHECKING:
@@ -140,7 +140,7 @@ class UploadImageResponse(Response):
 
 
 @attrs.define(kw_only=True)
-class GiftCardInfo(Response):
+class GiftCardInfo:
     #: price in fen
     price: int = attrs.field(metadata=meta(check=between(0, low_open=True)))
 
@@ -156,7 +156,7 @@ def _to_gift_card_info(value: GiftCardInfo | GiftCardInfoParam) -> GiftCardInfo:
 
 
 @attrs.define(kw_only=True)
-class DateInfo(Response):
+class DateInfo:
     type: DateType
     begin_timestamp: int | None = attrs.field(default=None, metadata=meta(check=unix_time()))
     end_timestamp: int | None = attrs.field(default=None, metadata=meta(check=unix_time()))
@@ -190,7 +190,7 @@ def _to_date_info(value: DateInfo | DateInfoParam) -> DateInfo:
 
 
 @attrs.define(kw_only=True)
-class Sku(Response):
+class Sku:
     quantity: int = attrs.field(metadata=meta(check=between(0)))
 
 
@@ -205,7 +205,7 @@ def _to_sku(value: Sku | SkuParam) -> Sku:
 
 
 @attrs.define(kw_only=True)
-class BaseInfo(Response):
+class BaseInfo:
     logo_url: str = attrs.field(metadata=meta(check=min_len(1)))
     brand_name: str = attrs.field(metadata=meta(check=(min_len(1), max_len(12))))
     code_type: CodeType
@@ -299,7 +299,7 @@ def _to_base_info(value: BaseInfo | BaseInfoParam) -> BaseInfo:
 
 
 @attrs.define(kw_only=True)
-class TextImage(Response):
+class TextImage:
     image_url: str
     text: str
 
@@ -316,7 +316,7 @@ def _to_text_images(values: Sequence[TextImage | TextImageParam]) -> list[TextIm
 
 
 @attrs.define(kw_only=True)
-class AdvancedInfo(Response):
+class AdvancedInfo:
     text_image_list: list[TextImage] | None = attrs.field(
         default=None, converter=attrs.converters.optional(_to_text_images)
     )
@@ -333,7 +333,7 @@ def _to_advanced_info(value: AdvancedInfo | AdvancedInfoParam) -> AdvancedInfo:
 
 
 @attrs.define(kw_only=True)
-class CustomField(Response):
+class CustomField:
     """A custom info cell shown on the card after activation."""
 
     name: str = attrs.field(metadata=meta(check=min_len(1)))
@@ -360,7 +360,7 @@ _MAX_CARD_CELLS = 3
 
 
 @attrs.define(kw_only=True)
-class GeneralCard(Response):
+class GeneralCard:
     base_info: BaseInfo = attrs.field(converter=_to_base_info)
     sub_card_type: str = attrs.field(
         default="GIFT_CARD", metadata=meta(check=one_of({"GIFT_CARD"}))
@@ -422,7 +422,7 @@ def _to_general_card(value: GeneralCard | GeneralCardParam) -> GeneralCard:
 
 
 @attrs.define(kw_only=True)
-class Card(Response):
+class Card:
     general_card: GeneralCard = attrs.field(converter=_to_general_card)
     card_type: str = attrs.field(
         default="GENERAL_CARD", metadata=meta(check=one_of({"GENERAL_CARD"}))
@@ -583,11 +583,6 @@ class DecryptCodeResponse(Response):
 @attrs.define(kw_only=True)
 class RefundOrderRequest:
     order_id: str = attrs.field(metadata=meta(check=min_len(1)))
-
-
-@attrs.define(kw_only=True)
-class EmptyRequest:
-    """The ``{}`` body."""
 
 
 @attrs.define(kw_only=True)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, TypedDict
 import attrs
 
 from .._checks import min_len, one_of
-from .._models import OpenValues, Response, meta
+from .._models import EmptyRequest, OpenValues, Response, meta
 from .._params import to_model, to_models
 
 if TYPE_CHECKING:
@@ -42,11 +42,6 @@ __all__ = [
 ]
 
 _FLAG = meta(check=one_of({0, 1}))
-
-
-@attrs.define(kw_only=True)
-class EmptyRequest:
-    """The ``{}`` body of the ``get_*`` actions."""
 
 
 @attrs.define(kw_only=True)
