@@ -1,14 +1,17 @@
 """Nested request structures take plain dicts (``<Model>Param`` TypedDicts) as well as models.
 
-Each TypedDict is written beside its attrs model; these tests keep the two from drifting.
+The TypedDicts and the converters are generated from the attrs models (each domain's
+``_dicts.py``, by ``python -m wechat_async._paramgen``); these tests keep them in step.
 """
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import typing
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 
 import attrs
 import pytest
@@ -17,6 +20,7 @@ import respx
 from tests.helpers import BASE, client_for, mock_token
 from wechat_async import RequestValidationError, Response, Upload
 from wechat_async._models import WIRE
+from wechat_async._paramgen import render
 from wechat_async._registry import endpoints
 from wechat_async.cityservice import SendMsgDataRequest, TemplateValue
 from wechat_async.delivery import Address, Cargo, Goods, GoodsDetail
@@ -48,6 +52,28 @@ def _nested_request_models() -> list[type]:
 
 
 NESTED = _nested_request_models()
+
+
+def test_regenerating_the_param_dicts_changes_nothing() -> None:
+    files = render()
+    assert {p.parent.name for p in files} == {"cityservice", "giftcard", "invoice", "delivery"}
+    for path, text in files.items():
+        assert path.read_text(encoding="utf-8") == text, (
+            f"{path} is stale: run python -m wechat_async._paramgen"
+        )
+
+
+def test_the_generator_runs_from_a_fresh_process() -> None:
+    # A fresh process imports the models with the generated modules stood in for: a model may
+    # name a converter only this run writes.
+    proc = subprocess.run(
+        [sys.executable, "-m", "wechat_async._paramgen", "--check"],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parent.parent,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 def _read_back() -> set[type]:

@@ -6,6 +6,8 @@ through a ``ParamSpec``) and its return type.
 
 from __future__ import annotations
 
+import importlib
+import re
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Generic, Literal, ParamSpec, TypeVar, overload
 from urllib.parse import urlencode
@@ -211,19 +213,41 @@ class Namespace:
 class NamespaceSlot(Generic[NS]):
     """A client attribute holding one namespace, made on first access and kept per client.
 
-    The attribute's name must be the namespace's ``domain``: the two are one name.
+    Declared as ``giftcard: NamespaceSlot[GiftCardNamespace] = NamespaceSlot()``: the
+    attribute's name is the namespace's package (``wechat_async.giftcard``) and ``domain``, the
+    annotation names its class, which is imported on first use (``import wechat_async`` stays
+    light).
     """
 
-    __slots__ = ("cls", "name")
+    __slots__ = ("_cls", "name", "owner")
 
-    def __init__(self, cls: type[NS]) -> None:
-        self.cls = cls
+    def __init__(self) -> None:
         self.name = ""
+        self.owner: type = object
+        self._cls: type[NS] | None = None
 
     def __set_name__(self, owner: type, name: str) -> None:
-        if name != self.cls.domain:
-            raise TypeError(f"{owner.__name__}.{name} holds the {self.cls.domain!r} namespace")
-        self.name = name
+        self.name, self.owner = name, owner
+
+    @property
+    def cls(self) -> type[NS]:
+        """The namespace class, imported now if it was not yet."""
+        if self._cls is None:
+            self._cls = self._load()
+        return self._cls
+
+    def _load(self) -> Any:
+        annotation = str(self.owner.__annotations__[self.name])
+        match = re.fullmatch(r"NamespaceSlot\[(\w+)\]", annotation)
+        if match is None:
+            raise TypeError(f"{self.name}: annotate it NamespaceSlot[<Namespace class>]")
+        module = importlib.import_module(f"{__package__}.{self.name}")
+        cls = getattr(module, match.group(1), None)
+        if not (isinstance(cls, type) and issubclass(cls, Namespace)):
+            raise TypeError(f"{module.__name__} has no namespace {match.group(1)}")
+        if cls.domain != self.name:
+            raise TypeError(f"{self.name} holds the {cls.domain!r} namespace")
+        return cls
 
     @overload
     def __get__(self, obj: None, owner: type[Any]) -> NamespaceSlot[NS]: ...
@@ -240,4 +264,4 @@ class NamespaceSlot(Generic[NS]):
         return made
 
     def __repr__(self) -> str:
-        return f"<namespace {self.name} {self.cls.__name__}>"
+        return f"<namespace {self.name}>"

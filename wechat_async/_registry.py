@@ -14,28 +14,32 @@ handler, a method named like the endpoint on the domain's emulator class; its fi
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._endpoint import Endpoint, Namespace, NamespaceSlot
-from .cityservice import CityServiceNamespace
-from .delivery import DeliveryNamespace
-from .giftcard import GiftCardNamespace
-from .invoice import InvoiceNamespace
+
+if TYPE_CHECKING:
+    from .cityservice import CityServiceNamespace
+    from .delivery import DeliveryNamespace
+    from .giftcard import GiftCardNamespace
+    from .invoice import InvoiceNamespace
 
 __all__ = ["Namespaces", "endpoints", "namespaces"]
 
 
 class Namespaces:
-    """The client's namespaces, each made on first use (``WeChatClient`` inherits them)."""
+    """The client's namespaces, each imported and made on first use (``WeChatClient``
+    inherits them): the attribute names the package, the annotation its namespace class."""
 
-    cityservice = NamespaceSlot(CityServiceNamespace)
-    giftcard = NamespaceSlot(GiftCardNamespace)
-    invoice = NamespaceSlot(InvoiceNamespace)
-    delivery = NamespaceSlot(DeliveryNamespace)
+    cityservice: NamespaceSlot[CityServiceNamespace] = NamespaceSlot()
+    giftcard: NamespaceSlot[GiftCardNamespace] = NamespaceSlot()
+    invoice: NamespaceSlot[InvoiceNamespace] = NamespaceSlot()
+    delivery: NamespaceSlot[DeliveryNamespace] = NamespaceSlot()
 
 
 def namespaces() -> dict[str, type[Namespace]]:
-    """``{"cityservice": CityServiceNamespace, ...}``, in the order declared."""
+    """``{"cityservice": CityServiceNamespace, ...}``, in the order declared (this imports
+    every domain)."""
     return {
         name: slot.cls for name, slot in vars(Namespaces).items() if isinstance(slot, NamespaceSlot)
     }

@@ -6,19 +6,31 @@ Money in fen (int), times in Unix seconds.
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING, Literal, TypedDict, get_args
+from typing import Literal, get_args
 
 import attrs
 
 from .._checks import between, matches, max_bytes, max_len, min_len, one_of, unix_time
 from .._convert import LooseBool
 from .._models import EmptyRequest, OpenValues, Response, Upload, meta
-from .._params import to_model, to_models
-
-if TYPE_CHECKING:
-    from collections.abc import Sequence
-
-    from typing_extensions import NotRequired
+from . import _dicts
+from ._dicts import (
+    AdvancedInfoParam,
+    BaseInfoParam,
+    CardParam,
+    CategoryParam,
+    CellParam,
+    CustomFieldParam,
+    DateInfoParam,
+    GeneralCardParam,
+    GiftCardInfoParam,
+    PageItemParam,
+    PageParam,
+    PicItemParam,
+    SkuParam,
+    TextImageParam,
+    ThemeParam,
+)
 
 __all__ = [
     "CODE_TYPES",
@@ -145,16 +157,6 @@ class GiftCardInfo:
     price: int = attrs.field(metadata=meta(check=between(0, low_open=True)))
 
 
-class GiftCardInfoParam(TypedDict):
-    """``GiftCardInfo`` as a plain dict (keys are wire names)."""
-
-    price: int
-
-
-def _to_gift_card_info(value: GiftCardInfo | GiftCardInfoParam) -> GiftCardInfo:
-    return to_model(GiftCardInfo, value)
-
-
 @attrs.define(kw_only=True)
 class DateInfo:
     type: DateType
@@ -175,33 +177,9 @@ class DateInfo:
         return []
 
 
-class DateInfoParam(TypedDict):
-    """``DateInfo`` as a plain dict (keys are wire names)."""
-
-    type: DateType
-    begin_timestamp: NotRequired[int | None]
-    end_timestamp: NotRequired[int | None]
-    fixed_term: NotRequired[int | None]
-    fixed_begin_term: NotRequired[int | None]
-
-
-def _to_date_info(value: DateInfo | DateInfoParam) -> DateInfo:
-    return to_model(DateInfo, value)
-
-
 @attrs.define(kw_only=True)
 class Sku:
     quantity: int = attrs.field(metadata=meta(check=between(0)))
-
-
-class SkuParam(TypedDict):
-    """``Sku`` as a plain dict (keys are wire names)."""
-
-    quantity: int
-
-
-def _to_sku(value: Sku | SkuParam) -> Sku:
-    return to_model(Sku, value)
 
 
 @attrs.define(kw_only=True)
@@ -216,9 +194,9 @@ class BaseInfo:
     )
     notice: str = attrs.field(metadata=meta(check=(min_len(1), max_len(12))))
     description: str = attrs.field(metadata=meta(check=(min_len(1), max_len(1000))))
-    date_info: DateInfo = attrs.field(converter=_to_date_info)
-    sku: Sku = attrs.field(converter=_to_sku)
-    giftcard_info: GiftCardInfo = attrs.field(converter=_to_gift_card_info)
+    date_info: DateInfo = attrs.field(converter=_dicts.to_date_info)
+    sku: Sku = attrs.field(converter=_dicts.to_sku)
+    giftcard_info: GiftCardInfo = attrs.field(converter=_dicts.to_gift_card_info)
     max_give_friend_times: int = attrs.field(metadata=meta(check=between(0)))
     service_phone: str | None = None
     location_id_list: list[int] | None = None
@@ -253,83 +231,17 @@ class BaseInfo:
     need_push_on_view: bool | None = None
 
 
-class BaseInfoParam(TypedDict):
-    """``BaseInfo`` as a plain dict (keys are wire names)."""
-
-    logo_url: str
-    brand_name: str
-    code_type: CodeType
-    title: str
-    color: str
-    notice: str
-    description: str
-    date_info: DateInfo | DateInfoParam
-    sku: Sku | SkuParam
-    giftcard_info: GiftCardInfo | GiftCardInfoParam
-    max_give_friend_times: int
-    service_phone: NotRequired[str | None]
-    location_id_list: NotRequired[Sequence[int] | None]
-    use_all_locations: NotRequired[bool | None]
-    use_custom_code: NotRequired[bool | None]
-    get_custom_code_mode: NotRequired[str | None]
-    bind_openid: NotRequired[bool | None]
-    can_share: NotRequired[bool | None]
-    can_give_friend: NotRequired[bool | None]
-    get_limit: NotRequired[int | None]
-    use_limit: NotRequired[int | None]
-    center_title: NotRequired[str | None]
-    center_sub_title: NotRequired[str | None]
-    center_url: NotRequired[str | None]
-    center_app_brand_user_name: NotRequired[str | None]
-    center_app_brand_pass: NotRequired[str | None]
-    custom_url_name: NotRequired[str | None]
-    custom_url: NotRequired[str | None]
-    custom_url_sub_title: NotRequired[str | None]
-    custom_app_brand_user_name: NotRequired[str | None]
-    custom_app_brand_pass: NotRequired[str | None]
-    promotion_url_name: NotRequired[str | None]
-    promotion_url: NotRequired[str | None]
-    promotion_app_brand_user_name: NotRequired[str | None]
-    promotion_app_brand_pass: NotRequired[str | None]
-    need_push_on_view: NotRequired[bool | None]
-
-
-def _to_base_info(value: BaseInfo | BaseInfoParam) -> BaseInfo:
-    return to_model(BaseInfo, value)
-
-
 @attrs.define(kw_only=True)
 class TextImage:
     image_url: str
     text: str
 
 
-class TextImageParam(TypedDict):
-    """``TextImage`` as a plain dict (keys are wire names)."""
-
-    image_url: str
-    text: str
-
-
-def _to_text_images(values: Sequence[TextImage | TextImageParam]) -> list[TextImage]:
-    return to_models(TextImage, values)
-
-
 @attrs.define(kw_only=True)
 class AdvancedInfo:
     text_image_list: list[TextImage] | None = attrs.field(
-        default=None, converter=attrs.converters.optional(_to_text_images)
+        default=None, converter=attrs.converters.optional(_dicts.to_text_image_list)
     )
-
-
-class AdvancedInfoParam(TypedDict):
-    """``AdvancedInfo`` as a plain dict (keys are wire names)."""
-
-    text_image_list: NotRequired[Sequence[TextImage | TextImageParam] | None]
-
-
-def _to_advanced_info(value: AdvancedInfo | AdvancedInfoParam) -> AdvancedInfo:
-    return to_model(AdvancedInfo, value)
 
 
 @attrs.define(kw_only=True)
@@ -342,32 +254,19 @@ class CustomField:
     app_brand_pass: str | None = None
 
 
-class CustomFieldParam(TypedDict):
-    """``CustomField`` as a plain dict (keys are wire names)."""
-
-    name: str
-    url: NotRequired[str | None]
-    app_brand_user_name: NotRequired[str | None]
-    app_brand_pass: NotRequired[str | None]
-
-
-def _to_custom_field(value: CustomField | CustomFieldParam) -> CustomField:
-    return to_model(CustomField, value)
-
-
 #: supply_balance and custom_field1..3 share the card face's three cells
 _MAX_CARD_CELLS = 3
 
 
 @attrs.define(kw_only=True)
 class GeneralCard:
-    base_info: BaseInfo = attrs.field(converter=_to_base_info)
+    base_info: BaseInfo = attrs.field(converter=_dicts.to_base_info)
     sub_card_type: str = attrs.field(
         default="GIFT_CARD", metadata=meta(check=one_of({"GIFT_CARD"}))
     )
     background_pic_url: str | None = None
     advanced_info: AdvancedInfo | None = attrs.field(
-        default=None, converter=attrs.converters.optional(_to_advanced_info)
+        default=None, converter=attrs.converters.optional(_dicts.to_advanced_info)
     )
     auto_activate: bool | None = None
     supply_bonus: bool | None = None
@@ -376,13 +275,13 @@ class GeneralCard:
     init_balance: int | None = attrs.field(default=None, metadata=meta(check=between(0)))
     prerogative: str | None = None
     custom_field1: CustomField | None = attrs.field(
-        default=None, converter=attrs.converters.optional(_to_custom_field)
+        default=None, converter=attrs.converters.optional(_dicts.to_custom_field)
     )
     custom_field2: CustomField | None = attrs.field(
-        default=None, converter=attrs.converters.optional(_to_custom_field)
+        default=None, converter=attrs.converters.optional(_dicts.to_custom_field)
     )
     custom_field3: CustomField | None = attrs.field(
-        default=None, converter=attrs.converters.optional(_to_custom_field)
+        default=None, converter=attrs.converters.optional(_dicts.to_custom_field)
     )
     need_push_on_view: bool | None = None
 
@@ -399,52 +298,19 @@ class GeneralCard:
         return []
 
 
-class GeneralCardParam(TypedDict):
-    """``GeneralCard`` as a plain dict (keys are wire names)."""
-
-    base_info: BaseInfo | BaseInfoParam
-    sub_card_type: NotRequired[str]
-    background_pic_url: NotRequired[str | None]
-    advanced_info: NotRequired[AdvancedInfo | AdvancedInfoParam | None]
-    auto_activate: NotRequired[bool | None]
-    supply_bonus: NotRequired[bool | None]
-    supply_balance: NotRequired[bool | None]
-    init_balance: NotRequired[int | None]
-    prerogative: NotRequired[str | None]
-    custom_field1: NotRequired[CustomField | CustomFieldParam | None]
-    custom_field2: NotRequired[CustomField | CustomFieldParam | None]
-    custom_field3: NotRequired[CustomField | CustomFieldParam | None]
-    need_push_on_view: NotRequired[bool | None]
-
-
-def _to_general_card(value: GeneralCard | GeneralCardParam) -> GeneralCard:
-    return to_model(GeneralCard, value)
-
-
 @attrs.define(kw_only=True)
 class Card:
-    general_card: GeneralCard = attrs.field(converter=_to_general_card)
+    general_card: GeneralCard = attrs.field(converter=_dicts.to_general_card)
     card_type: str = attrs.field(
         default="GENERAL_CARD", metadata=meta(check=one_of({"GENERAL_CARD"}))
     )
-
-
-class CardParam(TypedDict):
-    """``Card`` as a plain dict (keys are wire names)."""
-
-    general_card: GeneralCard | GeneralCardParam
-    card_type: NotRequired[str]
-
-
-def _to_card(value: Card | CardParam) -> Card:
-    return to_model(Card, value)
 
 
 @attrs.define(kw_only=True)
 class CreateCardRequest:
     """``POST /card/create`` with ``card_type: GENERAL_CARD`` and ``sub_card_type: GIFT_CARD``."""
 
-    card: Card = attrs.field(converter=_to_card)
+    card: Card = attrs.field(converter=_dicts.to_card)
 
 
 @attrs.define(kw_only=True)
@@ -595,19 +461,6 @@ class PageItem(Response):
     desc: str | None = None
 
 
-class PageItemParam(TypedDict):
-    """``PageItem`` as a plain dict (keys are wire names)."""
-
-    card_id: str
-    title: NotRequired[str | None]
-    pic_url: NotRequired[str | None]
-    desc: NotRequired[str | None]
-
-
-def _to_page_items(values: Sequence[PageItem | PageItemParam]) -> list[PageItem]:
-    return to_models(PageItem, values)
-
-
 @attrs.define(kw_only=True)
 class PicItem(Response):
     """A card face the buyer can choose."""
@@ -617,18 +470,6 @@ class PicItem(Response):
     outer_img_id: str | None = None
 
 
-class PicItemParam(TypedDict):
-    """``PicItem`` as a plain dict (keys are wire names)."""
-
-    background_pic_url: str
-    default_gifting_msg: NotRequired[str | None]
-    outer_img_id: NotRequired[str | None]
-
-
-def _to_pic_items(values: Sequence[PicItem | PicItemParam]) -> list[PicItem]:
-    return to_models(PicItem, values)
-
-
 @attrs.define(kw_only=True)
 class Theme(Response):
     theme_pic_url: str
@@ -636,44 +477,17 @@ class Theme(Response):
     title_color: str | None = attrs.field(
         default=None, metadata=meta(check=matches(r"#[0-9A-Fa-f]{6}", "#RRGGBB"))
     )
-    item_list: list[PageItem] = attrs.field(converter=_to_page_items, factory=list)
-    pic_item_list: list[PicItem] = attrs.field(converter=_to_pic_items, factory=list)
+    item_list: list[PageItem] = attrs.field(converter=_dicts.to_page_item_list, factory=list)
+    pic_item_list: list[PicItem] = attrs.field(converter=_dicts.to_pic_item_list, factory=list)
     #: index into the page's category_list (required when the page has categories)
     category_index: int | None = None
     show_sku_title_first: bool | None = None
     is_banner: bool | None = None
 
 
-class ThemeParam(TypedDict):
-    """``Theme`` as a plain dict (keys are wire names)."""
-
-    theme_pic_url: str
-    title: str
-    title_color: NotRequired[str | None]
-    item_list: NotRequired[Sequence[PageItem | PageItemParam]]
-    pic_item_list: NotRequired[Sequence[PicItem | PicItemParam]]
-    category_index: NotRequired[int | None]
-    show_sku_title_first: NotRequired[bool | None]
-    is_banner: NotRequired[bool | None]
-
-
-def _to_themes(values: Sequence[Theme | ThemeParam]) -> list[Theme]:
-    return to_models(Theme, values)
-
-
 @attrs.define(kw_only=True)
 class Category(Response):
     title: str | None = None
-
-
-class CategoryParam(TypedDict):
-    """``Category`` as a plain dict (keys are wire names)."""
-
-    title: NotRequired[str | None]
-
-
-def _to_categories(values: Sequence[Category | CategoryParam]) -> list[Category]:
-    return to_models(Category, values)
 
 
 @attrs.define(kw_only=True)
@@ -682,17 +496,6 @@ class Cell(Response):
 
     title: str
     url: str
-
-
-class CellParam(TypedDict):
-    """``Cell`` as a plain dict (keys are wire names)."""
-
-    title: str
-    url: str
-
-
-def _to_cell(value: Cell | CellParam) -> Cell:
-    return to_model(Cell, value)
 
 
 @attrs.define(kw_only=True)
@@ -704,16 +507,20 @@ class Page(Response):
     page_title: str | None = None
     banner_pic_url: str | None = None
     theme_list: list[Theme] | None = attrs.field(
-        default=None, converter=attrs.converters.optional(_to_themes)
+        default=None, converter=attrs.converters.optional(_dicts.to_theme_list)
     )
     category_list: list[Category] | None = attrs.field(
-        default=None, converter=attrs.converters.optional(_to_categories)
+        default=None, converter=attrs.converters.optional(_dicts.to_category_list)
     )
     address: str | None = None
     service_phone: str | None = None
     biz_description: str | None = None
-    cell_1: Cell | None = attrs.field(default=None, converter=attrs.converters.optional(_to_cell))
-    cell_2: Cell | None = attrs.field(default=None, converter=attrs.converters.optional(_to_cell))
+    cell_1: Cell | None = attrs.field(
+        default=None, converter=attrs.converters.optional(_dicts.to_cell)
+    )
+    cell_2: Cell | None = attrs.field(
+        default=None, converter=attrs.converters.optional(_dicts.to_cell)
+    )
     support_multi: bool | None = None
     support_buy_for_self: bool | None = None
     need_receipt: bool | None = None
@@ -742,35 +549,13 @@ class Page(Response):
         return errors
 
 
-class PageParam(TypedDict):
-    """``Page`` as a plain dict (keys are wire names)."""
-
-    page_id: NotRequired[str | None]
-    page_title: NotRequired[str | None]
-    banner_pic_url: NotRequired[str | None]
-    theme_list: NotRequired[Sequence[Theme | ThemeParam] | None]
-    category_list: NotRequired[Sequence[Category | CategoryParam] | None]
-    address: NotRequired[str | None]
-    service_phone: NotRequired[str | None]
-    biz_description: NotRequired[str | None]
-    cell_1: NotRequired[Cell | CellParam | None]
-    cell_2: NotRequired[Cell | CellParam | None]
-    support_multi: NotRequired[bool | None]
-    support_buy_for_self: NotRequired[bool | None]
-    need_receipt: NotRequired[bool | None]
-
-
-def _to_page(value: Page | PageParam) -> Page:
-    return to_model(Page, value)
-
-
 def _missing(page: Page, names: tuple[str, ...]) -> list[tuple[str, str]]:
     return [(f"page.{name}", "required") for name in names if getattr(page, name) in (None, "", [])]
 
 
 @attrs.define(kw_only=True)
 class AddPageRequest:
-    page: Page = attrs.field(converter=_to_page)
+    page: Page = attrs.field(converter=_dicts.to_page)
 
     def _check_fields(self) -> list[tuple[str, str]]:
         required = (
@@ -806,7 +591,7 @@ class GetPageResponse(Response):
 
 @attrs.define(kw_only=True)
 class UpdatePageRequest:
-    page: Page = attrs.field(converter=_to_page)
+    page: Page = attrs.field(converter=_dicts.to_page)
 
     def _check_fields(self) -> list[tuple[str, str]]:
         return _missing(self.page, ("page_id", "banner_pic_url", "theme_list"))
