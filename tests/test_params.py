@@ -6,6 +6,7 @@ The TypedDicts and the converters are generated from the attrs models (each doma
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
 import typing
@@ -119,11 +120,14 @@ def test_the_walk_finds_the_nested_shapes_users_write() -> None:
 
 @pytest.mark.parametrize("model", NESTED, ids=lambda m: f"{m.__module__}.{m.__name__}")
 def test_each_nested_model_has_a_param_typeddict_with_the_same_keys(model: type) -> None:
-    module = sys.modules[model.__module__]
-    param = getattr(module, f"{model.__name__}Param", None)
-    assert param is not None, f"{model.__name__}Param missing beside {model.__name__}"
+    domain = model.__module__.split(".")[1]
+    name = f"{model.__name__}Param"
+    module = importlib.import_module(f"wechat_async.{domain}.models")
+    param = getattr(module, name, None)
+    assert param is not None, f"{name} missing beside {model.__name__}"
     assert typing.is_typeddict(param)
-    assert f"{model.__name__}Param" in module.__all__
+    assert name in module.__all__
+    assert getattr(importlib.import_module(f"wechat_async.{domain}"), name) is param
     fields = [a for a in attrs.fields(model) if a.name != "extra"]
     wire = {str(a.metadata.get(WIRE, a.name)): a for a in fields}
     # Annotations are strings (postponed evaluation): NotRequired is read from the text.
