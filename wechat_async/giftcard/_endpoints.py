@@ -29,6 +29,7 @@ from .models import (
     RefundOrderRequest,
     SetMaintainRequest,
     SetMaintainResponse,
+    SetTestWhitelistRequest,
     SetWxaRequest,
     UpdatePageRequest,
     UpdateUserCardRequest,
@@ -38,6 +39,10 @@ from .models import (
 )
 
 _GIFT_CARD = "https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/gift_card.html"
+_DISTRIBUTING = (
+    "https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/"
+    "Distributing_Coupons_Vouchers_and_Cards.html"
+)
 _REDEEMING = (
     "https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/"
     "Redeeming_a_coupon_voucher_or_card.html"
@@ -65,6 +70,14 @@ class GiftCardEndpoints(Namespace):
         CreateCardResponse,
         idempotent=False,  # a repeat creates a second card
         source=_GIFT_CARD,
+    )
+    set_test_whitelist = Endpoint(
+        "POST",
+        "/card/testwhitelist/set",
+        SetTestWhitelistRequest,
+        EmptyResponse,
+        idempotent=True,  # it sets the whole list: a replay leaves the same one
+        source=_DISTRIBUTING,
     )
     add_page = Endpoint(
         "POST",

@@ -47,6 +47,8 @@ _NEVER = 2**31 - 1
 _DAY = 86400
 #: validity of the generated orders' cards, whose card/create the emulator never saw
 _GENERATED_VALIDITY = 365 * _DAY
+#: test whitelist accounts, openids and WeChat ids together
+_MAX_TESTERS = 10
 
 
 _CONTROL = {True: "E_PAGE_CONTROL_BIZ", False: "E_PAGE_CONTROL_NORMAL"}
@@ -80,6 +82,8 @@ class GiftCards:
         self.pay_whitelist: set[str] = set()
         self.submch: dict[str, str] = {}
         self.wxa: dict[str, str] = {}
+        #: who may receive cards under review: {"openid": [...], "username": [...]}
+        self.testers: dict[str, list[str]] = {"openid": [], "username": []}
         self.refunded: set[str] = set()
         #: code -> {"card_id", "status", "balance", "bonus", "openid", "order_id", "outer_str"}
         self._codes: dict[str, dict[str, Any]] | None = None
@@ -418,6 +422,18 @@ class GiftCards:
             return error(40097, "invalid args: page_id")
         assert page_id is not None
         self.wxa[page_id] = wxa
+        return ok()
+
+    async def set_test_whitelist(self, call: Call) -> Reply:
+        """Replaces the whole list, at most 10 accounts in all (the documented limit; the code
+        over it is the card APIs' invalid-argument one)."""
+        testers: dict[str, list[str]] = {}
+        for key in ("openid", "username"):
+            given = expect(call.body.get(key, []), list, key)
+            testers[key] = [expect(v, str, f"{key}[{i}]") for i, v in enumerate(given)]
+        if sum(len(v) for v in testers.values()) > _MAX_TESTERS:
+            return error(40097, f"invalid args: at most {_MAX_TESTERS} testers")
+        self.testers = testers
         return ok()
 
     # -- scenarios ---------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Cards and their images: ``upload_image``, ``create_card``."""
+"""Cards and their images, and who may test them: ``upload_image``, ``create_card``,
+``set_test_whitelist``."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ __all__ = [
     "DateType",
     "GeneralCard",
     "GiftCardInfo",
+    "SetTestWhitelistRequest",
     "Sku",
     "TextImage",
     "UploadImageRequest",
@@ -236,3 +238,25 @@ class CreateCardRequest:
 @attrs.define(kw_only=True)
 class CreateCardResponse(Response):
     card_id: str
+
+
+#: "at most 10 in all" for the two lists together (the test whitelist's notes)
+_MAX_TESTERS = 10
+
+
+@attrs.define(kw_only=True)
+class SetTestWhitelistRequest:
+    """``POST /card/testwhitelist/set``: the accounts that may receive cards, and open shelves,
+    still under review. Each call sets the whole list: an account left out is removed."""
+
+    #: testers by openid
+    openid: list[str] | None = None
+    #: testers by WeChat id
+    username: list[str] | None = None
+
+    def _check_fields(self) -> list[tuple[str, str]]:
+        count = len(self.openid or ()) + len(self.username or ())
+        if count > _MAX_TESTERS:
+            field = "username" if self.username else "openid"
+            return [(field, f"at most {_MAX_TESTERS} testers in all, got {count}")]
+        return []
