@@ -11,7 +11,7 @@ import enum
 import json
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping, MutableSequence, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from types import UnionType
 from typing import Any, Literal, NewType, TypeVar, Union, get_args, get_origin
@@ -223,7 +223,7 @@ def _structure_bytes(value: Any, _: type) -> bytes:
 
 
 def _is_list(tp: Any) -> bool:
-    return tp is list or get_origin(tp) in (list, Sequence, MutableSequence)
+    return tp is list or get_origin(tp) is list
 
 
 def _is_literal(tp: Any) -> bool:
