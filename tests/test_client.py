@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import typing
+
 import httpx
 import pytest
 import respx
 
 from tests.helpers import APPID, BASE, SECRET, client_for, mock_token
 from wechat_async import ConfigurationError, Endpoint, WeChatClient
+from wechat_async._endpoint import NamespaceSlot
+from wechat_async._registry import Namespaces, endpoints, namespaces
 from wechat_async.cityservice import CityServiceNamespace
 from wechat_async.transports import HttpxTransport
 
@@ -36,6 +42,40 @@ async def test_namespaces_and_bound_endpoints_are_built_once() -> None:
         assert bound.endpoint is CityServiceNamespace.send_msg_data
         assert isinstance(CityServiceNamespace.send_msg_data, Endpoint)
         assert "send_msg_data" in repr(bound)
+
+
+def test_the_client_has_each_registered_namespace_as_mypy_sees_it() -> None:
+    found = namespaces()
+    assert found
+    hints = typing.get_type_hints(Namespaces, localns={c.__name__: c for c in found.values()})
+    client = WeChatClient(APPID, SECRET)
+    for name, cls in found.items():
+        assert hints[name] == NamespaceSlot[cls]  # type: ignore[valid-type]
+        assert type(getattr(client, name)) is cls
+        assert cls.domain == name
+    assert {e.domain for e in endpoints()} == set(found)
+
+
+def test_a_slot_naming_another_namespace_is_refused() -> None:
+    class Wrong:
+        giftcard: NamespaceSlot[CityServiceNamespace] = NamespaceSlot()
+
+    with pytest.raises(TypeError, match="no namespace CityServiceNamespace"):
+        _ = Wrong.giftcard.cls
+
+    class Swapped:
+        cityservice: NamespaceSlot[typing.Any] = NamespaceSlot()
+
+    with pytest.raises(TypeError, match="annotate"):
+        _ = Swapped.cityservice.cls
+
+
+def test_importing_the_package_imports_no_domain() -> None:
+    code = "import sys, wechat_async; print(sorted(m for m in sys.modules if 'giftcard' in m))"
+    proc = subprocess.run(  # noqa: S603 - fixed arguments
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert proc.stdout.strip() == "[]"
 
 
 def test_namespace_lists_its_endpoints() -> None:

@@ -21,6 +21,7 @@ from ._endpoint import Endpoint, Namespace, RawResponse
 from ._errors import ConfigurationError, TransportError
 from ._ratelimit import RateLimiter
 from ._redact import install_log_redaction, mask, remember_secret
+from ._registry import Namespaces
 from ._request import (
     EncodedRequest,
     build_payload,
@@ -46,11 +47,6 @@ from .stores import AccessToken, MemoryTokenStore, TokenStore
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-    from .cityservice import CityServiceNamespace
-    from .delivery import DeliveryNamespace
-    from .giftcard import GiftCardNamespace
-    from .invoice import InvoiceNamespace
-
 __all__ = ["TokenProvider", "TransportName", "WeChatClient"]
 
 logger = logging.getLogger("wechat_async")
@@ -65,8 +61,9 @@ _UNSET: Any = object()
 _MAX_TOKEN_REPLAYS = 3
 
 
-class WeChatClient:
-    """Async client for WeChat's server APIs.
+class WeChatClient(Namespaces):
+    """Async client for WeChat's server APIs; its namespaces (``client.giftcard``...) come
+    from ``Namespaces``.
 
     >>> async with WeChatClient(appid="wx123", secret="...") as client:  # doctest: +SKIP
     ...     order = await client.giftcard.get_order(order_id="Z2y2rY74ksZX1ceuGA")
@@ -188,31 +185,7 @@ class WeChatClient:
         clone._retry = policy
         return clone
 
-    # -- namespaces --------------------------------------------------------------------------
-    @cached_property
-    def cityservice(self) -> CityServiceNamespace:
-        from .cityservice import CityServiceNamespace
-
-        return CityServiceNamespace(self)
-
-    @cached_property
-    def giftcard(self) -> GiftCardNamespace:
-        from .giftcard import GiftCardNamespace
-
-        return GiftCardNamespace(self)
-
-    @cached_property
-    def invoice(self) -> InvoiceNamespace:
-        from .invoice import InvoiceNamespace
-
-        return InvoiceNamespace(self)
-
-    @cached_property
-    def delivery(self) -> DeliveryNamespace:
-        from .delivery import DeliveryNamespace
-
-        return DeliveryNamespace(self)
-
+    # -- the token endpoints (the public namespaces are ``Namespaces``') ----------------------
     @cached_property
     def _auth(self) -> AuthNamespace:
         return AuthNamespace(self)

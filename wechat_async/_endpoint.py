@@ -6,6 +6,8 @@ through a ``ParamSpec``) and its return type.
 
 from __future__ import annotations
 
+import importlib
+import re
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Generic, Literal, ParamSpec, TypeVar, overload
 from urllib.parse import urlencode
@@ -19,12 +21,20 @@ if TYPE_CHECKING:
 
     from ._client import WeChatClient
 
-__all__ = ["BoundEndpoint", "Endpoint", "Namespace", "OffsetPaging", "RawResponse"]
+__all__ = [
+    "BoundEndpoint",
+    "Endpoint",
+    "Namespace",
+    "NamespaceSlot",
+    "OffsetPaging",
+    "RawResponse",
+]
 
 P = ParamSpec("P")
 ReqT = TypeVar("ReqT")
 RespT = TypeVar("RespT")
 T = TypeVar("T")
+NS = TypeVar("NS", bound="Namespace")
 
 Layer = Literal["errcode", "resultcode"]
 BodyKind = Literal["json", "query", "multipart", "none"]
@@ -94,6 +104,8 @@ class Endpoint(Generic[P, ReqT, RespT]):
         secret_reply: bool = False,
         source: str = "",
     ) -> None:
+        """``source`` is the official document's URL; ``paging`` how a helper pages through
+        it (``OffsetPaging``)."""
         self.method = method
         self.path = path
         self.request: type[ReqT] = request  # type: ignore[assignment]
@@ -188,6 +200,7 @@ class Namespace:
 
     @classmethod
     def endpoints(cls) -> Iterator[Endpoint[Any, Any, Any]]:
+        """Every endpoint of the namespace, in declaration order (base classes first)."""
         for klass in reversed(cls.__mro__):
             for value in vars(klass).values():
                 if isinstance(value, Endpoint):
@@ -195,3 +208,60 @@ class Namespace:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} of {self._client!r}>"
+
+
+class NamespaceSlot(Generic[NS]):
+    """A client attribute holding one namespace, made on first access and kept per client.
+
+    Declared as ``giftcard: NamespaceSlot[GiftCardNamespace] = NamespaceSlot()``: the
+    attribute's name is the namespace's package (``wechat_async.giftcard``) and ``domain``, the
+    annotation names its class, which is imported on first use (``import wechat_async`` stays
+    light).
+    """
+
+    __slots__ = ("_cls", "name", "owner")
+
+    def __init__(self) -> None:
+        self.name = ""
+        self.owner: type = object
+        self._cls: type[NS] | None = None
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name, self.owner = name, owner
+
+    @property
+    def cls(self) -> type[NS]:
+        """The namespace class, imported now if it was not yet."""
+        if self._cls is None:
+            self._cls = self._load()
+        return self._cls
+
+    def _load(self) -> Any:
+        annotation = str(self.owner.__annotations__[self.name])
+        match = re.fullmatch(r"NamespaceSlot\[(\w+)\]", annotation)
+        if match is None:
+            raise TypeError(f"{self.name}: annotate it NamespaceSlot[<Namespace class>]")
+        module = importlib.import_module(f"{__package__}.{self.name}")
+        cls = getattr(module, match.group(1), None)
+        if not (isinstance(cls, type) and issubclass(cls, Namespace)):
+            raise TypeError(f"{module.__name__} has no namespace {match.group(1)}")
+        if cls.domain != self.name:
+            raise TypeError(f"{self.name} holds the {cls.domain!r} namespace")
+        return cls
+
+    @overload
+    def __get__(self, obj: None, owner: type[Any]) -> NamespaceSlot[NS]: ...
+
+    @overload
+    def __get__(self, obj: WeChatClient, owner: type[Any]) -> NS: ...
+
+    def __get__(self, obj: WeChatClient | None, owner: type[Any]) -> NamespaceSlot[NS] | NS:
+        if obj is None:
+            return self
+        made = self.cls(obj)
+        # Non-data descriptor: later lookups hit the instance dict and skip this method.
+        obj.__dict__[self.name] = made
+        return made
+
+    def __repr__(self) -> str:
+        return f"<namespace {self.name}>"
