@@ -7,6 +7,7 @@ through a ``ParamSpec``) and its return type.
 from __future__ import annotations
 
 import importlib
+import inspect
 import re
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Generic, Literal, ParamSpec, TypeVar, overload
@@ -18,6 +19,8 @@ from ._errors import APIError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    from typing_extensions import Self
 
     from ._client import WeChatClient
 
@@ -133,6 +136,35 @@ class Endpoint(Generic[P, ReqT, RespT]):
     def __repr__(self) -> str:
         return f"<Endpoint {self.name} {self.method} {self.path}>"
 
+    @property
+    def signature(self) -> inspect.Signature:
+        """The call's keyword parameters, as ``help()`` and ``inspect.signature`` show them
+        on a bound endpoint: the request model's fields, returning the response model."""
+        fields = inspect.signature(self.request).parameters.values()
+        return inspect.Signature(
+            [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in fields],
+            return_annotation=self.response.__name__,
+        )
+
+    @property
+    def doc(self) -> str:
+        """What ``help(client.<namespace>.<name>)`` says: the request, its retry safety and
+        where WeChat documents it."""
+        query = f"?{self.query_string}" if self.query_string else ""
+        safety = (
+            "retry-safe"
+            if self.idempotent
+            else "not retry-safe: an ambiguous failure is raised with may_have_been_applied"
+        )
+        lines = [f"{self.method} {self.path}{query} ({safety}).", ""]
+        request_doc = inspect.getdoc(self.request)
+        if request_doc:
+            lines += [request_doc, ""]
+        lines.append(f"Returns {self.response.__name__}.")
+        if self.source:
+            lines.append(f"Official document: {self.source}")
+        return "\n".join(lines)
+
     @overload
     def __get__(self, obj: None, owner: type[Any]) -> Endpoint[P, ReqT, RespT]: ...
 
@@ -151,7 +183,9 @@ class Endpoint(Generic[P, ReqT, RespT]):
 
 
 class BoundEndpoint(Generic[P, ReqT, RespT]):
-    """An endpoint bound to a client: await it with the request's fields as keywords."""
+    # An endpoint bound to a client: await it with the request's fields as keywords. Its
+    # __doc__, __signature__ and __name__ are the endpoint's own (help() shows the call's real
+    # parameters); __get__ makes pydoc document it as a routine, as it does a method.
 
     __slots__ = ("_endpoint", "_namespace")
 
@@ -184,6 +218,21 @@ class BoundEndpoint(Generic[P, ReqT, RespT]):
 
     def __repr__(self) -> str:
         return f"<bound {self._endpoint!r}>"
+
+    @property
+    def __doc__(self) -> str:  # type: ignore[override]
+        return self._endpoint.doc
+
+    @property
+    def __signature__(self) -> inspect.Signature:
+        return self._endpoint.signature
+
+    @property
+    def __name__(self) -> str:
+        return self._endpoint.name
+
+    def __get__(self, obj: object, owner: type[Any] | None = None) -> Self:
+        return self
 
 
 class Namespace:
