@@ -120,3 +120,45 @@ async def test_access_token_is_url_encoded() -> None:
 def test_appid_is_required(appid: object) -> None:
     with pytest.raises(ConfigurationError, match="appid"):
         WeChatClient(appid, SECRET)  # type: ignore[arg-type]
+
+
+def test_credentials_and_base_url_come_from_the_environment_when_not_given(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("WECHAT_APPID", "wxenv")
+    monkeypatch.setenv("WECHAT_SECRET", "env-secret")
+    monkeypatch.setenv("WECHAT_BASE_URL", "http://127.0.0.1:9/")
+    client = WeChatClient()
+    assert (client.appid, client._secret, client._base_url) == (
+        "wxenv",
+        "env-secret",
+        "http://127.0.0.1:9",
+    )
+    given = WeChatClient("wxgiven", "given-secret", base_url="http://127.0.0.1:8")
+    assert (given.appid, given._secret, given._base_url) == (
+        "wxgiven",
+        "given-secret",
+        "http://127.0.0.1:8",
+    )
+
+
+def test_a_missing_credential_names_its_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("WECHAT_APPID", "WECHAT_SECRET", "WECHAT_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(ConfigurationError, match="WECHAT_APPID"):
+        WeChatClient()
+    with pytest.raises(ConfigurationError, match="WECHAT_SECRET"):
+        WeChatClient("wx1")
+    monkeypatch.setenv("WECHAT_SECRET", "")  # empty is missing, not a secret
+    with pytest.raises(ConfigurationError, match="WECHAT_SECRET"):
+        WeChatClient("wx1")
+
+
+def test_a_token_provider_needs_no_secret_and_reads_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WECHAT_SECRET", "env-secret")
+
+    async def provider() -> str:
+        return "token"
+
+    client = WeChatClient("wx1", token_provider=provider)
+    assert client._secret is None

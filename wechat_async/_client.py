@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import os
 import math
 import time
 from collections.abc import Awaitable, Callable
@@ -71,10 +72,10 @@ class WeChatClient(Namespaces):
 
     def __init__(
         self,
-        appid: str,
+        appid: str | None = None,
         secret: str | None = None,
         *,
-        base_url: str = _config.DEFAULT_BASE_URL,
+        base_url: str | None = None,
         http_client: httpx.AsyncClient | None = None,
         transport: Transport | TransportName | None = None,
         token_store: TokenStore | None = None,
@@ -84,10 +85,20 @@ class WeChatClient(Namespaces):
         timeout: float | httpx.Timeout | Timeouts | None = None,
         rate_limiter: RateLimiter | None = None,
     ) -> None:
-        if not appid or not isinstance(appid, str):
-            raise ConfigurationError("appid is required")
+        # Read from the environment when not given, as openai's and stripe's clients do.
+        if appid is None:
+            appid = os.environ.get(_config.ENV_APPID) or None
         if secret is None and token_provider is None:
-            raise ConfigurationError("pass secret, or token_provider to supply tokens yourself")
+            secret = os.environ.get(_config.ENV_SECRET) or None
+        if base_url is None:
+            base_url = os.environ.get(_config.ENV_BASE_URL) or _config.DEFAULT_BASE_URL
+        if not appid or not isinstance(appid, str):
+            raise ConfigurationError(f"appid is required: pass appid= or set {_config.ENV_APPID}")
+        if secret is None and token_provider is None:
+            raise ConfigurationError(
+                f"secret is required: pass secret= or set {_config.ENV_SECRET} (or pass "
+                "token_provider= to supply tokens yourself)"
+            )
         if token_endpoint not in ("stable", "token"):
             raise ConfigurationError(
                 f"token_endpoint must be 'stable' or 'token', got {token_endpoint!r}"
