@@ -40,11 +40,11 @@ def server_stack() -> str:
     return "uvicorn on uvloop + httptools"
 
 
-def pin(core: int) -> None:
-    """Keep this process on one core (the server gets the other): a client's speed is then
-    its own, not what it takes from the server."""
+def pin(core: int, pid: int = 0) -> None:
+    """Keep this process (or process ``pid``) on one core (the server gets the other): a
+    client's speed is then its own, not what it takes from the server."""
     if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
-        os.sched_setaffinity(0, {core})
+        os.sched_setaffinity(pid, {core})
 
 
 class Server:
@@ -65,8 +65,7 @@ class Server:
             stdout=subprocess.PIPE,
             text=True,
         )
-        if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
-            os.sched_setaffinity(self.proc.pid, {1})
+        pin(1, self.proc.pid)
         assert self.proc.stdout is not None
         _, self.base_url, self.appid, self.secret = self.proc.stdout.readline().split()
 
