@@ -36,6 +36,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import math
 import re
 import signal
 import subprocess
@@ -48,7 +49,7 @@ from urllib.parse import urlencode
 
 import anyio
 
-from benchmarks._harness import median, pin, print_table, process_cpu_seconds, server_stack
+from benchmarks._harness import ProcessCpu, median, pin, print_table, server_stack
 from benchmarks._push_server import AES_KEY, APP_ID, OK, TOKEN
 from wechat_async.callbacks import CallbackRouter, GiftCardPayDone, MessageCrypto, parse_event
 from wechat_async.callbacks._signature import sign
@@ -237,9 +238,6 @@ class PushServer:
         self.port = int(self.proc.stdout.readline().split()[1])
         self.sent = 0
 
-    def cpu_seconds(self) -> float | None:
-        return process_cpu_seconds(self.proc.pid)
-
     def close(self) -> int:
         """Stop it; the number of handler runs it made."""
         self.proc.send_signal(signal.SIGTERM)
@@ -256,30 +254,17 @@ def _measure(
     requests = build_requests(server.mode, server.sent, pushes)
     server.sent += pushes
     gc.collect()
-    redis_before = process_cpu_seconds(redis_pid) if redis_pid else None
-    server_before = server.cpu_seconds()
-    cpu, wall = time.process_time(), time.perf_counter()
-    _run_loop(send_all(server.port, requests, connections, server.mode))
-    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    server_after = server.cpu_seconds()
-    redis_after = process_cpu_seconds(redis_pid) if redis_pid else None
-    nan = float("nan")
-    server_cpu = (
-        server_after - server_before
-        if server_before is not None and server_after is not None
-        else nan
-    )
+    with ProcessCpu(server.proc.pid) as server_cpu, ProcessCpu(redis_pid) as redis_cpu:
+        cpu, wall = time.process_time(), time.perf_counter()
+        _run_loop(send_all(server.port, requests, connections, server.mode))
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     return {
-        "per_core_second": pushes / server_cpu if server_cpu else nan,
+        "per_core_second": pushes / server_cpu.seconds if server_cpu.seconds else math.nan,
         "per_second": pushes / wall,
-        "server_us": server_cpu / pushes * 1e6,
-        "busy": server_cpu / wall,
+        "server_us": server_cpu.seconds / pushes * 1e6,
+        "busy": server_cpu.seconds / wall,
         "client_us": cpu / pushes * 1e6,
-        "redis_us": (
-            (redis_after - redis_before) / pushes * 1e6
-            if redis_before is not None and redis_after is not None
-            else nan
-        ),
+        "redis_us": redis_cpu.seconds / pushes * 1e6,
     }
 
 
