@@ -27,6 +27,7 @@ import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from typing import Any
+from urllib.parse import urlencode
 
 import anyio
 
@@ -79,14 +80,15 @@ async def aiohttp_lean(
         base_url, connector=aiohttp.TCPConnector(limit=concurrency)
     ) as http:
         async with http.post("/cgi-bin/stable_token", json=_token_body(appid, secret)) as r:
-            params = {"access_token": json.loads(await r.read())["access_token"]}
+            token = json.loads(await r.read())["access_token"]
+        url = f"{BATCHGET}?{urlencode({'access_token': token})}"  # built once, not per page
         gate = asyncio.Semaphore(concurrency)
         headers = {"content-type": "application/json"}
 
         async def page(b: int, e: int, offset: int) -> int:
             async with gate:
                 body = json.dumps(_page_body(b, e, offset))
-                async with http.post(BATCHGET, params=params, data=body, headers=headers) as r:
+                async with http.post(url, data=body, headers=headers) as r:
                     data = json.loads(await r.read())
             if data.get("errcode", 0) != 0:
                 raise RuntimeError(data)
