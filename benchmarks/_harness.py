@@ -21,7 +21,9 @@ END = START + DAYS * 86400
 
 class ProcessCpu:
     """CPU time another process (every thread of it) spends while the block runs, from
-    ``/proc``: ``seconds``, NaN where it cannot be read (no ``/proc``, no ``pid``).
+    ``/proc``: ``seconds``, and ``waited``, the time its threads were ready to run but
+    waited for a core (other processes on a shared machine); NaN where they cannot be read
+    (no ``/proc``, no ``pid``).
 
     The threads' ``schedstat`` count nanoseconds but forget a thread that ended; ``stat``
     counts the whole process in clock ticks (10 ms), ended threads too. The nanoseconds are
@@ -31,22 +33,25 @@ class ProcessCpu:
     def __init__(self, pid: int | None) -> None:
         self.pid = pid
         self.seconds = math.nan
-        self._start: tuple[dict[str, int], float] | None = None
+        self.waited = math.nan
+        self._start: tuple[int, int, float] | None = None
 
-    def _sample(self) -> tuple[dict[str, int], float] | None:
+    def _sample(self) -> tuple[int, int, float] | None:
+        """(ns on a core, ns waiting for one) of the live threads, seconds from ``stat``."""
         if self.pid is None:
             return None
+        running = waiting = 0
         try:
             with open(f"/proc/{self.pid}/stat") as stat:
                 fields = stat.read().rpartition(")")[2].split()
-            threads = {}
             for tid in os.listdir(f"/proc/{self.pid}/task"):
                 with open(f"/proc/{self.pid}/task/{tid}/schedstat") as schedstat:
-                    threads[tid] = int(schedstat.read().split()[0])
+                    ran, waited, _ = schedstat.read().split()
+                running, waiting = running + int(ran), waiting + int(waited)
         except (OSError, IndexError, ValueError):
             return None
         # fields[0] is the state (field 3 of proc(5)); utime and stime are fields 14 and 15
-        return threads, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return running, waiting, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def __enter__(self) -> ProcessCpu:
         self._start = self._sample()
@@ -56,10 +61,10 @@ class ProcessCpu:
         end = self._sample()
         if self._start is None or end is None:
             return
-        (threads, ticks), (threads_after, ticks_after) = self._start, end
-        precise = (sum(threads_after.values()) - sum(threads.values())) / 1e9
-        coarse = ticks_after - ticks
+        (ran, waited, ticks), (ran_after, waited_after, ticks_after) = self._start, end
+        precise, coarse = (ran_after - ran) / 1e9, ticks_after - ticks
         self.seconds = coarse if coarse - precise > 2 / os.sysconf("SC_CLK_TCK") else precise
+        self.waited = max(0.0, (waited_after - waited) / 1e9)
 
 
 def server_stack() -> str:

@@ -143,6 +143,7 @@ def _measure(
         "client_us_per_page": cpu / pages * 1e6,
         "gc_us_per_page": gc_clock.seconds / pages * 1e6,
         "server_us_per_page": server_cpu.seconds / pages * 1e6,
+        "server_busy": server_cpu.seconds / wall,
     }
 
 
@@ -190,15 +191,18 @@ def print_cpu_table(results: dict[str, dict[str, float]]) -> None:
     width = max([44, *map(len, results)])
     print(
         f"{'client':{width}} {'wall s':>7} {'client CPU':>11} {'of it GC':>9} "
-        f"{'server CPU':>11} {'requests':>9} {'peak MB':>8}"
+        f"{'server CPU':>11} {'server on':>10} {'requests':>9} {'peak MB':>8}"
     )
-    print(f"{'':{width}} {'':>7} {'us/page':>11} {'us/page':>9} {'us/page':>11}")
+    print(f"{'':{width}} {'':>7} {'us/page':>11} {'us/page':>9} {'us/page':>11} {'a core':>10}")
     for name, r in results.items():
         print(
             f"{name:{width}} {r['seconds']:7.3f} {r['client_us_per_page']:11,.0f} "
             f"{r['gc_us_per_page']:9,.0f} {r['server_us_per_page']:11,.0f} "
-            f"{r['requests']:9.0f} {r['peak_mb']:8.1f}"
+            f"{r['server_busy']:10.0%} {r['requests']:9.0f} {r['peak_mb']:8.1f}"
         )
+    print(
+        "server on a core: share of the wall time the server ran (near 100% it would be the limit)"
+    )
     print()
 
 

@@ -18,9 +18,10 @@ Receivers, plain and encrypted:
   keeps none), and replying ``<xml>ok</xml>`` (``encrypt_message`` when encrypted). It does
   not refuse stale timestamps or reused nonces, which the router does.
 
-The figure of merit is pushes per core-second of the server process (its user + system CPU
-time from ``/proc``, read before and after each run), with the ratio to wechatpy; wall
-pushes/s and the server's busy share say whether the server was saturated. Medians of
+The figure of merit is pushes per core-second of the server process (its CPU time from
+``/proc``, read before and after each run), with the ratio to wechatpy. Wall pushes/s come
+with the shares of the wall time the server ran and waited for a core: on a machine shared
+with other work the wall rate is the share of the core the server got, not its speed. Medians of
 ``--rounds`` interleaved rounds (each round runs every receiver, starting one later than the
 round before) after a warm-up that also decrypts and checks a reply.
 
@@ -263,6 +264,7 @@ def _measure(
         "per_second": pushes / wall,
         "server_us": server_cpu.seconds / pushes * 1e6,
         "busy": server_cpu.seconds / wall,
+        "waited": server_cpu.waited / wall,
         "client_us": cpu / pushes * 1e6,
         "redis_us": redis_cpu.seconds / pushes * 1e6,
     }
@@ -401,18 +403,22 @@ def print_served(results: dict[str, dict[str, dict[str, float]]], args: Any) -> 
         )
         width = max([44, *map(len, figures)])
         print(
-            f"{'receiver':{width}} {'pushes/s':>9} {'server busy':>11} {'server CPU':>11} "
-            f"{'Redis CPU':>10} {'load gen CPU':>12}"
+            f"{'receiver':{width}} {'pushes/s':>9} {'server on':>9} {'waited':>7} "
+            f"{'server CPU':>11} {'Redis CPU':>10} {'load gen CPU':>12}"
         )
         print(
-            f"{'':{width}} {'(wall)':>9} {'':>11} {'us/push':>11} {'us/push':>10} {'us/push':>12}"
+            f"{'':{width}} {'(wall)':>9} {'a core':>9} {'for one':>7} {'us/push':>11} "
+            f"{'us/push':>10} {'us/push':>12}"
         )
         for name, f in figures.items():
             print(
-                f"{name:{width}} {f['per_second']:9,.0f} {f['busy']:11.0%} "
+                f"{name:{width}} {f['per_second']:9,.0f} {f['busy']:9.0%} {f['waited']:7.0%} "
                 f"{f['server_us']:11,.0f} {f['redis_us']:10,.0f} {f['client_us']:12,.0f}"
             )
-        print()
+        print(
+            "server on a core / waited for one: shares of the wall time; what is left it was idle"
+            " (a server that waited shared its core with other processes)\n"
+        )
 
 
 def main() -> None:
