@@ -101,7 +101,8 @@ def clients() -> dict[str, Callable[[Server, int], int]]:
 
 
 class _GcClock:
-    """Wall time spent in garbage collection (any thread) while it is installed."""
+    """CPU time spent in garbage collection (any thread) while it is installed: the CPU
+    time of the thread collecting, so time the process waited for a core is not counted."""
 
     def __init__(self) -> None:
         self.seconds = 0.0
@@ -109,9 +110,9 @@ class _GcClock:
 
     def __call__(self, phase: str, info: dict[str, Any]) -> None:
         if phase == "start":
-            self._started = time.perf_counter()
+            self._started = time.thread_time()
         else:
-            self.seconds += time.perf_counter() - self._started
+            self.seconds += time.thread_time() - self._started
 
     def __enter__(self) -> _GcClock:
         gc.callbacks.append(self)
