@@ -16,7 +16,8 @@ Every loop does the same work as ``iter_orders``: fetch a token, read the first 
 * ``wechatpy_threads``: wechatpy 1.8.18's ``WeChatClient`` in a thread pool, one client a
   thread sharing one token, calling the card API as a wechatpy user does.
 
-requests, wechatpy and aiohttp are bench-only dependencies (``nox -s bench`` installs them).
+The thread pools, like the lean loop, queue a window's pages once its first page is in and
+keep only the ids. requests and wechatpy are bench-only dependencies (``nox -s bench``).
 """
 
 from __future__ import annotations
