@@ -44,6 +44,7 @@ import anyio
 import anyio.abc
 import attrs
 
+from .._checks import unix_time
 from .._errors import FieldError, RequestValidationError, ResponseValidationError
 from .._models import datetime_to_unix
 from .models import MAX_ORDER_WINDOW, BatchGetOrdersResponse, Order
@@ -66,6 +67,8 @@ MAX_WINDOW_ORDERS = 1_000_000
 _MAX_REREADS = 3
 
 _BATCHGET = "/card/giftcard/order/batchget"
+
+_UNIX_TIME = unix_time()
 
 
 @attrs.frozen
@@ -129,14 +132,36 @@ def split_windows(begin_time: int, end_time: int) -> list[tuple[int, int]]:
     order created on that second must not fall between two windows); the sync drops the
     repeat.
     """
-    windows = []
-    start = begin_time
-    while True:
-        stop = min(start + MAX_ORDER_WINDOW, end_time)
-        windows.append((start, stop))
-        if stop >= end_time:
-            return windows
-        start = stop
+    windows = _Windows(begin_time, end_time, descending=False)
+    return [windows[i] for i in range(len(windows))]
+
+
+@attrs.frozen
+class _Windows:
+    """The windows of ``[begin, end]`` in reading order (DESC: the newest first), each
+    computed when asked for: a range of decades is a few numbers, not a list."""
+
+    begin: int
+    end: int
+    descending: bool
+
+    def __len__(self) -> int:
+        return max(1, -(-(self.end - self.begin) // MAX_ORDER_WINDOW))
+
+    def __getitem__(self, index: int) -> tuple[int, int]:
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        if self.descending:
+            index = len(self) - 1 - index
+        start = self.begin + index * MAX_ORDER_WINDOW
+        return start, min(start + MAX_ORDER_WINDOW, self.end)
+
+    def shared(self, index: int) -> int | None:
+        """The second window ``index`` shares with the window read after it."""
+        if index >= len(self) - 1:
+            return None
+        begin, end = self[index]
+        return begin if self.descending else end
 
 
 def _is_int(value: object) -> bool:
@@ -155,11 +180,15 @@ def _as_unix(name: str, value: object, errors: list[FieldError]) -> int:
     """Unix seconds from an int or an aware datetime; anything else is a field error."""
     if isinstance(value, dt.datetime):
         try:
-            return datetime_to_unix(value)
+            value = datetime_to_unix(value)
         except ValueError as exc:
             errors.append(FieldError(name, str(exc)))
-    elif isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
+            return 0
+    if isinstance(value, int) and not isinstance(value, bool):
+        problem = _UNIX_TIME(value)
+        if problem is None:
+            return value
+        errors.append(FieldError(name, problem))
     else:
         errors.append(FieldError(name, f"must be Unix seconds or an aware datetime: {value!r}"))
     return 0
@@ -318,11 +347,8 @@ class OrderSync:
             errors.append(FieldError("checkpoint", "was made for another range or page size"))
         if errors:
             raise RequestValidationError("iter_orders", errors)
-        windows = split_windows(begin, end)
         # DESC reads the newest window first; each window shares one second with the next.
-        if sort_type == "DESC":
-            windows.reverse()
-        self._shared = [w[0] if sort_type == "DESC" else w[1] for w in windows]
+        windows = _Windows(begin, end, descending=sort_type == "DESC")
         self._windows = windows
         self._fetch = fetch
         self._concurrency = concurrency
@@ -604,7 +630,7 @@ class OrderSync:
 
     def _keep_new(self, window: _Window, offset: int, orders: list[Order]) -> None:
         seen = window.seen
-        shared = self._shared[window.index]
+        shared = self._windows.shared(window.index)
         # Resuming inside this page: its first ``skip`` orders went out before the checkpoint.
         # They still count as seen (one on the shared second must not reappear next window).
         skip, self._skip = self._skip, 0
@@ -614,7 +640,7 @@ class OrderSync:
             order_id = order.order_id
             if order_id not in seen:
                 seen.add(order_id)
-                if order.create_time == shared:
+                if shared is not None and order.create_time == shared:
                     self._carried.add(order_id)
                 if index > skip:
                     fresh.append(order)
