@@ -4,12 +4,18 @@ come back from a file."""
 from __future__ import annotations
 
 import tracemalloc
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
+import anyio
+import anyio.lowlevel
 import pytest
 
-from wechat_async import RequestValidationError, WeChatClient
-from wechat_async.giftcard import BatchGetOrdersResponse, OrderSync
+from tests.helpers import fast_retry
+from wechat_async import RequestValidationError, WeChatClient, WeChatError
+from wechat_async.giftcard import BatchGetOrdersResponse, OrderSync, SyncInUseError
+from wechat_async.testing import Emulator
 
 
 async def _never(**request: Any) -> BatchGetOrdersResponse:
@@ -39,3 +45,41 @@ def test_the_widest_range_is_planned_lazily(sort_type: str) -> None:
         tracemalloc.stop()
     assert sync.progress.windows_total == 1604
     assert peak < 16_000, f"{peak} bytes to plan the range"
+
+
+@asynccontextmanager
+async def emulated(orders: int, **options: Any) -> AsyncIterator[tuple[Emulator, WeChatClient]]:
+    async with (
+        Emulator(orders=orders, **options) as wx,
+        WeChatClient(wx.appid, wx.secret, base_url=wx.base_url, retry=fast_retry()) as client,
+    ):
+        yield wx, client
+
+
+@pytest.mark.parametrize("pipelined", [False, True])
+async def test_a_second_task_reading_the_same_sync_gets_a_typed_error(pipelined: bool) -> None:
+    """Issue 15 item 20: two tasks reading one OrderSync hit an internal IndexError. One
+    consumer per sync: the second, while the first waits for a page, is told so."""
+    async with emulated(600, days=10) as (wx, client):
+        sync = client.giftcard.iter_orders(wx.start_time, wx.end_time, page_size=50)
+        got: list[str] = []
+        refused: list[SyncInUseError] = []
+
+        async def read() -> None:
+            try:
+                async for order in sync:
+                    got.append(order.order_id)
+                    await anyio.lowlevel.checkpoint()  # the other task runs between two orders
+            except SyncInUseError as exc:
+                refused.append(exc)
+
+        async with AsyncExitStack() as stack:
+            if pipelined:
+                await stack.enter_async_context(sync)
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(read)
+                tg.start_soon(read)
+    assert len(refused) == 1
+    assert "another task" in str(refused[0])
+    assert isinstance(refused[0], WeChatError)
+    assert sorted(got) == [f"FAKE{i:08d}" for i in range(600)]  # the first read them all

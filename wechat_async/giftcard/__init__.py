@@ -8,7 +8,14 @@ from collections.abc import Callable
 from .._endpoint import Namespace
 from . import _endpoints
 from ._links import JumpParams, parse_jump, shelf_url
-from ._sync import MAX_WINDOW_ORDERS, OrderSync, SyncCheckpoint, SyncProgress, split_windows
+from ._sync import (
+    MAX_WINDOW_ORDERS,
+    OrderSync,
+    SyncCheckpoint,
+    SyncInUseError,
+    SyncProgress,
+    split_windows,
+)
 from .models import (
     MAX_ORDER_WINDOW,
     AddPageResponse,
@@ -115,6 +122,7 @@ __all__ = [
     "Sku",
     "SkuParam",
     "SyncCheckpoint",
+    "SyncInUseError",
     "SyncProgress",
     "TextImage",
     "TextImageParam",

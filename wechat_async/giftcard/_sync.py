@@ -45,7 +45,7 @@ import anyio.abc
 import attrs
 
 from .._checks import unix_time
-from .._errors import FieldError, RequestValidationError, ResponseValidationError
+from .._errors import FieldError, RequestValidationError, ResponseValidationError, WeChatError
 from .._models import datetime_to_unix
 from .models import MAX_ORDER_WINDOW, BatchGetOrdersResponse, Order
 
@@ -53,6 +53,7 @@ __all__ = [
     "MAX_WINDOW_ORDERS",
     "OrderSync",
     "SyncCheckpoint",
+    "SyncInUseError",
     "SyncProgress",
     "split_windows",
 ]
@@ -69,6 +70,11 @@ _MAX_REREADS = 3
 _BATCHGET = "/card/giftcard/order/batchget"
 
 _UNIX_TIME = unix_time()
+
+
+class SyncInUseError(WeChatError, RuntimeError):
+    """Another task is already reading this sync: an ``OrderSync`` has one consumer (hand its
+    orders to other tasks through a memory object stream)."""
 
 
 @attrs.frozen
@@ -305,7 +311,9 @@ class OrderSync:
     when orders arrive mid-sync). A window claiming more than ``max_window_orders`` is a
     ``ResponseValidationError``; sync shorter ranges, or raise the bound.
 
-    One iteration per object: after an error, start a new sync from ``checkpoint``.
+    One iteration per object, by one task at a time (another task asking for an order while
+    the first waits for one gets ``SyncInUseError``); after an error, start a new sync from
+    ``checkpoint``.
 
     >>> async with client.giftcard.iter_orders(b, e, concurrency=32) as sync:  # doctest: +SKIP
     ...     async for order in sync:
@@ -371,6 +379,7 @@ class OrderSync:
         self._unprocessed = 0  # pages planned and not processed yet
         self._in_flight = 0
         self._failed: BaseException | None = None
+        self._reading = False  # a consumer waits in _next_ready
         # pipelined mode (``async with``)
         self._started = False
         self._closed = False
@@ -395,7 +404,16 @@ class OrderSync:
     async def __anext__(self) -> Order:
         ready = self._ready[0] if self._ready else None
         if ready is None or ready.taken == len(ready.orders):
-            ready = await self._next_ready()
+            if self._reading:
+                # Two readers would both pop and plan from the same queues.
+                raise SyncInUseError(
+                    "another task is already reading this sync: one task reads an OrderSync"
+                )
+            self._reading = True
+            try:
+                ready = await self._next_ready()
+            finally:
+                self._reading = False
         order = ready.orders[ready.taken]
         ready.taken += 1
         self.progress.orders_done += 1
