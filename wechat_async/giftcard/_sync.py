@@ -240,6 +240,19 @@ def _vanished(window: _Window, offset: int) -> ResponseValidationError:
     )
 
 
+def _short(window: _Window, found: int, total: int) -> ResponseValidationError:
+    return ResponseValidationError(
+        _BATCHGET,
+        [
+            FieldError(
+                "total_count",
+                f"{window.describe()}: found {found} of the {total} orders its total_count "
+                f"claims, after {_MAX_REREADS} re-reads (the last one page at a time)",
+            )
+        ],
+    )
+
+
 @attrs.define(eq=False)
 class _Run:
     """One reading of a window's pages in order, from offset ``start`` on."""
@@ -257,11 +270,16 @@ class _Run:
     closed_at: int | None = None
     #: a re-read that found every order: the pages still coming are dropped
     stopped: bool = False
+    #: the last re-read: one page at a time, which misses no order that existed when its
+    #: first page was served (orders are only added: one can only move to a later offset)
+    sequential: bool = False
+    #: a sequential run's first total: how many orders it is sure to find
+    first_total: int | None = None
 
     def plannable(self) -> bool:
         if self.patch is not None:
             return True
-        if self.stopped or self.closed_at is not None:
+        if self.stopped or self.closed_at is not None or (self.sequential and self.pages):
             return False
         if self.window.total < 0:  # the first page tells the total: one page until then
             return not self.pages
@@ -273,6 +291,8 @@ class _Page:
     run: _Run
     offset: int
     orders: list[Order] | None = None
+    #: the reply's total_count
+    total: int = -1
     error: Exception | None = None
     #: pipelined mode: set when the fetch ended (``orders`` or ``error`` is set)
     done: anyio.Event | None = None
@@ -532,7 +552,7 @@ class OrderSync:
             )
         if problem is not None:
             raise ResponseValidationError(_BATCHGET, [FieldError("total_count", problem)])
-        page.orders = orders
+        page.orders, page.total = orders, total
         if window.total >= 0 and total != window.total:
             # Whichever page came back first, two totals mean orders landed between the pages.
             window.grew = True
@@ -634,11 +654,13 @@ class OrderSync:
         orders = page.orders
         assert orders is not None
         page.orders = None  # memory stays at the pages in flight
+        if run.sequential and run.first_total is None:
+            run.first_total = page.total
         if not run.stopped:
             self._keep_new(window, page.offset, orders)
             if len(orders) < self._size:
                 self._after_short_page(run, page.offset, len(orders))
-            if run.reread and window.base + len(window.seen) >= window.total:
+            if run.reread and self._found(window) >= window.total:
                 run.stopped = True
         self.progress.pages_done += 1
         if not run.pages and not run.plannable():
@@ -700,14 +722,37 @@ class OrderSync:
             # A page served after the last one said more orders arrived: read on from there.
             if run.closed_at <= run.start:  # and this run read on from there already
                 raise _vanished(window, run.closed_at)
-            self._runs.appendleft(_Run(window, run.closed_at, run.closed_at, reread=run.reread))
-        elif window.base + len(window.seen) < window.total and window.rereads < _MAX_REREADS:
-            # Orders landed before what was read (pages shifted): read it again from the start,
-            # until every order is found.
-            window.rereads += 1
-            self._runs.appendleft(_Run(window, 0, 0, reread=True))
-        else:
+            self._runs.appendleft(
+                attrs.evolve(
+                    run,
+                    start=run.closed_at,
+                    next_offset=run.closed_at,
+                    closed_at=None,
+                    pages=deque(),
+                )
+            )
+        elif self._found(window) >= window.total:
             self._settle(window)
+        elif run.sequential:
+            # Read one page after another: every order that existed when its first page was
+            # served was met. Orders created while it read are left to the next sync; fewer
+            # than that first total means orders the window claims were never served.
+            assert run.first_total is not None
+            if self._found(window) < run.first_total:
+                raise _short(window, self._found(window), run.first_total)
+            self._settle(window)
+        else:
+            # Orders landed before what was read (pages shifted): read it again from the start,
+            # until every order is found; the last time one page at a time. A re-read meets
+            # the orders before a resume point again: it counts them as it finds them.
+            window.rereads += 1
+            window.base = 0
+            last = window.rereads == _MAX_REREADS
+            self._runs.appendleft(_Run(window, 0, 0, reread=True, sequential=last))
+
+    @staticmethod
+    def _found(window: _Window) -> int:
+        return window.base + len(window.seen)
 
     def _settle(self, window: _Window) -> None:
         window.settled = True
