@@ -88,6 +88,11 @@ class SyncCheckpoint:
     changed while it was read, before a re-read settled it, points to that window's start:
     its offsets no longer name the same orders, so the resume may repeat orders, never skip one.
 
+    ``carried`` holds ``(create_time, order_id)`` of the orders already handed out on the
+    seconds the checkpoint's window shares with its neighbours: an order created on such a
+    second is served by both windows, and the resume must know it went out, wherever the
+    pages before the checkpoint ended.
+
     >>> SyncCheckpoint.from_dict(sync.checkpoint.to_dict())  # doctest: +SKIP
     """
 
@@ -98,6 +103,7 @@ class SyncCheckpoint:
     window: int = 0
     offset: int = 0
     skip: int = 0
+    carried: tuple[tuple[int, str], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return attrs.asdict(self)
@@ -108,14 +114,35 @@ class SyncCheckpoint:
         fields = attrs.fields_dict(cls)
         if not isinstance(data, dict) or not set(data) <= set(fields):
             raise ValueError(f"not a SyncCheckpoint: {data!r}")
+        values = dict(data)
         for name, value in data.items():
+            if name == "carried":
+                values[name] = _carried_from(value)
+                continue
             wanted = str if name == "sort_type" else int
             if type(value) is not wanted:
                 raise ValueError(f"SyncCheckpoint.{name} must be {wanted.__name__}: {value!r}")
         try:
-            return cls(**data)
+            return cls(**values)
         except TypeError as exc:  # a field missing
             raise ValueError(f"not a SyncCheckpoint: {exc}") from None
+
+
+def _carried_from(value: object) -> tuple[tuple[int, str], ...]:
+    """``carried`` as JSON gives it back: a list of ``[create_time, order_id]`` pairs."""
+    if not isinstance(value, (list, tuple)):
+        raise ValueError(f"SyncCheckpoint.carried must be a list: {value!r}")
+    pairs = []
+    for pair in value:
+        if (
+            not isinstance(pair, (list, tuple))
+            or len(pair) != 2
+            or not _is_int(pair[0])
+            or not isinstance(pair[1], str)
+        ):
+            raise ValueError(f"SyncCheckpoint.carried holds [create_time, order_id]: {pair!r}")
+        pairs.append((pair[0], pair[1]))
+    return tuple(pairs)
 
 
 @attrs.define
@@ -164,10 +191,14 @@ class _Windows:
 
     def shared(self, index: int) -> int | None:
         """The second window ``index`` shares with the window read after it."""
-        if index >= len(self) - 1:
+        if not 0 <= index < len(self) - 1:
             return None
         begin, end = self[index]
         return begin if self.descending else end
+
+    def edges(self, index: int) -> tuple[int, ...]:
+        """The seconds window ``index`` shares with the windows read before and after it."""
+        return tuple(s for s in (self.shared(index - 1), self.shared(index)) if s is not None)
 
 
 def _is_int(value: object) -> bool:
@@ -207,6 +238,8 @@ class _Window:
     index: int
     begin: int
     end: int
+    #: the seconds it shares with its neighbours
+    edges: tuple[int, ...] = ()
     #: orders before the resume offset: handed out before the checkpoint, ids unknown
     base: int = 0
     #: the largest ``total_count`` seen (totals only grow); -1 before the first page
@@ -385,6 +418,11 @@ class OrderSync:
         self._on_progress = progress
         self._start = checkpoint or SyncCheckpoint(begin, end, sort_type, page_size)
         self._position = (self._start.window, self._start.offset, self._start.skip)
+        #: handed out before the checkpoint on a second its window shares: never again
+        self._known = frozenset(order_id for _, order_id in self._start.carried)
+        #: orders handed out on the seconds the window being handed out shares, and which
+        self._edge_window = self._start.window
+        self._edge_orders = {order_id: second for second, order_id in self._start.carried}
         #: the last page of orders fully handed out: the resume point, unless one is under way
         self._done_ready: _Ready | None = None
         self.progress = SyncProgress(windows_total=len(windows), windows_done=self._start.window)
@@ -410,7 +448,11 @@ class OrderSync:
     def checkpoint(self) -> SyncCheckpoint:
         """Resume point: every order already handed to the consumer counts as done."""
         window, offset, skip = self._resume_point()
-        return attrs.evolve(self._start, window=window, offset=offset, skip=skip)
+        edges = self._windows.edges(window)
+        carried = sorted((t, i) for i, t in self._edge_orders.items() if t in edges)
+        return attrs.evolve(
+            self._start, window=window, offset=offset, skip=skip, carried=tuple(carried)
+        )
 
     def _resume_point(self) -> tuple[int, int, int]:
         last = self._ready[0] if self._ready else None
@@ -437,6 +479,13 @@ class OrderSync:
         order = ready.orders[ready.taken]
         ready.taken += 1
         self.progress.orders_done += 1
+        window = ready.state
+        if window.index != self._edge_window:
+            # the second shared with the window before stays: the resume may start there
+            self._edge_window = window.index
+            self._edge_orders = {i: t for i, t in self._edge_orders.items() if t in window.edges}
+        if order.create_time in window.edges:
+            self._edge_orders[order.order_id] = order.create_time
         return order
 
     async def _next_ready(self) -> _Ready:
@@ -520,7 +569,7 @@ class OrderSync:
         self._opened += 1
         begin, end = self._windows[index]
         offset = self._start.offset if index == self._start.window else 0
-        window = _Window(index, begin, end, base=offset)
+        window = _Window(index, begin, end, self._windows.edges(index), base=offset)
         self._runs.append(_Run(window, offset, offset))
         return self._plan()
 
@@ -682,7 +731,7 @@ class OrderSync:
                 seen.add(order_id)
                 if shared is not None and order.create_time == shared:
                     self._carried.add(order_id)
-                if index > skip:
+                if index > skip and order_id not in self._known:
                     fresh.append(order)
                     if indexes is not None:
                         indexes.append(index)
