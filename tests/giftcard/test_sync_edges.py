@@ -14,7 +14,7 @@ import pytest
 
 from tests.helpers import fast_retry
 from wechat_async import RequestValidationError, WeChatClient, WeChatError
-from wechat_async.giftcard import BatchGetOrdersResponse, OrderSync, SyncInUseError
+from wechat_async.giftcard import BatchGetOrdersResponse, OrderSync, SyncCheckpoint, SyncInUseError
 from wechat_async.testing import Emulator
 
 
@@ -83,3 +83,37 @@ async def test_a_second_task_reading_the_same_sync_gets_a_typed_error(pipelined:
     assert "another task" in str(refused[0])
     assert isinstance(refused[0], WeChatError)
     assert sorted(got) == [f"FAKE{i:08d}" for i in range(600)]  # the first read them all
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"window": -1}, "checkpoint.window"),
+        ({"window": 5}, "checkpoint.window"),
+        ({"window": 4, "offset": 100}, "checkpoint.offset"),
+        ({"offset": -100}, "checkpoint.offset"),
+        ({"offset": 10**7}, "checkpoint.offset"),
+        ({"skip": 101}, "checkpoint.skip"),
+        ({"skip": -1}, "checkpoint.skip"),
+    ],
+)
+def test_a_checkpoint_no_sync_writes_is_refused_by_field(
+    changes: dict[str, int], field: str
+) -> None:
+    """Issue 15 item 1: a checkpoint with window=-1 read the last window again (1,070 rows for
+    1,000 orders). Its values are range-checked, by from_dict and by iter_orders."""
+    client = WeChatClient("wx", "secret")
+    bad = SyncCheckpoint(0, 100 * 86400, "ASC", 100, **changes)
+    with pytest.raises(RequestValidationError) as info:
+        client.giftcard.iter_orders(0, 100 * 86400, checkpoint=bad)
+    assert field in info.value.fields
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"window": -1}, {"offset": -100}, {"skip": 101}, {"page_size": 0}, {"end_time": 2**32}],
+)
+def test_a_checkpoint_file_no_sync_writes_is_a_value_error(changes: dict[str, int]) -> None:
+    data = SyncCheckpoint(0, 100 * 86400, "ASC", 100).to_dict() | changes
+    with pytest.raises(ValueError, match=f"SyncCheckpoint.{next(iter(changes))}"):
+        SyncCheckpoint.from_dict(data)

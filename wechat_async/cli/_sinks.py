@@ -17,7 +17,7 @@ from typing import Any, BinaryIO, Protocol
 
 from .._convert import dumps
 
-__all__ = ["Sink", "open_sink"]
+__all__ = ["OutputChangedError", "Sink", "open_sink"]
 
 _CSV_COLUMNS = (
     "order_id",
@@ -32,6 +32,16 @@ _CSV_COLUMNS = (
     "is_chat_room",
     "cards",
 )
+
+
+class OutputChangedError(Exception):
+    """The output holds less than the checkpoint recorded: it was changed since."""
+
+    def __init__(self, path: Path, size: int, saved: int, unit: str) -> None:
+        super().__init__(
+            f"{path} holds {size:,} {unit}, fewer than the {saved:,} the checkpoint recorded: "
+            "it was changed since"
+        )
 
 
 class Sink(Protocol):
@@ -60,6 +70,10 @@ class _Lines:
                 self._file.write(self._row(list(_CSV_COLUMNS)))
         else:
             self._file = path.open("r+b")
+            size = os.fstat(self._file.fileno()).st_size
+            if size < resume_at:  # truncate() would pad it with NUL bytes
+                self._file.close()
+                raise OutputChangedError(path, size, resume_at, "bytes")
             self._file.truncate(resume_at)
             self._file.seek(resume_at)
 
@@ -101,6 +115,9 @@ class _Sqlite:
             " total_price_fen INTEGER, open_id TEXT, order_json TEXT NOT NULL)"
         )
         self._db.commit()
+        if resume_at is not None and (rows := self.position()) < resume_at:
+            self._db.close()
+            raise OutputChangedError(path, rows, resume_at, "orders")
 
     def write(self, order: dict[str, Any]) -> None:
         self._db.execute(
@@ -128,7 +145,8 @@ class _Sqlite:
 
 def open_sink(path: Path, resume_at: int | None = None) -> Sink:
     """The sink for ``path``'s extension (``.csv``, ``.sqlite``/``.db``, else JSON lines).
-    Raises OSError (and sqlite3.Error) when it cannot be written."""
+    Raises OSError when it cannot be written, OutputChangedError when it holds less than
+    ``resume_at``."""
     suffix = path.suffix.lower()
     if suffix in (".sqlite", ".sqlite3", ".db"):
         try:

@@ -123,9 +123,33 @@ class SyncCheckpoint:
             if type(value) is not wanted:
                 raise ValueError(f"SyncCheckpoint.{name} must be {wanted.__name__}: {value!r}")
         try:
-            return cls(**values)
+            checkpoint = cls(**values)
         except TypeError as exc:  # a field missing
             raise ValueError(f"not a SyncCheckpoint: {exc}") from None
+        problems = checkpoint._problems()
+        if problems:
+            raise ValueError("; ".join(f"SyncCheckpoint.{p}" for p in problems))
+        return checkpoint
+
+    def _problems(self) -> list[FieldError]:
+        """Values no sync can have written (the window count is checked by the sync)."""
+        problems = []
+        for name in ("begin_time", "end_time"):
+            problem = _UNIX_TIME(getattr(self, name))
+            if problem is not None:
+                problems.append(FieldError(name, problem))
+        if self.end_time < self.begin_time:
+            problems.append(FieldError("end_time", "must not be before begin_time"))
+        if self.sort_type not in ("ASC", "DESC"):
+            problems.append(FieldError("sort_type", f"must be 'ASC' or 'DESC': {self.sort_type!r}"))
+        if not 1 <= self.page_size <= 100:
+            problems.append(FieldError("page_size", f"must be 1..100, got {self.page_size}"))
+        for name in ("window", "offset"):
+            if getattr(self, name) < 0:
+                problems.append(FieldError(name, f"must be >= 0, got {getattr(self, name)}"))
+        if not 0 <= self.skip <= max(self.page_size, 0):
+            problems.append(FieldError("skip", f"must be 0..page_size, got {self.skip}"))
+        return problems
 
 
 def _carried_from(value: object) -> tuple[tuple[int, str], ...]:
@@ -229,6 +253,30 @@ def _as_unix(name: str, value: object, errors: list[FieldError]) -> int:
     else:
         errors.append(FieldError(name, f"must be Unix seconds or an aware datetime: {value!r}"))
     return 0
+
+
+def _checkpoint_problems(
+    checkpoint: SyncCheckpoint, windows: _Windows, sort_type: str, size: int, max_total: int
+) -> list[FieldError]:
+    if (checkpoint.begin_time, checkpoint.end_time, checkpoint.sort_type, checkpoint.page_size) != (
+        windows.begin,
+        windows.end,
+        sort_type,
+        size,
+    ):
+        return [FieldError("checkpoint", "was made for another range or page size")]
+    problems = [attrs.evolve(p, path=f"checkpoint.{p.path}") for p in checkpoint._problems()]
+    if checkpoint.window > len(windows):
+        problems.append(
+            FieldError("checkpoint.window", f"must be 0..{len(windows)}, got {checkpoint.window}")
+        )
+    elif checkpoint.window == len(windows) and (checkpoint.offset or checkpoint.skip):
+        problems.append(FieldError("checkpoint.offset", "a finished sync has no page position"))
+    if checkpoint.offset > max_total:
+        problems.append(
+            FieldError("checkpoint.offset", f"beyond the {max_total} orders a window may hold")
+        )
+    return problems
 
 
 @attrs.define(eq=False)
@@ -401,15 +449,16 @@ class OrderSync:
             errors.append(
                 FieldError("max_window_orders", f"must be an int >= 1, got {max_window_orders!r}")
             )
-        if checkpoint is not None and (
-            (checkpoint.begin_time, checkpoint.end_time, checkpoint.sort_type, checkpoint.page_size)
-            != (begin, end, sort_type, page_size)
-        ):
-            errors.append(FieldError("checkpoint", "was made for another range or page size"))
         if errors:
             raise RequestValidationError("iter_orders", errors)
         # DESC reads the newest window first; each window shares one second with the next.
         windows = _Windows(begin, end, descending=sort_type == "DESC")
+        if checkpoint is not None:
+            errors = _checkpoint_problems(
+                checkpoint, windows, sort_type, page_size, max_window_orders
+            )
+            if errors:
+                raise RequestValidationError("iter_orders", errors)
         self._windows = windows
         self._fetch = fetch
         self._concurrency = concurrency
