@@ -5,40 +5,18 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from anyio.from_thread import start_blocking_portal
-from click.testing import CliRunner
 
-from wechat_async.cli import main
+from tests.emulated import served, sync_from
+from tests.emulated import sync_command as _sync
 from wechat_async.testing import Emulator
 
 
-def _sync(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(main, ["orders", "sync", *args], catch_exceptions=False)
-    return result.exit_code, result.output
-
-
-@contextmanager
-def served(**options: Any) -> Iterator[Emulator]:
-    """An emulator on a loopback port, run by a thread (the CLI runs its own event loop)."""
-    with (
-        start_blocking_portal() as portal,
-        portal.wrap_async_context_manager(Emulator(**options)) as wx,
-    ):
-        yield wx
-
-
 def _real(wx: Emulator, out: Path, checkpoint: Path, *extra: str) -> tuple[int, str]:
-    return _sync(
-        *("--appid", wx.appid, "--secret", wx.secret, "--base-url", wx.base_url),
-        *("--begin", str(wx.start_time), "--end", str(wx.end_time)),
-        *("--out", str(out), "--checkpoint", str(checkpoint), *extra),
-    )
+    return sync_from(wx, out, "--checkpoint", str(checkpoint), *extra)
 
 
 def _one_usage_line(code: int, output: str) -> str:

@@ -34,6 +34,17 @@ _CSV_COLUMNS = (
 )
 
 
+#: A spreadsheet reads a cell starting with one of these as a formula (OWASP, "CSV Injection").
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _defused(value: Any) -> Any:
+    """A text cell that would start a formula, prefixed with ``'``: shown as text."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 class OutputChangedError(Exception):
     """The output holds less than the checkpoint recorded: it was changed since."""
 
@@ -59,7 +70,10 @@ class Sink(Protocol):
 
 
 class _Lines:
-    """JSON lines, or CSV: bytes appended to a file; resume truncates to the saved size."""
+    """JSON lines, or CSV: bytes appended to a file; resume truncates to the saved size.
+
+    CSV cells starting with ``= + - @``, a tab or a carriage return get a leading ``'`` (OWASP's
+    advice against CSV injection); JSON lines keep every text as WeChat sent it."""
 
     def __init__(self, path: Path, resume_at: int | None, *, as_csv: bool) -> None:
         self._as_csv = as_csv
@@ -80,7 +94,8 @@ class _Lines:
     @staticmethod
     def _row(values: list[Any]) -> bytes:
         text = io.StringIO()
-        csv.writer(text, lineterminator="\n").writerow(values)
+        # RFC 4180 line ends: a CR inside a cell is then quoted (with "\n" alone it split the row)
+        csv.writer(text, lineterminator="\r\n").writerow(values)
         return text.getvalue().encode("utf-8")
 
     def write(self, order: dict[str, Any]) -> None:
@@ -90,7 +105,8 @@ class _Lines:
         row = [order.get(c) for c in _CSV_COLUMNS[:-2]]
         row[3] = order.get("total_price")
         row += [order.get("IsChatRoom"), json.dumps(order.get("card_list", []), ensure_ascii=False)]
-        self._file.write(self._row(["" if v is None else v for v in row]))
+        # Buyers choose some of this text (outer_str...): it must not run in a spreadsheet.
+        self._file.write(self._row(["" if v is None else _defused(v) for v in row]))
 
     def position(self) -> int:
         return self._file.tell()
