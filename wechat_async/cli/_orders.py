@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
@@ -174,14 +175,30 @@ class _SyncJob:
         # Orders first, then the checkpoint, atomically: a crash never skips an order. How
         # far OUT went goes with it: orders written after it are cut off on resume, not
         # written twice.
-        sink.flush()
-        state = {**identity, "out_size": sink.position(), "sync": checkpoint.to_dict()}
+        try:
+            sink.flush()
+            size = sink.position()
+        except OSError as exc:
+            raise _cannot_write(self.out, exc) from None
+        state = {**identity, "out_size": size, "sync": checkpoint.to_dict()}
         tmp = self.checkpoint_path.with_suffix(self.checkpoint_path.suffix + ".tmp")
         try:
             tmp.write_text(json.dumps(state))
             tmp.replace(self.checkpoint_path)
         except OSError as exc:
             raise _cannot_write(self.checkpoint_path, exc) from None
+
+    def _close(self, sync: OrderSync, sink: Sink, identity: dict[str, Any], *, save: bool) -> None:
+        """Save where the sync stands and close OUT. Not after OUT failed a write: what the
+        sync handed out may not all be in it, and the last checkpoint is right."""
+        try:
+            if save:
+                self._save_checkpoint(sync.checkpoint, sink, identity)
+        finally:
+            try:
+                sink.close()
+            except OSError as exc:
+                raise _cannot_write(self.out, exc) from None
 
     def _check_checkpoint_writable(self) -> None:
         # Before OUT is opened (and truncated) and any order is fetched: a checkpoint that
@@ -244,18 +261,29 @@ class _SyncJob:
                 sync = self._start(client, begin, end, resume, reporter)
                 self._check_checkpoint_writable()
                 sink = self._open_out(resume[1] if resume else None)
+                out_failed = False
                 try:
                     # inside async with: pages are prefetched while orders are written
                     async with sync:
                         async for order in sync:
-                            sink.write(converter.unstructure(order))
+                            try:
+                                sink.write(converter.unstructure(order))
+                            except OSError as exc:  # a full disk...
+                                out_failed = True
+                                raise _cannot_write(self.out, exc) from None
                             written += 1
                             fen += order.total_price or 0
                             if written % _CHECKPOINT_EVERY == 0:
+                                out_failed = True  # until the save has gone through
                                 self._save_checkpoint(sync.checkpoint, sink, identity)
-                finally:
-                    self._save_checkpoint(sync.checkpoint, sink, identity)
-                    sink.close()
+                                out_failed = False
+                except BaseException:
+                    # The error in flight is the one to report (in one line); a checkpoint that
+                    # cannot be saved now leaves the last one, which a resume starts from.
+                    with contextlib.suppress(click.ClickException):
+                        self._close(sync, sink, identity, save=not out_failed)
+                    raise
+                self._close(sync, sink, identity, save=True)
             finally:
                 reporter.close()
         elapsed = time.perf_counter() - started

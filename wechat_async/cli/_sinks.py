@@ -7,11 +7,13 @@ every order exactly once.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import os
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
@@ -119,10 +121,23 @@ class _Lines:
         self._file.close()
 
 
+@contextlib.contextmanager
+def _as_os_error() -> Iterator[None]:
+    """SQLite's failures ("database or disk is full"...) as the OSError every sink raises."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise OSError(str(exc)) from None
+
+
 class _Sqlite:
     """A table keyed by order_id: a re-read order replaces itself, so resume needs no cut."""
 
     def __init__(self, path: Path, resume_at: int | None) -> None:
+        with _as_os_error():
+            self._open(path, resume_at)
+
+    def _open(self, path: Path, resume_at: int | None) -> None:
         self._db = sqlite3.connect(path)
         if resume_at is None:
             self._db.execute("DROP TABLE IF EXISTS orders")
@@ -136,27 +151,30 @@ class _Sqlite:
             raise OutputChangedError(path, rows, resume_at, "orders")
 
     def write(self, order: dict[str, Any]) -> None:
-        self._db.execute(
-            "INSERT OR REPLACE INTO orders VALUES (?, ?, ?, ?, ?)",
-            (
-                order.get("order_id"),
-                order.get("create_time"),
-                order.get("total_price"),
-                order.get("open_id"),
-                json.dumps(order, ensure_ascii=False),
-            ),
+        row = (
+            order.get("order_id"),
+            order.get("create_time"),
+            order.get("total_price"),
+            order.get("open_id"),
+            json.dumps(order, ensure_ascii=False),
         )
+        with _as_os_error():
+            self._db.execute("INSERT OR REPLACE INTO orders VALUES (?, ?, ?, ?, ?)", row)
 
     def position(self) -> int:
-        (count,) = self._db.execute("SELECT count(*) FROM orders").fetchone()
+        with _as_os_error():
+            (count,) = self._db.execute("SELECT count(*) FROM orders").fetchone()
         return int(count)
 
     def flush(self) -> None:
-        self._db.commit()
+        with _as_os_error():
+            self._db.commit()
 
     def close(self) -> None:
-        self._db.commit()
-        self._db.close()
+        try:
+            self.flush()
+        finally:
+            self._db.close()
 
 
 def open_sink(path: Path, resume_at: int | None = None) -> Sink:
@@ -165,8 +183,5 @@ def open_sink(path: Path, resume_at: int | None = None) -> Sink:
     ``resume_at``."""
     suffix = path.suffix.lower()
     if suffix in (".sqlite", ".sqlite3", ".db"):
-        try:
-            return _Sqlite(path, resume_at)
-        except sqlite3.Error as exc:
-            raise OSError(f"{path}: {exc}") from None
+        return _Sqlite(path, resume_at)
     return _Lines(path, resume_at, as_csv=suffix == ".csv")
