@@ -15,6 +15,7 @@ import pytest
 
 from tests.emulated import served, sync_command, sync_from
 from wechat_async.cli import _orders
+from wechat_async.giftcard import split_windows
 
 #: OWASP's CSV injection guidance: a cell starting with one of these is a formula to Excel,
 #: LibreOffice and Google Sheets
@@ -139,3 +140,35 @@ def test_a_full_sqlite_database_is_one_line_and_a_resume_loses_nothing(
     fresh = tmp_path / "fresh.sqlite"
     assert sync_command("--emulator", "3000", "--out", str(fresh))[0] == 0
     assert _contents(out) == _contents(fresh)
+
+
+def test_unread_orders_are_written_beside_the_output_and_exit_3(tmp_path: Path) -> None:
+    """Issue 16 item 6: orders WeChat would not serve are listed next to OUT, every other
+    order is written once, and the exit code says the sync is not whole."""
+    out, checkpoint = tmp_path / "orders.jsonl", tmp_path / "sync.json"
+    beside = tmp_path / "orders.jsonl.unread.jsonl"
+    with served(orders=2500) as wx:
+        where = []
+        windows = split_windows(wx.start_time, wx.end_time)
+        for n in (777, 2001):
+            wx.book.make_unreadable(f"FAKE{n:08d}")
+            created = wx.book.get(f"FAKE{n:08d}")["create_time"]  # type: ignore[index]
+            index = next(i for i, (b, e) in enumerate(windows) if b <= created <= e)
+            before = wx.book.page(*windows[index], descending=False, offset=0, count=10**6)[1]
+            where.append((index, [o["order_id"] for o in before].index(f"FAKE{n:08d}")))
+        for _ in range(2):  # the second run resumes from the finished checkpoint
+            code, output = sync_from(wx, out, "--checkpoint", str(checkpoint))
+            assert code == 3, output
+            last = output.splitlines()[-1]
+            assert last.startswith("Error: 2 order(s) could not be read"), output
+            assert str(beside) in last
+            assert "Traceback" not in output
+            ids = [json.loads(line)["order_id"] for line in out.read_text().splitlines()]
+            assert sorted(ids) == [f"FAKE{n:08d}" for n in range(2500) if n not in (777, 2001)]
+            unread = [json.loads(line) for line in beside.read_text().splitlines()]
+            assert [(u["window"], u["offset"]) for u in unread] == where
+            assert all(u["errmsg"].startswith("接收者的openid不能为空") for u in unread)
+            assert all(u["errcode"] == 40097 and u["rid"] for u in unread)
+    with served(orders=100) as wx:  # a whole sync over the same OUT: no stale list beside it
+        assert sync_from(wx, out)[0] == 0
+    assert not beside.exists()

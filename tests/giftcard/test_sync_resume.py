@@ -10,12 +10,14 @@ from typing import Any
 import anyio.lowlevel
 import pytest
 
+from wechat_async import InvalidParameterError
 from wechat_async._convert import structure_response
 from wechat_async.giftcard import (
     MAX_ORDER_WINDOW,
     BatchGetOrdersResponse,
     OrderSync,
     SyncCheckpoint,
+    UnreadOrdersError,
 )
 from wechat_async.testing import OrderBook
 
@@ -45,25 +47,34 @@ class _Pages:
         self, *, begin_time: int, end_time: int, sort_type: str, offset: int, count: int
     ) -> BatchGetOrdersResponse:
         key = (begin_time, end_time, sort_type, offset, count)
+        await anyio.lowlevel.checkpoint()
         if key not in self.cache:
             total, orders = self.book.page(
                 begin_time, end_time, descending=sort_type == "DESC", offset=offset, count=count
             )
+            if any(order["order_id"] in self.book.unreadable for order in orders):
+                raise InvalidParameterError(40097, "接收者的openid不能为空", endpoint="batchget")
             reply = {"errcode": 0, "total_count": total, "order_list": orders}
             self.cache[key] = structure_response(reply, BatchGetOrdersResponse)
-        await anyio.lowlevel.checkpoint()
         return self.cache[key]
 
 
 async def _read(sync: OrderSync, *, pipelined: bool, stop_after: int | None = None) -> list[str]:
+    """The orders up to ``stop_after``, or all of them (an UnreadOrdersError at the end is
+    left for the caller to find in ``sync.unread``)."""
     ids: list[str] = []
+    reported = None
     async with AsyncExitStack() as stack:
         if pipelined:
             await stack.enter_async_context(sync)
-        async for order in sync:
-            ids.append(order.order_id)
-            if len(ids) == stop_after:
-                break
+        try:
+            async for order in sync:
+                ids.append(order.order_id)
+                if len(ids) == stop_after:
+                    break
+        except UnreadOrdersError as exc:
+            reported = exc.unread
+    assert reported in (None, sync.unread)
     return ids
 
 
@@ -127,3 +138,30 @@ async def test_a_chain_of_resumes_across_three_windows_yields_each_order_once(
             checkpoint = SyncCheckpoint.from_dict(json.loads(json.dumps(sync.checkpoint.to_dict())))
         assert len(got) == len(ids), f"step {step}: {len(got)} orders"
         assert sorted(got) == sorted(ids), f"step {step}"
+
+
+@pytest.mark.parametrize("pipelined", [False, True])
+@pytest.mark.parametrize("sort_type", ["ASC", "DESC"])
+async def test_a_resume_from_every_stopping_point_reports_each_unread_order_once(
+    sort_type: str, pipelined: bool
+) -> None:
+    """Issue 16 item 6 with a checkpoint: unread orders before it are carried, those after it
+    found again; every other order once."""
+    book, ids = _book(98, 5, 98)
+    for n in (10, 99, 150, 151):  # 99: the first page's last, on the shared second
+        book.make_unreadable(ids[n])
+    readable = sorted(set(ids) - book.unreadable)
+    fetch = _Pages(book)
+    end = SHARED + 98
+    straight = OrderSync(fetch, BEGIN, end, sort_type=sort_type, concurrency=4)
+    assert sorted(await _read(straight, pipelined=pipelined)) == readable
+    expected = straight.unread
+    assert len(expected) == 5  # the one on the shared second is in both windows
+    for stop in range(1, len(readable)):
+        sync = OrderSync(fetch, BEGIN, end, sort_type=sort_type, concurrency=4)
+        first = await _read(sync, pipelined=pipelined, stop_after=stop)
+        saved = SyncCheckpoint.from_dict(json.loads(json.dumps(sync.checkpoint.to_dict())))
+        resumed = OrderSync(fetch, BEGIN, end, sort_type=sort_type, checkpoint=saved)
+        rest = await _read(resumed, pipelined=pipelined)
+        assert sorted(first + rest) == readable, f"stopped after {stop}"
+        assert resumed.unread == expected, f"stopped after {stop}"

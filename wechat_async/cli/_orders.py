@@ -15,7 +15,13 @@ import click
 from .._client import WeChatClient
 from .._convert import converter
 from .._errors import RequestValidationError, WeChatError
-from ..giftcard import OrderSync, SyncCheckpoint, SyncProgress
+from ..giftcard import (
+    OrderSync,
+    SyncCheckpoint,
+    SyncProgress,
+    UnreadOrder,
+    UnreadOrdersError,
+)
 from ._calls import call_json, client_options
 from ._main import credentials, main, parse_time
 from ._sinks import OutputChangedError, Sink, open_sink
@@ -262,6 +268,7 @@ class _SyncJob:
                 self._check_checkpoint_writable()
                 sink = self._open_out(resume[1] if resume else None)
                 out_failed = False
+                unread: UnreadOrdersError | None = None
                 try:
                     # inside async with: pages are prefetched while orders are written
                     async with sync:
@@ -277,6 +284,8 @@ class _SyncJob:
                                 out_failed = True  # until the save has gone through
                                 self._save_checkpoint(sync.checkpoint, sink, identity)
                                 out_failed = False
+                except UnreadOrdersError as exc:
+                    unread = exc  # and every other order is written: finish as usual
                 except BaseException:
                     # The error in flight is the one to report (in one line); a checkpoint that
                     # cannot be saved now leaves the last one, which a resume starts from.
@@ -284,6 +293,7 @@ class _SyncJob:
                         self._close(sync, sink, identity, save=not out_failed)
                     raise
                 self._close(sync, sink, identity, save=True)
+                self._write_unread(sync.unread)
             finally:
                 reporter.close()
         elapsed = time.perf_counter() - started
@@ -293,6 +303,38 @@ class _SyncJob:
             f"({rate:,.0f} orders/s)",
             err=True,
         )
+        if unread is not None:
+            raise _UnreadError(
+                f"{len(unread.unread):,} order(s) could not be read (WeChat failed every page "
+                f"holding them; every other order was written): their positions and errors "
+                f"are in {self._unread_path()}"
+            )
+
+    def _unread_path(self) -> Path:
+        return self.out.with_name(self.out.name + ".unread.jsonl")
+
+    def _write_unread(self, unread: tuple[UnreadOrder, ...]) -> None:
+        """Beside OUT, one JSON line per order WeChat would not serve; none, no file (one left
+        by an earlier run over OUT is removed)."""
+        path = self._unread_path()
+        try:
+            if not unread:
+                path.unlink(missing_ok=True)
+                return
+            tmp = path.with_name(path.name + ".tmp")
+            tmp.write_text(
+                "".join(json.dumps(u.to_dict(), ensure_ascii=False) + "\n" for u in unread),
+                encoding="utf-8",
+            )
+            tmp.replace(path)
+        except OSError as exc:
+            raise _cannot_write(path, exc) from None
+
+
+class _UnreadError(click.ClickException):
+    """The sync finished, but some orders could not be read (exit 3)."""
+
+    exit_code = 3
 
 
 class _CheckpointError(click.ClickException):

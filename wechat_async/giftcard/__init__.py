@@ -14,6 +14,8 @@ from ._sync import (
     SyncCheckpoint,
     SyncInUseError,
     SyncProgress,
+    UnreadOrder,
+    UnreadOrdersError,
     split_windows,
 )
 from .models import (
@@ -128,6 +130,8 @@ __all__ = [
     "TextImageParam",
     "Theme",
     "ThemeParam",
+    "UnreadOrder",
+    "UnreadOrdersError",
     "UpdateUserCardResponse",
     "UploadImageResponse",
     "UserCardStatus",

@@ -45,7 +45,17 @@ import anyio.abc
 import attrs
 
 from .._checks import unix_time
-from .._errors import FieldError, RequestValidationError, ResponseValidationError, WeChatError
+from .._errors import (
+    AccessTokenError,
+    APIError,
+    ConfigurationError,
+    FieldError,
+    PermissionDeniedError,
+    QuotaExceededError,
+    RequestValidationError,
+    ResponseValidationError,
+    WeChatError,
+)
 from .._models import datetime_to_unix
 from .models import MAX_ORDER_WINDOW, BatchGetOrdersResponse, Order
 
@@ -55,6 +65,8 @@ __all__ = [
     "SyncCheckpoint",
     "SyncInUseError",
     "SyncProgress",
+    "UnreadOrder",
+    "UnreadOrdersError",
     "split_windows",
 ]
 
@@ -71,10 +83,78 @@ _BATCHGET = "/card/giftcard/order/batchget"
 
 _UNIX_TIME = unix_time()
 
+#: Narrowing a failing page: this many failed reads in a row, none succeeding, say the error
+#: is about the call, not about an order (one bad order in a page of 100 takes at most 8).
+_MAX_BLIND_READS = 16
+
+#: Errors about the call as a whole: no narrower read can succeed where these failed.
+_CALL_ERRORS = (AccessTokenError, ConfigurationError, PermissionDeniedError, QuotaExceededError)
+
+
+def _may_be_one_order(exc: BaseException) -> bool:
+    """WeChat fails a whole batchget page over one order it cannot read (seen: errmsg
+    "接收者的openid不能为空" for an order neither given nor received): any errcode not about the
+    call, -1 included once the client's retries are spent."""
+    return isinstance(exc, APIError) and not isinstance(exc, _CALL_ERRORS)
+
 
 class SyncInUseError(WeChatError, RuntimeError):
     """Another task is already reading this sync: an ``OrderSync`` has one consumer (hand its
     orders to other tasks through a memory object stream)."""
+
+
+@attrs.frozen
+class UnreadOrder:
+    """An order WeChat would not serve: every page holding it failed, while the orders around
+    it were read. Where it sits (its 0-based ``offset`` among the window's orders in
+    ``sort_type`` order, when it was read) and what WeChat said; its id is unknown."""
+
+    #: the window's index in the sync, and its bounds (Unix seconds, inclusive)
+    window: int
+    begin_time: int
+    end_time: int
+    sort_type: str
+    offset: int
+    errcode: int
+    errmsg: str
+    rid: str | None = None
+
+    def __str__(self) -> str:
+        where = f"order {self.offset} of {self.begin_time}..{self.end_time} ({self.sort_type})"
+        return f"{where}: [errcode {self.errcode}] {self.errmsg}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return attrs.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: object) -> UnreadOrder:
+        """The inverse of ``to_dict``; ValueError on anything else."""
+        fields = attrs.fields_dict(cls)
+        if not isinstance(data, dict) or not set(fields) - {"rid"} <= set(data) <= set(fields):
+            raise ValueError(f"not an UnreadOrder: {data!r}")
+        for name, value in data.items():
+            wanted: tuple[type, ...] = (str,) if name in ("sort_type", "errmsg") else (int,)
+            if name == "rid":
+                wanted = (str, type(None))
+            if type(value) not in wanted or (
+                type(value) is int and value < 0 and name != "errcode"
+            ):
+                raise ValueError(f"UnreadOrder.{name} is not a value a sync writes: {value!r}")
+        return cls(**data)
+
+
+class UnreadOrdersError(WeChatError):
+    """The sync is over, every other order yielded once, but WeChat would not serve these
+    orders (``unread``; also in ``sync.unread`` and ``sync.checkpoint.unread``)."""
+
+    def __init__(self, unread: tuple[UnreadOrder, ...]) -> None:
+        self.unread = unread
+        shown = "; ".join(str(u) for u in unread[:3])
+        more = f"; and {len(unread) - 3} more" if len(unread) > 3 else ""
+        super().__init__(
+            f"{len(unread)} order(s) could not be read (every page holding them failed; each "
+            f"other order was yielded once): {shown}{more}"
+        )
 
 
 @attrs.frozen
@@ -104,6 +184,8 @@ class SyncCheckpoint:
     offset: int = 0
     skip: int = 0
     carried: tuple[tuple[int, str], ...] = ()
+    #: orders before this point that WeChat would not serve: reported again at the end
+    unread: tuple[UnreadOrder, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return attrs.asdict(self)
@@ -118,6 +200,11 @@ class SyncCheckpoint:
         for name, value in data.items():
             if name == "carried":
                 values[name] = _carried_from(value)
+                continue
+            if name == "unread":
+                if not isinstance(value, (list, tuple)):
+                    raise ValueError(f"SyncCheckpoint.unread must be a list: {value!r}")
+                values[name] = tuple(UnreadOrder.from_dict(u) for u in value)
                 continue
             wanted = str if name == "sort_type" else int
             if type(value) is not wanted:
@@ -180,6 +267,8 @@ class SyncProgress:
     #: sum of ``total_count`` over the windows read so far (an order created on the second
     #: two windows share is in both totals, and yielded once)
     orders_total: int = 0
+    #: orders passed over because WeChat would not serve them (``OrderSync.unread``)
+    orders_unread: int = 0
 
 
 def split_windows(begin_time: int, end_time: int) -> list[tuple[int, int]]:
@@ -296,8 +385,10 @@ class _Window:
     seen: set[str] = attrs.field(factory=set)
     #: its total grew while it was read: orders may have landed before a page already read
     grew: bool = False
-    #: read to the end with every order found (or given up on after ``_MAX_REREADS``)
+    #: read to the end with every order found
     settled: bool = False
+    #: orders WeChat would not serve, by offset (as read by the latest reading from the start)
+    unread: dict[int, UnreadOrder] = attrs.field(factory=dict)
 
     def describe(self) -> str:
         return f"window {self.begin}..{self.end}"
@@ -374,6 +465,11 @@ class _Page:
     orders: list[Order] | None = None
     #: the reply's total_count
     total: int = -1
+    #: a narrowed page: each order's 1-based position in the page (the others unread)
+    slots: list[int] | None = None
+    #: a narrowed page: how many positions it covers (fewer than asked: the window's end)
+    extent: int | None = None
+    unread: list[UnreadOrder] = attrs.field(factory=list)
     error: Exception | None = None
     #: pipelined mode: set when the fetch ended (``orders`` or ``error`` is set)
     done: anyio.Event | None = None
@@ -472,9 +568,16 @@ class OrderSync:
         #: orders handed out on the seconds the window being handed out shares, and which
         self._edge_window = self._start.window
         self._edge_orders = {order_id: second for second, order_id in self._start.carried}
+        #: unread orders the checkpoint passed, and the windows with unread orders found since
+        self._start_unread = {(u.window, u.offset): u for u in self._start.unread}
+        self._unread_windows: dict[int, _Window] = {}
         #: the last page of orders fully handed out: the resume point, unless one is under way
         self._done_ready: _Ready | None = None
-        self.progress = SyncProgress(windows_total=len(windows), windows_done=self._start.window)
+        self.progress = SyncProgress(
+            windows_total=len(windows),
+            windows_done=self._start.window,
+            orders_unread=len(self._start_unread),
+        )
         # Reading: the runs under way in hand-out order (the head is processed first), the
         # next window to open, and the orders processed but not handed out yet.
         self._runs: deque[_Run] = deque()
@@ -500,8 +603,30 @@ class OrderSync:
         edges = self._windows.edges(window)
         carried = sorted((t, i) for i, t in self._edge_orders.items() if t in edges)
         return attrs.evolve(
-            self._start, window=window, offset=offset, skip=skip, carried=tuple(carried)
+            self._start,
+            window=window,
+            offset=offset,
+            skip=skip,
+            carried=tuple(carried),
+            unread=self._passed_unread(window, offset + skip),
         )
+
+    @property
+    def unread(self) -> tuple[UnreadOrder, ...]:
+        """The orders WeChat would not serve that the sync has gone past (every page holding
+        one failed; the orders around it were read). Once iteration ends, the sync raises
+        ``UnreadOrdersError`` with them instead of stopping quietly."""
+        return self.checkpoint.unread
+
+    def _passed_unread(self, window: int, offset: int) -> tuple[UnreadOrder, ...]:
+        """Unread orders before window ``window``'s order ``offset``: those after it are met
+        again by a resume."""
+        passed = dict(self._start_unread)
+        for state in self._unread_windows.values():
+            for u in state.unread.values():
+                if state.index < window or (state.index == window and u.offset < offset):
+                    passed[u.window, u.offset] = u
+        return tuple(passed[key] for key in sorted(passed))
 
     def _resume_point(self) -> tuple[int, int, int]:
         last = self._ready[0] if self._ready else None
@@ -551,14 +676,17 @@ class OrderSync:
         try:
             while not self._ready:
                 if not await (self._load_pipelined() if self._tg else self._load()):
-                    self._position, self._done_ready = (len(self._windows), 0, 0), None
-                    raise StopAsyncIteration
-        except StopAsyncIteration:
-            raise
+                    break
         except BaseException as exc:  # cancelled too: the pages in flight are gone
             self._failed = exc
             raise
-        return self._ready[0]
+        if self._ready:
+            return self._ready[0]
+        self._position, self._done_ready = (len(self._windows), 0, 0), None
+        unread = self.unread
+        if unread:  # never a silent skip
+            raise UnreadOrdersError(unread)
+        raise StopAsyncIteration
 
     async def __aenter__(self) -> OrderSync:
         if self._started or self._tg is not None:
@@ -628,12 +756,21 @@ class OrderSync:
     # -- fetching ---------------------------------------------------------------------------------
     async def _get(self, page: _Page) -> None:
         window = page.run.window
+        try:
+            page.orders, page.total = await self._read(window, page.offset, self._size)
+        except Exception as exc:
+            if not _may_be_one_order(exc):
+                raise
+            await self._narrow(page, exc)
+
+    async def _read(self, window: _Window, offset: int, count: int) -> tuple[list[Order], int]:
+        """One batchget, checked; the window's total follows it."""
         response = await self._fetch(
             begin_time=window.begin,
             end_time=window.end,
             sort_type=self._start.sort_type,
-            offset=page.offset,
-            count=self._size,
+            offset=offset,
+            count=count,
         )
         total, orders = response.total_count, response.order_list
         problem = None
@@ -642,21 +779,92 @@ class OrderSync:
                 f"{total} for {window.describe()}: more than the {self._max_total} orders a "
                 "window may hold (max_window_orders); sync shorter ranges or raise it"
             )
-        elif len(orders) > self._size:
-            problem = f"{len(orders)} orders in a page of count={self._size}"
-        elif not orders and page.offset < total:
-            problem = (
-                f"{total} for {window.describe()}, but its page at offset {page.offset} is empty"
-            )
+        elif len(orders) > count:
+            problem = f"{len(orders)} orders in a page of count={count}"
+        elif not orders and offset < total:
+            problem = f"{total} for {window.describe()}, but its page at offset {offset} is empty"
         if problem is not None:
             raise ResponseValidationError(_BATCHGET, [FieldError("total_count", problem)])
-        page.orders, page.total = orders, total
         if window.total >= 0 and total != window.total:
             # Whichever page came back first, two totals mean orders landed between the pages.
             window.grew = True
         if total > window.total:
             self.progress.orders_total += total - max(window.total, 0)
             window.total = total
+        return orders, total
+
+    async def _narrow(self, page: _Page, error: Exception) -> None:
+        """The page failed as a whole, maybe over one order WeChat cannot serve: read it again
+        in halves, and halves of the halves that fail, down to single orders. Those are the
+        unread ones; every other order of the page is read. An error that no narrower read
+        escapes is about the call: it is raised as it came."""
+        window = page.run.window
+        orders: list[Order] = []
+        slots: list[int] = []
+        unread: list[UnreadOrder] = []
+        total = -1
+        end: int | None = None  # where the window ended, once a read came back short
+        failed_in_a_row = 1
+        read_any = False
+        todo: list[tuple[int, int]] = []  # (offset, count), the next to read last
+        if self._size == 1:
+            unread.append(self._unread_order(window, page.offset, error))
+        else:
+            half = (self._size + 1) // 2
+            todo += [(page.offset + half, self._size - half), (page.offset, half)]
+        while todo:
+            offset, count = todo.pop()
+            if end is not None and offset >= end:
+                continue
+            try:
+                got, seen_total = await self._read(window, offset, count)
+            except Exception as exc:
+                if not _may_be_one_order(exc):
+                    raise
+                failed_in_a_row += 1
+                if failed_in_a_row > _MAX_BLIND_READS:
+                    raise error from None
+                if count == 1:
+                    unread.append(self._unread_order(window, offset, exc))
+                else:
+                    half = (count + 1) // 2
+                    todo += [(offset + half, count - half), (offset, half)]
+                continue
+            failed_in_a_row, read_any, total = 0, True, max(total, seen_total)
+            first = offset - page.offset + 1
+            slots += range(first, first + len(got))
+            orders += got
+            if len(got) < count:
+                end = offset + len(got)
+        probe = page.offset + self._size
+        while not read_any:
+            # Every read failed (a page of one, or of unreadable orders only): an order after
+            # the page read tells one order's error from an error about the call.
+            try:
+                _, total = await self._read(window, probe, 1)
+                read_any = True
+            except Exception as exc:
+                if not _may_be_one_order(exc):
+                    raise
+                failed_in_a_row += 1
+                if failed_in_a_row > _MAX_BLIND_READS:
+                    raise error from None
+                probe += 1
+        page.orders, page.total, page.slots, page.unread = orders, total, slots, unread
+        page.extent = self._size if end is None else end - page.offset
+
+    def _unread_order(self, window: _Window, offset: int, exc: Exception) -> UnreadOrder:
+        assert isinstance(exc, APIError)
+        return UnreadOrder(
+            window.index,
+            window.begin,
+            window.end,
+            self._start.sort_type,
+            offset,
+            exc.errcode,
+            exc.errmsg,
+            exc.rid,
+        )
 
     async def _load(self) -> bool:
         """``async for`` alone: when nothing is ready, read on with ``concurrency`` requests in
@@ -755,9 +963,12 @@ class OrderSync:
         if run.sequential and run.first_total is None:
             run.first_total = page.total
         if not run.stopped:
-            self._keep_new(window, page.offset, orders)
-            if len(orders) < self._size:
-                self._after_short_page(run, page.offset, len(orders))
+            self._keep_new(window, page.offset, orders, page.slots)
+            if page.unread:
+                self._keep_unread(window, page.unread)
+            extent = len(orders) if page.extent is None else page.extent
+            if extent < self._size:
+                self._after_short_page(run, page.offset, extent)
             if run.reread and self._found(window) >= window.total:
                 run.stopped = True
         self.progress.pages_done += 1
@@ -766,15 +977,18 @@ class OrderSync:
         if self._on_progress is not None:
             self._on_progress(self.progress)
 
-    def _keep_new(self, window: _Window, offset: int, orders: list[Order]) -> None:
+    def _keep_new(
+        self, window: _Window, offset: int, orders: list[Order], slots: list[int] | None
+    ) -> None:
         seen = window.seen
         shared = self._windows.shared(window.index)
-        # Resuming inside this page: its first ``skip`` orders went out before the checkpoint.
-        # They still count as seen (one on the shared second must not reappear next window).
+        # Resuming inside this page: its first ``skip`` positions went out before the
+        # checkpoint. Their orders still count as seen (one on the shared second must not
+        # reappear next window).
         skip, self._skip = self._skip, 0
         fresh: list[Order] = []
-        indexes: list[int] | None = None
-        for index, order in enumerate(orders, start=1):
+        indexes: list[int] = []
+        for index, order in zip(slots or range(1, len(orders) + 1), orders, strict=True):
             order_id = order.order_id
             if order_id not in seen:
                 seen.add(order_id)
@@ -782,13 +996,19 @@ class OrderSync:
                     self._carried.add(order_id)
                 if index > skip and order_id not in self._known:
                     fresh.append(order)
-                    if indexes is not None:
-                        indexes.append(index)
-                    continue
-            if indexes is None:  # from here on, positions no longer follow the list
-                indexes = list(range(1, len(fresh) + 1))
+                    indexes.append(index)
         if fresh:
-            self._ready.append(_Ready(window, offset, fresh, indexes))
+            # positions 1..n, the common case, need no list
+            plain = indexes[-1] == len(indexes)
+            self._ready.append(_Ready(window, offset, fresh, None if plain else indexes))
+
+    def _keep_unread(self, window: _Window, unread: list[UnreadOrder]) -> None:
+        for u in unread:
+            window.unread[u.offset] = u
+        self._unread_windows[window.index] = window
+        keys = set(self._start_unread)
+        keys.update((w.index, o) for w in self._unread_windows.values() for o in w.unread)
+        self.progress.orders_unread = len(keys)
 
     def _after_short_page(self, run: _Run, offset: int, count: int) -> None:
         """A page with fewer orders than asked held the window's end when it was served."""
@@ -845,12 +1065,16 @@ class OrderSync:
             # the orders before a resume point again: it counts them as it finds them.
             window.rereads += 1
             window.base = 0
+            # it meets its unread orders again, where they are now
+            window.unread.clear()
+            for key in [k for k in self._start_unread if k[0] == window.index]:
+                del self._start_unread[key]
             last = window.rereads == _MAX_REREADS
             self._runs.appendleft(_Run(window, 0, 0, reread=True, sequential=last))
 
     @staticmethod
     def _found(window: _Window) -> int:
-        return window.base + len(window.seen)
+        return window.base + len(window.seen) + len(window.unread)
 
     def _settle(self, window: _Window) -> None:
         window.settled = True
