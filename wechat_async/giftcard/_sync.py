@@ -1017,13 +1017,15 @@ class OrderSync:
             # The last page planned: the run has read the window as it was then. Orders
             # created since are for the next sync (chasing them need never end).
             run.closed_at = end
-        elif count:
+        elif end < run.window.total:
             # Pages after it were planned from a total served later: read what follows it.
+            if not count:
+                raise _vanished(run.window, offset)
             run.patch = _Page(run, end)
             run.pages.appendleft(run.patch)
             self._unprocessed += 1
-        else:
-            raise _vanished(run.window, offset)
+        # Else it reached the largest total yet (orders were appended while the window was
+        # read): the pages still queued were planned below that end and are read as they came.
 
     def _finish(self, run: _Run) -> None:
         """A run has read its window: read on, read it again, or close it.
