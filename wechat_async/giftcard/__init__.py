@@ -7,7 +7,16 @@ from collections.abc import Callable
 
 from ._endpoints import GiftCardEndpoints
 from ._links import JumpParams, parse_jump, shelf_url
-from ._sync import MAX_WINDOW_ORDERS, OrderSync, SyncCheckpoint, SyncProgress, split_windows
+from ._sync import (
+    MAX_WINDOW_ORDERS,
+    OrderSync,
+    SyncCheckpoint,
+    SyncInUseError,
+    SyncProgress,
+    UnreadOrder,
+    UnreadOrdersError,
+    split_windows,
+)
 from .models import (
     MAX_ORDER_WINDOW,
     AddPageResponse,
@@ -122,11 +131,14 @@ __all__ = [
     "SkuParam",
     "SortType",
     "SyncCheckpoint",
+    "SyncInUseError",
     "SyncProgress",
     "TextImage",
     "TextImageParam",
     "Theme",
     "ThemeParam",
+    "UnreadOrder",
+    "UnreadOrdersError",
     "UpdateUserCardResponse",
     "UploadImageResponse",
     "UserCardStatus",

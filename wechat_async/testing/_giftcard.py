@@ -128,6 +128,8 @@ class GiftCards:
         total, orders = self.book.page(
             begin, end, descending=sort_type == "DESC", offset=offset, count=count
         )
+        if self.book.unreadable and any(o["order_id"] in self.book.unreadable for o in orders):
+            return error(40097, "接收者的openid不能为空")  # the whole page, for one order
         return ok(total_count=total, order_list=orders)
 
     async def refund_order(self, call: Call) -> Reply:
