@@ -16,11 +16,10 @@ from wechat_async._convert import (
     _RESPONSE_HOOKS,
     _fast_converter,
     converter,
-    dumps,
     field_errors,
-    loads,
     structure_response,
 )
+from wechat_async._json import dumps, loads
 from wechat_async._models import Response
 from wechat_async.giftcard import BatchGetOrdersResponse
 

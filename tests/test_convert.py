@@ -10,8 +10,9 @@ import attrs
 import cattrs
 import pytest
 
-from wechat_async._convert import LooseBool, converter, dumps, field_errors, make_converter
-from wechat_async._models import Response, datetime_to_unix, meta, unix_to_datetime
+from wechat_async._convert import converter, field_errors, make_converter
+from wechat_async._json import dumps
+from wechat_async._models import LooseBool, Response, datetime_to_unix, meta, unix_to_datetime
 
 
 @attrs.define(kw_only=True)

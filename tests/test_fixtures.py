@@ -29,7 +29,8 @@ from tests.helpers import (
     mock_token,
 )
 from wechat_async import Upload
-from wechat_async._convert import converter, dumps, make_converter
+from wechat_async._convert import converter, make_converter
+from wechat_async._json import dumps
 from wechat_async._request import parse_response
 
 FIXTURES = list(iter_fixtures())

@@ -10,17 +10,7 @@ import attrs
 import cattrs
 import httpx
 
-from ._convert import (
-    LoneSurrogateError,
-    check_request,
-    check_unstructured,
-    converter,
-    dumps,
-    field_errors,
-    loads,
-    request_converter,
-    structure_response,
-)
+from ._convert import converter, field_errors, request_converter, structure_response
 from ._endpoint import Endpoint, Namespace
 from ._errcodes import error_for
 from ._errors import (
@@ -32,6 +22,8 @@ from ._errors import (
     ResponseValidationError,
     WeChatError,
 )
+from ._json import LoneSurrogateError, dumps, loads
+from ._validation import check_request, check_unstructured
 
 __all__ = [
     "EncodedRequest",

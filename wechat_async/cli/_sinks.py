@@ -15,7 +15,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
-from .._convert import dumps
+from .._json import dumps
 
 __all__ = ["Sink", "open_sink"]
 

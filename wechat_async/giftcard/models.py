@@ -11,8 +11,7 @@ from typing import TYPE_CHECKING, Literal, TypedDict, get_args
 import attrs
 
 from .._checks import between, matches, max_bytes, max_len, min_len, one_of, unix_time
-from .._convert import LooseBool
-from .._models import OpenValues, Response, Upload, meta
+from .._models import LooseBool, OpenValues, Response, Upload, meta
 from .._params import to_model, to_models
 
 if TYPE_CHECKING:
