@@ -11,9 +11,10 @@ import attrs
 import pytest
 
 from tests.helpers import NAMESPACES, iter_fixtures
-from wechat_async._compiled import _COMPILED, compiled_structure
+from wechat_async._compiled import CompiledStructurer
 from wechat_async._convert import (
     _RESPONSE_HOOKS,
+    _compiled_responses,
     _fast_converter,
     converter,
     field_errors,
@@ -32,7 +33,7 @@ def _endpoint(domain: str, name: str) -> Any:
 
 
 def _compiled(cls: type) -> Any:
-    return compiled_structure(cls, _RESPONSE_HOOKS, _fast_converter.structure)
+    return _compiled_responses.for_class(cls)
 
 
 def _same(a: Any, b: Any) -> None:
@@ -107,9 +108,7 @@ def test_every_response_model_compiles() -> None:
     """Every endpoint's response compiles (none silently left on the slow path)."""
     for ns in NAMESPACES.values():
         for endpoint in ns.endpoints():
-            _compiled(endpoint.response)
-            function = _COMPILED[endpoint.response]
-            assert function.__code__.co_filename.startswith("<compiled structure"), endpoint
+            assert _compiled_responses.is_compiled(endpoint.response), endpoint
 
 
 @pytest.mark.parametrize(
@@ -189,3 +188,30 @@ def test_a_literal_takes_its_values_by_type_as_the_converter_does(value: Any) ->
     else:
         _same(_compiled(_WithLiteral)(body), expected)
         assert type(expected.kind) is int
+
+
+@attrs.define(kw_only=True)
+class _Priced(Response):
+    price: float
+    item: _Plain | None = None
+
+
+def test_each_set_of_hooks_has_its_own_compiled_functions() -> None:
+    """A function follows the hooks it was compiled with: the same class compiled for other
+    hooks (nested classes too) is compiled again, not taken from the first one's cache."""
+
+    def doubled(value: Any, _: Any) -> float:
+        return float(value) * 2
+
+    body = {"price": 1.5, "item": {"name": "n", "size": 2}}
+    plain = CompiledStructurer(_RESPONSE_HOOKS, _fast_converter.structure)
+    doubling = CompiledStructurer(
+        {**_RESPONSE_HOOKS, float: doubled, int: lambda v, _: v * 10},
+        _fast_converter.structure,
+    )
+    assert plain.for_class(_Priced)(copy.deepcopy(body)).price == 1.5
+    result = doubling.for_class(_Priced)(copy.deepcopy(body))
+    assert result.price == 3.0
+    assert result.item.size == 2  # an int of the right type is kept as is (inline check)
+    assert doubling.for_class(_Plain)({"name": "n", "size": True}).size == 10
+    assert plain.for_class(_Priced)(copy.deepcopy(body)).price == 1.5

@@ -20,7 +20,7 @@ import cattrs
 import cattrs.v
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from ._compiled import compiled_structure
+from ._compiled import CompiledStructurer
 from ._errors import FieldError
 from ._models import ALIASES, WIRE, LooseBool, Upload, wire_name
 
@@ -399,12 +399,15 @@ _RESPONSE_HOOKS: dict[Any, Callable[[Any, Any], Any]] = {
 }
 
 
+#: The response path compiled per model, following the response converter's hooks.
+_compiled_responses = CompiledStructurer(_RESPONSE_HOOKS, _fast_converter.structure)
+
+
 def structure_response(data: Any, cls: type[T]) -> T:
     """Structure a response body: compiled per model first; errors are raised by the
     detailed converter, with paths."""
     try:
-        structure = compiled_structure(cls, _RESPONSE_HOOKS, _fast_converter.structure)
-        result: T = structure(data)
+        result: T = _compiled_responses.for_class(cls)(data)
         return result
     except Exception:
         return converter.structure(data, cls)
