@@ -10,13 +10,14 @@ from __future__ import annotations
 import enum
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableSequence, Sequence
 from decimal import Decimal, InvalidOperation
 from types import UnionType
 from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 
 import attrs
 import cattrs
+import cattrs.cols
 import cattrs.v
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
@@ -218,6 +219,24 @@ def _literal_hook(tp: Any) -> Callable[[Any, Any], Any]:
     return structure
 
 
+def _is_list(tp: Any) -> bool:
+    return get_origin(tp) in (list, Sequence, MutableSequence) or tp in (list, Sequence)
+
+
+def _members_of_mixed_enums(tp: Any, hook: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    """``hook`` for ``tp``, and for the enums that mix ``tp`` in (``class X(str, Enum)``):
+    cattrs dispatches by the class's MRO, where ``str`` comes before ``Enum``, so such an enum
+    reaches the ``str`` hook. Its value is checked as a ``tp`` and made the enum's member,
+    never left a bare ``str``."""
+
+    def structure(value: Any, cls: Any) -> Any:
+        if cls is tp or not (isinstance(cls, type) and issubclass(cls, enum.Enum)):
+            return hook(value, cls)
+        return _structure_enum(hook(value, tp), cls)
+
+    return structure
+
+
 def _keeps_extra(cls: type) -> bool:
     return "extra" in attrs.fields_dict(cls)
 
@@ -256,7 +275,7 @@ def make_converter(
     conv = cattrs.Converter(detailed_validation=detailed)
     hooks = {**_PRIMITIVE_HOOKS, **(_OUTGOING_HOOKS if outgoing else {})}
     for tp, hook in hooks.items():
-        conv.register_structure_hook(tp, hook)
+        conv.register_structure_hook(tp, _members_of_mixed_enums(tp, hook))
 
     def optional_factory(tp: Any) -> Callable[[Any, Any], Any]:
         # cattrs dispatches Optional through its generic union code on every value.
@@ -283,6 +302,20 @@ def make_converter(
     )
 
     conv.register_structure_hook_factory(_is_literal, _literal_hook)
+
+    def list_factory(tp: Any) -> Callable[[Any, Any], Any]:
+        items = cattrs.cols.list_structure_factory(tp, conv)
+
+        def structure(value: Any, _: Any) -> Any:
+            # cattrs builds a list from any iterable: "abc" would become ["a", "b", "c"] and
+            # an object the list of its keys.
+            if value.__class__ is not list and not isinstance(value, (list, tuple)):
+                raise _WrongType(f"expected a list, got {_type_name(value)}")
+            return items(value, tp)
+
+        return structure
+
+    conv.register_structure_hook_factory(_is_list, list_factory)
 
     # IntEnum subclasses int: registered by class so the int hook does not win and hand
     # back a bare int.
