@@ -4,7 +4,7 @@ read the same page into the same objects."""
 from __future__ import annotations
 
 from benchmarks import bench_decode as bench
-from wechat_async._request import decode_json, parse_response
+from wechat_async._reply import decode_json, parse_response
 
 
 def test_every_path_of_the_benchmark_reads_the_same_page() -> None:

@@ -31,7 +31,7 @@ from tests.helpers import (
 from wechat_async import Upload
 from wechat_async._convert import converter, make_converter
 from wechat_async._json import dumps
-from wechat_async._request import parse_response
+from wechat_async._reply import parse_response
 
 FIXTURES = list(iter_fixtures())
 STRICT = make_converter(strict=True)

@@ -23,7 +23,8 @@ from wechat_async import (
 )
 from wechat_async._checks import between, one_of
 from wechat_async._models import meta, wire_name
-from wechat_async._request import build_payload, decode_json, encode
+from wechat_async._reply import decode_json
+from wechat_async._request import build_payload, encode
 from wechat_async._validation import check_request, check_unstructured
 from wechat_async.delivery import DeliveryNamespace
 from wechat_async.giftcard import GiftCardNamespace
