@@ -14,21 +14,17 @@ from ._redact import redact
 __all__ = [
     "APIError",
     "AccessTokenError",
-    "CallbackError",
     "CarrierError",
     "ConfigurationError",
-    "DecryptError",
     "FieldError",
     "InvalidCredentialsError",
     "InvalidParameterError",
-    "MalformedMessageError",
     "NotFoundError",
     "PermissionDeniedError",
     "QuotaExceededError",
     "RequestValidationError",
     "ResponseDecodeError",
     "ResponseValidationError",
-    "SignatureError",
     "StoreUnavailableError",
     "SystemBusyError",
     "TransportError",
@@ -273,22 +269,6 @@ class CarrierError(WeChatError):
         super().__init__(
             f"[resultcode {resultcode}] carrier error (resultmsg: {self.resultmsg!r}) at {endpoint}"
         )
-
-
-class CallbackError(WeChatError):
-    """A push could not be trusted or read."""
-
-
-class SignatureError(CallbackError):
-    """The push's signature does not match."""
-
-
-class DecryptError(CallbackError):
-    """The encrypted push could not be decrypted (bad key, padding, appid)."""
-
-
-class MalformedMessageError(CallbackError):
-    """The push body is not well-formed XML/JSON, too large, or unsafe."""
 
 
 class StoreUnavailableError(WeChatError):
