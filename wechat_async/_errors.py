@@ -209,7 +209,8 @@ class InvalidCredentialsError(APIError, ConfigurationError):
 
 
 class AccessTokenError(APIError):
-    """The access token was rejected twice in a row (40001, 40014, 42001)."""
+    """The access token was rejected (40001, 40014, 42001) and no replay helped: a call is
+    replayed once per rejected token with a token not rejected before, at most 3 times."""
 
 
 class SystemBusyError(APIError):

@@ -20,7 +20,7 @@ class Failure(enum.Enum):
 
     NEVER_SENT = "never_sent"  # retry on every endpoint
     AMBIGUOUS = "ambiguous"  # may have been applied: retry idempotent endpoints only
-    TOKEN = "token"  # bad token: invalidate and replay once, outside the retry count
+    TOKEN = "token"  # bad token: invalidate, replay with a new one, outside the retry count
     SLOW_DOWN = "slow_down"  # 45011, per-minute frequency limit: wait for the minute to turn
     FATAL = "fatal"  # business error, quota, carrier error: never retried
 
@@ -90,7 +90,7 @@ class RetryPolicy:
     def delay(
         self, attempt: int, retry_after: str | None = None, failure: Failure | None = None
     ) -> float:
-        """Seconds to wait before retry number ``attempt + 1``: full jitter in [d/2, d].
+        """Seconds to wait before retry number ``attempt + 1``: "equal jitter", in [d/2, d].
 
         After 45011 (a per-minute limit) the wait runs to the next minute of the wall clock,
         plus up to a second of jitter so a crowd of callers does not return at once.
