@@ -162,7 +162,7 @@ ERRCODES: Final[Mapping[int, tuple[type[APIError], str]]] = {
         "the card was deleted by the user or is being given to a friend",
     ),
     45021: (InvalidParameterError, "a field exceeds its length limit"),
-    # invoice (section 12.2.2, codes seen in practice)
+    # invoice (post-payment invoicing on the gift-card page, and codes seen in practice)
     72015: (InvoiceError, "not authorized to create invoices"),
     72017: (InvoiceError, "invalid invoice title"),
     72023: (InvoiceError, "the invoice is locked by another caller"),
@@ -206,7 +206,8 @@ ERRCODES: Final[Mapping[int, tuple[type[APIError], str]]] = {
 #: consulted before ``ERRCODES``. 40097 is "invalid parameter" everywhere, but City Service
 #: documents it as the openid not coming from its template account.
 DOMAIN_ERRCODES: Final[Mapping[str, Mapping[int, tuple[type[APIError], str]]]] = {
-    # cityservice (the message path document, section 3)
+    # cityservice (the message path's return codes,
+    # https://developers.weixin.qq.com/miniprogram/dev/platform-capabilities/en/cityservice/cityservice-results-page.html)
     "cityservice": {
         40097: (
             InvalidParameterError,

@@ -481,7 +481,7 @@ async def test_redeliver_sends_a_past_push_again_and_the_handler_runs_once(
     assert seen == [("paid", order["order_id"])]
 
 
-# -- §10.4: cards given between users ----------------------------------------------------------
+# -- cards given between users (the gift-card pushes) ----------------------------------------
 async def _consume(wx: Emulator, code: str) -> int:
     """``code/consume`` over raw HTTP (in-process): WeChat's errcode."""
     transport = httpx.ASGITransport(app=wx.app)

@@ -48,7 +48,8 @@ class Invoicing:
             return ok(paymch_info=self.paymch_info)
         if action == "set_auth_field":
             field = body.get("auth_field")
-            # Both parts are required (section 12.2.2's table), as the SDK's model says.
+            # Both parts are required (the documented set_auth_field table), as the SDK's model
+            # says.
             if not isinstance(field, dict) or not {"user_field", "biz_field"} <= set(field):
                 return error(72031, "invalid params: auth_field.user_field and biz_field")
             self.auth_field = dict(field)
