@@ -34,7 +34,7 @@ def _sync(*args: str) -> tuple[int, str]:
 
 def test_sync_from_fake_server_writes_every_order_once(tmp_path: Path) -> None:
     out = tmp_path / "orders.jsonl"
-    code, output = _sync("--fake", "1500", "--out", str(out), "--concurrency", "8")
+    code, output = _sync("--emulator", "1500", "--out", str(out), "--concurrency", "8")
     assert code == 0, output
     lines = out.read_text(encoding="utf-8").splitlines()
     orders = [json.loads(line) for line in lines]
@@ -45,7 +45,7 @@ def test_sync_from_fake_server_writes_every_order_once(tmp_path: Path) -> None:
 
 def test_checkpoint_makes_a_second_run_a_no_op(tmp_path: Path) -> None:
     out, checkpoint = tmp_path / "orders.jsonl", tmp_path / "sync.json"
-    args = ("--fake", "700", "--out", str(out), "--checkpoint", str(checkpoint))
+    args = ("--emulator", "700", "--out", str(out), "--checkpoint", str(checkpoint))
     assert _sync(*args)[0] == 0
     state = json.loads(checkpoint.read_text())
     assert state["sync"]["window"] == 4  # all four windows of the fake's 100 days done
@@ -108,7 +108,7 @@ def test_failure_message_never_shows_the_secret(tmp_path: Path) -> None:
 
 
 def test_progress_is_plain_lines_without_a_terminal(tmp_path: Path) -> None:
-    code, output = _sync("--fake", "900", "--out", str(tmp_path / "o.jsonl"))
+    code, output = _sync("--emulator", "900", "--out", str(tmp_path / "o.jsonl"))
     assert code == 0, output
     lines = [line for line in output.splitlines() if line.startswith("windows ")]
     assert lines[-1].startswith("windows 4/4")
@@ -159,7 +159,7 @@ def test_unreadable_checkpoint_is_an_error_not_a_fresh_start(tmp_path: Path) -> 
     out, checkpoint = tmp_path / "o.jsonl", tmp_path / "sync.json"
     out.write_text('{"order_id": "kept"}\n')
     checkpoint.write_text('{"window": 1}')
-    code, output = _sync("--fake", "50", "--out", str(out), "--checkpoint", str(checkpoint))
+    code, output = _sync("--emulator", "50", "--out", str(out), "--checkpoint", str(checkpoint))
     assert code == 1
     assert "not a checkpoint" in output
     assert out.read_text() == '{"order_id": "kept"}\n'  # nothing overwritten
