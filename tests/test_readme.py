@@ -84,3 +84,23 @@ def test_every_readme_python_block_passes_mypy_strict(tmp_path: Path) -> None:
         proc.stdout + proc.stderr,
     )
     assert proc.returncode == 0, report
+
+
+def _layout() -> str:
+    text = README.read_text(encoding="utf-8")
+    section = text.split("\n## Layout\n", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```text\n(.*?)```", section, re.S)
+    assert block is not None, "the Layout section draws the tree in a ```text block"
+    return block.group(1)
+
+
+def test_the_layout_names_every_package_and_only_what_exists() -> None:
+    layout = _layout()
+    package = ROOT / "wechat_async"
+    named_dirs = set(re.findall(r"^\s+(\w+)/", layout, re.M))
+    named_files = set(re.findall(r"\b(\w+\.py)\b", layout))
+    packages = {p.parent.name for p in package.glob("*/__init__.py")}
+    assert packages - named_dirs == set(), "add these packages to README's Layout"
+    assert named_dirs - packages == set(), "README's Layout names packages that do not exist"
+    missing = {name for name in named_files if not (package / name).is_file()}
+    assert missing == set(), "README's Layout names modules that do not exist"
