@@ -1,5 +1,5 @@
-"""Every recorded request, each field in turn replaced by a value of another JSON type (or
-removed): the emulator answers with a WeChat errcode, never a 5xx of its own."""
+"""Every documented example's request, each field in turn replaced by a value of another JSON
+type (or removed): the emulator answers with a WeChat errcode, never a 5xx of its own."""
 
 from __future__ import annotations
 
