@@ -86,6 +86,7 @@ def test_bad_date_is_a_usage_error(tmp_path: Path) -> None:
     assert "YYYY-MM-DD" in output
 
 
+@pytest.mark.slow
 def test_failure_message_never_shows_the_secret(tmp_path: Path) -> None:
     secret = "super-secret-value-123"
     code, output = _sync(
@@ -137,6 +138,7 @@ def fake_server() -> Iterator[list[str]]:
         yield details
 
 
+@pytest.mark.slow
 def test_real_mode_syncs_from_a_server_and_never_prints_the_secret(
     tmp_path: Path, fake_server: list[str]
 ) -> None:
@@ -175,6 +177,7 @@ def _ids_in(out: Path) -> list[str]:
     return [json.loads(line)["order_id"] for line in out.read_text().splitlines()]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".sqlite"])
 def test_killed_mid_sync_then_resumed_writes_every_order_once(tmp_path: Path, suffix: str) -> None:
     out, checkpoint = tmp_path / f"orders{suffix}", tmp_path / "sync.json"
@@ -271,6 +274,7 @@ def _printed_rid(output: str, form: re.Pattern[str]) -> str:
     return rid
 
 
+@pytest.mark.slow
 def test_one_off_calls_print_json_and_api_errors_exit_1() -> None:
     server = subprocess.Popen(
         [sys.executable, "-m", "wechat_async.testing", "--orders", "5"],
@@ -329,6 +333,7 @@ def test_one_off_calls_print_json_and_api_errors_exit_1() -> None:
         server.stdout.close()
 
 
+@pytest.mark.slow
 def test_emulator_serve_prints_where_it_listens() -> None:
     proc = subprocess.Popen(
         [
@@ -390,6 +395,7 @@ def _next_line(lines: queue.Queue[str], wanted: str, seen: list[str]) -> str:
 _DEMO_EVENTS = ["GiftCardPayDone", "GiftCardUserAccept", "UserGetCard", "UserAuthorizeInvoice"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("aes_key", [None, "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"])
 def test_callbacks_serve_with_the_emulator_prints_its_pushes_and_keeps_it_serving(
     aes_key: str | None,

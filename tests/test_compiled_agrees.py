@@ -212,6 +212,7 @@ _PROPERTY = settings(
 )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cls", MODELS, ids=lambda c: c.__qualname__)
 @_PROPERTY
 @given(data=st.data())
@@ -219,6 +220,7 @@ def test_valid_bodies_build_the_same_model_on_both_paths(cls: type, data: st.Dat
     _check_agreement(cls, data.draw(model_bodies(cls)), valid_body=True)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cls", MODELS, ids=lambda c: c.__qualname__)
 @_PROPERTY
 @given(data=st.data())

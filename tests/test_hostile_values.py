@@ -239,6 +239,7 @@ def _filled(cls: type, value: Any, depth: int = 0) -> dict[str, Any]:
     return data
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("value", _HOSTILE_VALUES, ids=lambda v: type(v).__name__)
 def test_no_value_in_any_field_escapes_validation_as_a_raw_error(value: Any) -> None:
     for namespace in NAMESPACES.values():

@@ -7,14 +7,13 @@ import ast
 import contextlib
 import importlib
 import pkgutil
-import subprocess
-import sys
 import types
 from pathlib import Path
 
 import pytest
 
 import wechat_async
+from tests._mypy import run_mypy
 from wechat_async import _errcodes, _errors, errors
 from wechat_async.callbacks import _errors as callback_errors
 
@@ -122,7 +121,8 @@ def test_top_level_exports_every_error_and_nothing_unlisted() -> None:
     assert public == set(wechat_async.__all__)
 
 
-def test_mypy_resolves_every_public_name(tmp_path: Path) -> None:
+@pytest.mark.slow
+def test_mypy_resolves_every_public_name(tmp_path: Path, mypy_cache: Path) -> None:
     pytest.importorskip("mypy")
     script = tmp_path / "uses_public_names.py"
     lines = [
@@ -132,20 +132,5 @@ def test_mypy_resolves_every_public_name(tmp_path: Path) -> None:
         "",
     ]
     script.write_text("\n".join(lines), encoding="utf-8")
-    proc = subprocess.run(  # noqa: S603 - fixed arguments, a file this test wrote
-        [
-            sys.executable,
-            "-m",
-            "mypy",
-            "--strict",
-            "--no-incremental",
-            "--cache-dir",
-            "/dev/null",
-            str(script),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT.parent,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    code, output = run_mypy(script, cache_dir=mypy_cache)
+    assert code == 0, output

@@ -35,6 +35,7 @@ class Clock:
         return self.now
 
 
+@pytest.mark.slow
 async def test_cold_client_makes_one_token_request_for_1000_concurrent_calls() -> None:
     router = respx.Router()
     token_route = mock_token(router)

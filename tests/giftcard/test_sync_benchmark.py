@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 from benchmarks import bench_order_sync as bench
 
 # requests is a bench-only peer: the test suite runs every other client.
 CLIENTS = [name for name in bench.clients() if name != bench.REQUESTS_THREADS]
 
 
+@pytest.mark.slow
 def test_benchmark_runs_every_client_over_the_same_orders() -> None:
     # run() raises when a client reads another number of orders than the server holds.
     results = bench.run(orders=200, concurrency=4, latency=0.0, rounds=1, only=CLIENTS)
