@@ -208,7 +208,7 @@ def _check_agreement(cls: type, body: dict[str, Any], *, valid_body: bool) -> No
 
 
 _PROPERTY = settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
 )
 
 
