@@ -18,8 +18,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from wechat_async._convert import _fast_converter, loads, structure_response
-from wechat_async._request import decode_json, parse_response
+from wechat_async._convert import _fast_converter, structure_response
+from wechat_async._json import loads
+from wechat_async._reply import decode_json, parse_response
 from wechat_async.giftcard import GiftCardNamespace
 from wechat_async.giftcard.models import BatchGetOrdersResponse
 from wechat_async.testing._orders import OrderBook

@@ -19,7 +19,8 @@ from benchmarks._harness import END, START, Server, pin
 _CHILD = """
 import json, resource, sys, anyio
 from wechat_async import WeChatClient
-from wechat_async._convert import converter, dumps
+from wechat_async._convert import converter
+from wechat_async._json import dumps
 
 base_url, appid, secret, out, concurrency, begin, end = sys.argv[1:8]
 

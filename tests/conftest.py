@@ -1,9 +1,16 @@
 from __future__ import annotations
 
 import inspect
+from pathlib import Path
 from typing import Any
 
 import pytest
+
+
+@pytest.fixture(scope="session")
+def mypy_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One mypy cache for every type check of the run (``tests/_mypy.py``)."""
+    return tmp_path_factory.mktemp("mypy-cache")
 
 
 # Every async test runs on both backends; trio is a test dependency so anyio cannot drop it.

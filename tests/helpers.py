@@ -1,4 +1,5 @@
-"""Shared test helpers: a client wired to a respx router, and the recorded-fixture loader."""
+"""Shared test helpers: a client wired to a respx router, and the documented-example loader
+(tests/fixtures/README.md)."""
 
 from __future__ import annotations
 

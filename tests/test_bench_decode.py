@@ -3,10 +3,13 @@ read the same page into the same objects."""
 
 from __future__ import annotations
 
+import pytest
+
 from benchmarks import bench_decode as bench
-from wechat_async._request import decode_json, parse_response
+from wechat_async._reply import decode_json, parse_response
 
 
+@pytest.mark.slow
 def test_every_path_of_the_benchmark_reads_the_same_page() -> None:
     # run() raises when the compiled structuring and the converter's disagree on the page.
     figures = bench.run(pages=2, repeats=1)

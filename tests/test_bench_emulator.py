@@ -8,6 +8,7 @@ import pytest
 from benchmarks.bench_emulator import _measure
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["asyncio", "trio"])
 @pytest.mark.parametrize("mode", ["in-process", "served"])
 def test_each_mode_serves_full_pages(backend: str, mode: str) -> None:

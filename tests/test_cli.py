@@ -34,7 +34,7 @@ def _sync(*args: str) -> tuple[int, str]:
 
 def test_sync_from_fake_server_writes_every_order_once(tmp_path: Path) -> None:
     out = tmp_path / "orders.jsonl"
-    code, output = _sync("--fake", "1500", "--out", str(out), "--concurrency", "8")
+    code, output = _sync("--emulator", "1500", "--out", str(out), "--concurrency", "8")
     assert code == 0, output
     lines = out.read_text(encoding="utf-8").splitlines()
     orders = [json.loads(line) for line in lines]
@@ -45,7 +45,7 @@ def test_sync_from_fake_server_writes_every_order_once(tmp_path: Path) -> None:
 
 def test_checkpoint_makes_a_second_run_a_no_op(tmp_path: Path) -> None:
     out, checkpoint = tmp_path / "orders.jsonl", tmp_path / "sync.json"
-    args = ("--fake", "700", "--out", str(out), "--checkpoint", str(checkpoint))
+    args = ("--emulator", "700", "--out", str(out), "--checkpoint", str(checkpoint))
     assert _sync(*args)[0] == 0
     state = json.loads(checkpoint.read_text())
     assert state["sync"]["window"] == 4  # all four windows of the fake's 100 days done
@@ -86,6 +86,7 @@ def test_bad_date_is_a_usage_error(tmp_path: Path) -> None:
     assert "YYYY-MM-DD" in output
 
 
+@pytest.mark.slow
 def test_failure_message_never_shows_the_secret(tmp_path: Path) -> None:
     secret = "super-secret-value-123"
     code, output = _sync(
@@ -108,7 +109,7 @@ def test_failure_message_never_shows_the_secret(tmp_path: Path) -> None:
 
 
 def test_progress_is_plain_lines_without_a_terminal(tmp_path: Path) -> None:
-    code, output = _sync("--fake", "900", "--out", str(tmp_path / "o.jsonl"))
+    code, output = _sync("--emulator", "900", "--out", str(tmp_path / "o.jsonl"))
     assert code == 0, output
     lines = [line for line in output.splitlines() if line.startswith("windows ")]
     assert lines[-1].startswith("windows 4/4")
@@ -137,6 +138,7 @@ def fake_server() -> Iterator[list[str]]:
         yield details
 
 
+@pytest.mark.slow
 def test_real_mode_syncs_from_a_server_and_never_prints_the_secret(
     tmp_path: Path, fake_server: list[str]
 ) -> None:
@@ -159,7 +161,7 @@ def test_unreadable_checkpoint_is_an_error_not_a_fresh_start(tmp_path: Path) -> 
     out, checkpoint = tmp_path / "o.jsonl", tmp_path / "sync.json"
     out.write_text('{"order_id": "kept"}\n')
     checkpoint.write_text('{"window": 1}')
-    code, output = _sync("--fake", "50", "--out", str(out), "--checkpoint", str(checkpoint))
+    code, output = _sync("--emulator", "50", "--out", str(out), "--checkpoint", str(checkpoint))
     assert code == 2  # a checkpoint that does not fit is a usage error
     assert "not a checkpoint" in output
     assert out.read_text() == '{"order_id": "kept"}\n'  # nothing overwritten
@@ -175,6 +177,7 @@ def _ids_in(out: Path) -> list[str]:
     return [json.loads(line)["order_id"] for line in out.read_text().splitlines()]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT])
 @pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".sqlite"])
 def test_killed_mid_sync_then_resumed_writes_every_order_once(
@@ -274,6 +277,7 @@ def _printed_rid(output: str, form: re.Pattern[str]) -> str:
     return rid
 
 
+@pytest.mark.slow
 def test_one_off_calls_print_json_and_api_errors_exit_1() -> None:
     server = subprocess.Popen(
         [sys.executable, "-m", "wechat_async.testing", "--orders", "5"],
@@ -332,6 +336,7 @@ def test_one_off_calls_print_json_and_api_errors_exit_1() -> None:
         server.stdout.close()
 
 
+@pytest.mark.slow
 def test_emulator_serve_prints_where_it_listens() -> None:
     proc = subprocess.Popen(
         [
@@ -393,6 +398,7 @@ def _next_line(lines: queue.Queue[str], wanted: str, seen: list[str]) -> str:
 _DEMO_EVENTS = ["GiftCardPayDone", "GiftCardUserAccept", "UserGetCard", "UserAuthorizeInvoice"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("aes_key", [None, "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"])
 def test_callbacks_serve_with_the_emulator_prints_its_pushes_and_keeps_it_serving(
     aes_key: str | None,

@@ -52,6 +52,7 @@ async def _push(*args: str) -> tuple[int, dict[str, Any], str]:
     return done.returncode, (json.loads(out) if out.strip() else {}), done.stderr.decode()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("encrypted", [False, True], ids=["plain", "encrypted"])
 async def test_push_sends_a_signed_push_and_prints_wechats_view(encrypted: bool) -> None:
     app, seen = _app(encrypted)
@@ -91,6 +92,7 @@ async def test_push_sends_a_signed_push_and_prints_wechats_view(encrypted: bool)
     assert TOKEN not in err
 
 
+@pytest.mark.slow
 async def test_push_exits_1_when_wechat_would_retry() -> None:
     async def success(scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
@@ -153,6 +155,7 @@ def test_push_refuses_bad_input_with_usage_errors(args: list[str], message: str)
     assert BAD_KEY not in result.output
 
 
+@pytest.mark.slow
 async def test_serve_push_to_forwards_the_pushes_api_calls_cause() -> None:
     app, seen = _app()
     async with AsgiServer(app) as server:

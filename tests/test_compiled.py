@@ -11,16 +11,16 @@ import attrs
 import pytest
 
 from tests.helpers import NAMESPACES, iter_fixtures
-from wechat_async._compiled import _COMPILED, compiled_structure
+from wechat_async._compiled import CompiledStructurer
 from wechat_async._convert import (
     _RESPONSE_HOOKS,
+    _compiled_responses,
     _fast_converter,
     converter,
-    dumps,
     field_errors,
-    loads,
     structure_response,
 )
+from wechat_async._json import dumps, loads
 from wechat_async._models import Response
 from wechat_async.giftcard import BatchGetOrdersResponse
 
@@ -33,7 +33,7 @@ def _endpoint(domain: str, name: str) -> Any:
 
 
 def _compiled(cls: type) -> Any:
-    return compiled_structure(cls, _RESPONSE_HOOKS, _fast_converter.structure)
+    return _compiled_responses.for_class(cls)
 
 
 def _same(a: Any, b: Any) -> None:
@@ -43,7 +43,7 @@ def _same(a: Any, b: Any) -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[f.id for f in CASES])
-def test_compiled_agrees_with_the_converter_on_every_fixture(case: Any) -> None:
+def test_compiled_agrees_with_the_converter_on_every_documented_example(case: Any) -> None:
     cls = _endpoint(case.domain, case.endpoint).response
     wire = json.loads(dumps(case.data["response"]["json"]))
     body = {k: v for k, v in wire.items() if k not in ENVELOPE}
@@ -76,7 +76,7 @@ def test_unknown_keys_are_kept_in_extra_at_every_level() -> None:
     [
         (("total_count",), "1", "total_count"),
         (("total_count",), True, "total_count"),
-        (("order_list",), {"not": "a list"}, "order_list"),
+        (("order_list",), {"not": "a list"}, "order_list"),  # not its keys as a list
         (("order_list", 0, "order_id"), 5, "order_list[0].order_id"),
         (("order_list", 0, "card_list", 0, "price"), 1.5, "order_list[0].card_list[0].price"),
         (("order_list", 0, "IsChatRoom"), "maybe", "order_list[0].is_chat_room"),
@@ -108,9 +108,7 @@ def test_every_response_model_compiles() -> None:
     """Every endpoint's response compiles (none silently left on the slow path)."""
     for ns in NAMESPACES.values():
         for endpoint in ns.endpoints():
-            _compiled(endpoint.response)
-            function = _COMPILED[endpoint.response]
-            assert function.__code__.co_filename.startswith("<compiled structure"), endpoint
+            assert _compiled_responses.is_compiled(endpoint.response), endpoint
 
 
 @pytest.mark.parametrize(
@@ -190,3 +188,30 @@ def test_a_literal_takes_its_values_by_type_as_the_converter_does(value: Any) ->
     else:
         _same(_compiled(_WithLiteral)(body), expected)
         assert type(expected.kind) is int
+
+
+@attrs.define(kw_only=True)
+class _Priced(Response):
+    price: float
+    item: _Plain | None = None
+
+
+def test_each_set_of_hooks_has_its_own_compiled_functions() -> None:
+    """A function follows the hooks it was compiled with: the same class compiled for other
+    hooks (nested classes too) is compiled again, not taken from the first one's cache."""
+
+    def doubled(value: Any, _: Any) -> float:
+        return float(value) * 2
+
+    body = {"price": 1.5, "item": {"name": "n", "size": 2}}
+    plain = CompiledStructurer(_RESPONSE_HOOKS, _fast_converter.structure)
+    doubling = CompiledStructurer(
+        {**_RESPONSE_HOOKS, float: doubled, int: lambda v, _: v * 10},
+        _fast_converter.structure,
+    )
+    assert plain.for_class(_Priced)(copy.deepcopy(body)).price == 1.5
+    result = doubling.for_class(_Priced)(copy.deepcopy(body))
+    assert result.price == 3.0
+    assert result.item.size == 2  # an int of the right type is kept as is (inline check)
+    assert doubling.for_class(_Plain)({"name": "n", "size": True}).size == 10
+    assert plain.for_class(_Priced)(copy.deepcopy(body)).price == 1.5

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import json
 from decimal import Decimal
 
@@ -10,8 +11,22 @@ import attrs
 import cattrs
 import pytest
 
-from wechat_async._convert import LooseBool, converter, dumps, field_errors, make_converter
-from wechat_async._models import Response, datetime_to_unix, meta, unix_to_datetime
+from wechat_async._convert import (
+    converter,
+    field_errors,
+    make_converter,
+    request_converter,
+    structure_response,
+)
+from wechat_async._json import dumps
+from wechat_async._models import (
+    LooseBool,
+    OpenValues,
+    Response,
+    datetime_to_unix,
+    meta,
+    unix_to_datetime,
+)
 
 
 @attrs.define(kw_only=True)
@@ -129,3 +144,50 @@ def test_unix_time_helpers() -> None:
     assert unix_to_datetime(datetime_to_unix(moment)) == moment
     with pytest.raises(ValueError, match="aware"):
         datetime_to_unix(dt.datetime(2026, 1, 1))
+
+
+@attrs.define(kw_only=True)
+class _Tags(Response):
+    tags: list[str] = attrs.field(factory=list)
+
+
+@pytest.mark.parametrize("value", ["ab", {"a": 1}, 5])
+def test_a_list_field_takes_a_list_not_any_iterable(value: object) -> None:
+    """cattrs builds a list from any iterable: a string became its characters and an object
+    its keys, on the reply path and before a request was sent."""
+    for conv in (converter, request_converter):
+        with pytest.raises(cattrs.ClassValidationError) as info:
+            conv.structure({"tags": value}, _Tags)
+        assert [(e.path, e.message) for e in field_errors(info.value)] == [
+            ("tags", f"expected a list, got {type(value).__name__}")
+        ]
+    with pytest.raises(cattrs.ClassValidationError):
+        structure_response({"tags": value}, _Tags)
+    assert request_converter.structure({"tags": ("a", "b")}, _Tags).tags == ["a", "b"]
+
+
+class _Color(OpenValues, str, enum.Enum):
+    RED = "RED"
+
+
+@attrs.define(kw_only=True)
+class _Paint(Response):
+    color: _Color | None = None
+    colors: list[_Color] = attrs.field(factory=list)
+
+
+def test_an_enum_mixing_in_str_is_its_member_on_every_path() -> None:
+    """``class X(str, Enum)`` reached the converter's ``str`` hook (``str`` precedes ``Enum`` in
+    its MRO) and stayed a bare ``str``; the compiled response path made it the member."""
+    body = {"color": "RED", "colors": ["RED", "TEAL"]}
+    for structure in (converter.structure, request_converter.structure, structure_response):
+        paint = structure(dict(body), _Paint)
+        assert type(paint.color) is _Color
+        assert paint.color is _Color.RED
+        assert [type(c) for c in paint.colors] == [_Color, _Color]
+        assert paint.colors[1].value == "TEAL"
+    with pytest.raises(cattrs.ClassValidationError) as info:
+        converter.structure({"color": 5}, _Paint)
+    assert [(e.path, e.message) for e in field_errors(info.value)] == [
+        ("color", "expected str, got int")
+    ]

@@ -1,6 +1,7 @@
-"""Every endpoint against its recorded fixtures: exact request out, exact model (or error) in.
+"""Every endpoint against its documented examples: exact request out, exact model (or error) in.
 
-A fixture is ``tests/fixtures/<domain>/<endpoint>/<case>.json`` with keys:
+An example (tests/fixtures/README.md, written from the documentation and from replies seen on
+the wire, not recorded) is ``tests/fixtures/<domain>/<endpoint>/<case>.json`` with keys:
 ``call`` (keyword arguments), ``request`` (method, path, query without access_token, json or
 form), ``response`` (status, json or text) and ``expect`` (``result``: the response model
 unstructured back to wire form, or ``error``: exception class name, plus ``errcode``/
@@ -29,8 +30,9 @@ from tests.helpers import (
     mock_token,
 )
 from wechat_async import Upload
-from wechat_async._convert import converter, dumps, make_converter
-from wechat_async._request import parse_response
+from wechat_async._convert import converter, make_converter
+from wechat_async._json import dumps
+from wechat_async._reply import parse_response
 
 FIXTURES = list(iter_fixtures())
 STRICT = make_converter(strict=True)
@@ -60,7 +62,7 @@ def _error_class(name: str) -> type[BaseException]:
 
 
 @pytest.mark.parametrize("case", FIXTURES, ids=[f.id for f in FIXTURES])
-async def test_endpoint_fixture(case: Fixture) -> None:
+async def test_endpoint_matches_its_documented_example(case: Fixture) -> None:
     spec = case.data
     endpoint = _endpoint(case)
     req, resp, expect = spec["request"], spec["response"], spec["expect"]
@@ -119,7 +121,7 @@ SUCCESS = [f for f in FIXTURES if not f.is_error and "json" in f.data["response"
 
 
 @pytest.mark.parametrize("case", SUCCESS, ids=[f.id for f in SUCCESS])
-def test_success_fixture_fits_model_strictly(case: Fixture) -> None:
+def test_each_success_example_fits_its_model_strictly(case: Fixture) -> None:
     """The strict twin forbids unknown keys: a field missing from a model fails here."""
     endpoint = _endpoint(case)
     envelope = {"errcode", "errmsg", "resultcode", "resultmsg"}
@@ -130,7 +132,7 @@ def test_success_fixture_fits_model_strictly(case: Fixture) -> None:
     parse_response(endpoint, wire)
 
 
-def test_every_endpoint_has_success_and_error_fixtures() -> None:
+def test_every_endpoint_has_success_and_error_examples() -> None:
     seen: dict[tuple[str, str], set[bool]] = {}
     for f in FIXTURES:
         seen.setdefault((f.domain, f.endpoint), set()).add(f.is_error)
@@ -143,7 +145,7 @@ def test_every_endpoint_has_success_and_error_fixtures() -> None:
     assert not missing, "endpoints without a success and an error fixture:\n" + "\n".join(missing)
 
 
-def test_fixture_dirs_name_real_endpoints() -> None:
+def test_example_dirs_name_real_endpoints() -> None:
     names = {(d, e.name) for d, ns in NAMESPACES.items() for e in ns.endpoints()}
     stray = {(f.domain, f.endpoint) for f in FIXTURES} - names
     assert not stray, f"fixtures for unknown endpoints: {sorted(stray)}"

@@ -13,11 +13,19 @@ import respx
 
 from tests.delivery.test_delivery import CALLS, ORDER, SHOP
 from tests.helpers import BASE, NAMESPACES, SECRET, client_for, mock_token
-from wechat_async import Namespace, RequestValidationError, ResponseDecodeError, Upload, _convert
+from wechat_async import (
+    Namespace,
+    RequestValidationError,
+    ResponseDecodeError,
+    Upload,
+    _json,
+    _validation,
+)
 from wechat_async._checks import between, one_of
-from wechat_async._convert import check_request, check_unstructured
-from wechat_async._models import meta
-from wechat_async._request import build_payload, decode_json, encode
+from wechat_async._models import meta, wire_name
+from wechat_async._reply import decode_json
+from wechat_async._request import build_payload, encode
+from wechat_async._validation import check_request, check_unstructured
 from wechat_async.delivery import DeliveryNamespace
 from wechat_async.giftcard import GiftCardNamespace
 from wechat_async.giftcard.models import DateInfo
@@ -219,8 +227,8 @@ def _filled(cls: type, value: Any, depth: int = 0) -> dict[str, Any]:
     """Every field of ``cls``, nested models' fields too, set to ``value``."""
     data: dict[str, Any] = {}
     for a in attrs.fields(cls):
-        model, many = _convert._nested_model(a.type)
-        wire = _convert._wire_name(a)
+        model, many = _validation._nested_model(a.type)
+        wire = wire_name(a)
         if model is None or model is Upload or depth > 3:
             data[wire] = value
         elif not many:
@@ -231,13 +239,14 @@ def _filled(cls: type, value: Any, depth: int = 0) -> dict[str, Any]:
     return data
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("value", _HOSTILE_VALUES, ids=lambda v: type(v).__name__)
 def test_no_value_in_any_field_escapes_validation_as_a_raw_error(value: Any) -> None:
     for namespace in NAMESPACES.values():
         for endpoint in namespace.endpoints():
             if not attrs.has(endpoint.request):
                 continue
-            _convert._plan(endpoint.request)  # resolves the annotations
+            _validation._plan(endpoint.request)  # resolves the annotations
             # attrs checks no types: a model instance may hold anything a keyword may.
             instance = object.__new__(endpoint.request)
             for a in attrs.fields(endpoint.request):
@@ -284,8 +293,8 @@ def test_a_card_validity_window_before_1970_is_refused() -> None:
 def parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Both parsers refuse and accept the same bodies: with orjson installed, and without."""
     if request.param == "json":
-        monkeypatch.setattr(_convert, "_orjson_loads", None)
-    elif _convert._orjson_loads is None:
+        monkeypatch.setattr(_json, "_orjson_loads", None)
+    elif _json._orjson_loads is None:
         pytest.skip("orjson is not installed")
     return str(request.param)
 

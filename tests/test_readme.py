@@ -8,12 +8,12 @@ name the README never introduces is still an error.
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+
+from tests._mypy import run_mypy
 
 ROOT = Path(__file__).parent.parent
 README = ROOT / "README.md"
@@ -53,34 +53,40 @@ def test_readme_has_python_blocks() -> None:
     assert len(_blocks()) >= 3
 
 
-def test_every_readme_python_block_passes_mypy_strict(tmp_path: Path) -> None:
+@pytest.mark.slow
+def test_every_readme_python_block_passes_mypy_strict(tmp_path: Path, mypy_cache: Path) -> None:
     pytest.importorskip("mypy")
     files = []
     for line, block in _blocks():
         path = tmp_path / f"readme_line_{line}.py"
         path.write_text(PREAMBLE + textwrap.indent(block, "    "), encoding="utf-8")
         files.append(str(path))
-    proc = subprocess.run(  # noqa: S603 - fixed arguments, files this test wrote
-        [
-            sys.executable,
-            "-m",
-            "mypy",
-            "--strict",
-            "--no-incremental",
-            "--cache-dir",
-            "/dev/null",
-            *files,
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
-    )
+    code, output = run_mypy(*files, cache_dir=mypy_cache)
     preamble_lines = PREAMBLE.count("\n")
     # Report README line numbers, not the generated files' ones.
     report = re.sub(
         r"\S*readme_line_(\d+)\.py:(\d+)",
         lambda m: f"README.md:{int(m.group(1)) + int(m.group(2)) - preamble_lines - 1}",
-        proc.stdout + proc.stderr,
+        output,
     )
-    assert proc.returncode == 0, report
+    assert code == 0, report
+
+
+def _layout() -> str:
+    text = README.read_text(encoding="utf-8")
+    section = text.split("\n## Layout\n", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```text\n(.*?)```", section, re.S)
+    assert block is not None, "the Layout section draws the tree in a ```text block"
+    return block.group(1)
+
+
+def test_the_layout_names_every_package_and_only_what_exists() -> None:
+    layout = _layout()
+    package = ROOT / "wechat_async"
+    named_dirs = set(re.findall(r"^\s+(\w+)/", layout, re.M))
+    named_files = set(re.findall(r"\b(\w+\.py)\b", layout))
+    packages = {p.parent.name for p in package.glob("*/__init__.py")}
+    assert packages - named_dirs == set(), "add these packages to README's Layout"
+    assert named_dirs - packages == set(), "README's Layout names packages that do not exist"
+    missing = {name for name in named_files if not (package / name).is_file()}
+    assert missing == set(), "README's Layout names modules that do not exist"

@@ -21,8 +21,9 @@ from wechat_async import (
     WeChatError,
 )
 from wechat_async._endpoint import Endpoint, Namespace
+from wechat_async._errcodes import classify_errcode
 from wechat_async._models import EmptyResponse
-from wechat_async._retry import Failure, classify_errcode
+from wechat_async._retry import Failure
 from wechat_async._transport import HttpxTransport, classify_httpx
 
 

@@ -36,6 +36,7 @@ class Clock:
         return self.now
 
 
+@pytest.mark.slow
 async def test_cold_client_makes_one_token_request_for_1000_concurrent_calls() -> None:
     router = respx.Router()
     token_route = mock_token(router)
@@ -581,6 +582,26 @@ async def test_a_call_whose_token_is_superseded_twice_in_flight_still_succeeds()
     async with client_for(router) as client:
         await client.giftcard.list_pages()
     assert route.call_count == 3
+
+
+async def test_a_call_is_replayed_at_most_three_times_however_many_new_tokens_fail() -> None:
+    """The bound README and ``AccessTokenError`` state: one replay per rejected token, each
+    with a token not rejected before, three at most."""
+    router = respx.Router()
+    tokens = iter(f"T{i}" for i in range(1, 10))
+    token_route = router.post(f"{BASE}/cgi-bin/stable_token").mock(
+        side_effect=lambda request: httpx.Response(
+            200, json={"access_token": next(tokens), "expires_in": 7200}
+        )
+    )
+    route = router.post(f"{BASE}/card/giftcard/page/batchget").respond(
+        json={"errcode": 40001, "errmsg": "rejected"}
+    )
+    async with client_for(router) as client:
+        with pytest.raises(AccessTokenError):
+            await client.giftcard.list_pages()
+    assert route.call_count == 4  # the first try and three replays
+    assert token_route.call_count == 4
 
 
 async def test_the_same_token_rejected_again_is_not_replayed_again() -> None:

@@ -212,6 +212,7 @@ async def _static_token() -> str:
     return "TOKEN_static"
 
 
+@pytest.mark.slow
 async def test_deadline_bounds_a_trickling_server(anyio_backend: str) -> None:
     """Each byte resets a read timeout; the call's deadline is a hard bound nonetheless."""
     server = LoopbackServer({"/t/unsafe": trickle})
@@ -244,6 +245,7 @@ async def test_deadline_covers_the_token_fetch(anyio_backend: str) -> None:
     assert not info.value.may_have_been_applied  # nothing was sent
 
 
+@pytest.mark.slow
 async def test_read_timeout_is_ambiguous(anyio_backend: str) -> None:
     server = LoopbackServer({"/t/unsafe": silent})
     async with server.running() as base:

@@ -1,4 +1,5 @@
-"""Reusable value checks for request fields (see ``_models.field(check=...)``).
+"""Reusable value checks for request fields, declared as ``attrs.field(metadata=meta(check=
+...))`` and run by ``_validation`` before a request is sent.
 
 Each returns a function that answers an error message, or None when the value is fine.
 None values are skipped: optional fields are checked only when set. Each also carries its
@@ -78,7 +79,9 @@ def max_json_len(limit: int) -> Check:
     def check(value: Any) -> str | None:
         if value is None:
             return None
-        from ._convert import converter, dumps  # _convert imports this module
+        # Imported on first use: models import this module, and stay below the converter.
+        from ._convert import converter
+        from ._json import dumps
 
         length = len(dumps(converter.unstructure(value)).decode("utf-8"))
         if length > limit:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-import os
 import math
+import os
 import time
 from collections.abc import Awaitable, Callable
 from functools import cached_property
@@ -23,17 +23,9 @@ from ._errors import ConfigurationError, TransportError
 from ._ratelimit import RateLimiter
 from ._redact import install_log_redaction, mask, remember_secret
 from ._registry import Namespaces
-from ._request import (
-    EncodedRequest,
-    build_payload,
-    build_url,
-    decode_json,
-    encode,
-    parse_response,
-    reply_codes,
-    reply_error,
-)
-from ._retry import Failure, RetryBudget, RetryPolicy, classify_errcode, classify_status
+from ._reply import parse_response, read_reply
+from ._request import EncodedRequest, build_payload, build_url, encode
+from ._retry import Failure, RetryBudget, RetryPolicy
 from ._token import TokenManager
 from ._transport import (
     HttpxTransport,
@@ -292,47 +284,27 @@ class WeChatClient(Namespaces):
                     str(exc), endpoint=endpoint.path, may_have_been_applied=call.maybe_applied
                 ) from None
             call.in_flight = False
-            status_failure = classify_status(response.status)
-            if status_failure is not None:
-                call.note(status_failure)
-                retry_after = response.headers.get("retry-after")
-                if await self._should_retry(
-                    policy, status_failure, endpoint, attempt, call, retry_after
-                ):
-                    attempt += 1
-                    continue
-                raise TransportError(
-                    f"HTTP {response.status}",
-                    endpoint=endpoint.path,
-                    may_have_been_applied=True,
-                )
-            data = decode_json(endpoint, response.status, response.content)
-            errcode, resultcode = reply_codes(endpoint, data)
-            if errcode:
-                failure = classify_errcode(errcode, endpoint.domain)
-                if (
-                    failure is Failure.TOKEN
-                    and token is not None
-                    and token not in rejected_tokens
-                    and len(rejected_tokens) < _MAX_TOKEN_REPLAYS
-                ):
-                    rejected_tokens.add(token)
-                    await self._tokens.invalidate(token)
-                    continue
-                call.note(failure)
-                if await self._should_retry(policy, failure, endpoint, attempt, call, None):
-                    attempt += 1
-                    continue
-                raise reply_error(
-                    endpoint,
-                    data,
-                    may_have_been_applied=call.maybe_applied and not endpoint.idempotent,
-                )
-            if resultcode:
-                raise reply_error(endpoint, data)
-            if attempt == 0:
-                self._budget.on_first_try_success()
-            return response, data
+            reply = read_reply(endpoint, response.status, response.headers, response.content)
+            if reply.failure is None:
+                if attempt == 0:
+                    self._budget.on_first_try_success()
+                return response, reply.data
+            if (
+                reply.failure is Failure.TOKEN
+                and token is not None
+                and token not in rejected_tokens
+                and len(rejected_tokens) < _MAX_TOKEN_REPLAYS
+            ):
+                rejected_tokens.add(token)
+                await self._tokens.invalidate(token)
+                continue
+            call.note(reply.failure)
+            if await self._should_retry(
+                policy, reply.failure, endpoint, attempt, call, reply.retry_after
+            ):
+                attempt += 1
+                continue
+            raise reply.error(maybe_applied=call.maybe_applied)
 
     async def _should_retry(
         self,

@@ -23,7 +23,7 @@ import attrs
 
 from ._models import ALIASES, WIRE
 
-__all__ = ["compiled_structure"]
+__all__ = ["CompiledStructurer"]
 
 
 class _Mismatch(Exception):
@@ -37,29 +37,58 @@ def _bad() -> Any:
     raise _Mismatch
 
 
-_COMPILED: dict[type, Callable[[Any], Any]] = {}
 _names = itertools.count()
 
 
-def compiled_structure(
-    cls: type, hooks: Mapping[Any, Callable[[Any, Any], Any]], fallback: Callable[[Any, Any], Any]
-) -> Callable[[Any], Any]:
-    """The compiled structure function of ``cls`` (built on first use).
+class CompiledStructurer:
+    """Structure functions compiled for one set of hooks and one fallback, built on first use
+    and cached per class here: a function follows the hooks it was compiled with, so another
+    set of hooks is another ``CompiledStructurer`` with its own cache.
 
     ``hooks`` are the converter's primitive hooks (type -> hook(value, type)); ``fallback``
     structures a value of a type the compiler leaves to the converter.
     """
-    function = _COMPILED.get(cls)
-    if function is None:
-        try:
-            function = _Compiler(hooks, fallback).compile(cls)
-        except Exception:
-            # A shape the compiler does not know: the converter handles this class.
-            def function(value: Any, _cls: type = cls) -> Any:
-                return fallback(value, _cls)
 
-            _COMPILED[cls] = function
-    return function
+    def __init__(
+        self,
+        hooks: Mapping[Any, Callable[[Any, Any], Any]],
+        fallback: Callable[[Any, Any], Any],
+    ) -> None:
+        self.hooks: Mapping[Any, Callable[[Any, Any], Any]] = dict(hooks)
+        self.fallback = fallback
+        self._functions: dict[type, Callable[[Any], Any]] = {}
+
+    def for_class(self, cls: type) -> Callable[[Any], Any]:
+        """The compiled structure function of ``cls``."""
+        function = self._functions.get(cls)
+        if function is None:
+            try:
+                function = self._compile(cls)
+            except Exception:
+                # A shape the compiler does not know: the converter handles this class.
+                def function(value: Any, _cls: type = cls) -> Any:
+                    return self.fallback(value, _cls)
+
+                self._functions[cls] = function
+        return function
+
+    def is_compiled(self, cls: type) -> bool:
+        """Whether ``cls`` has its own compiled function (not the converter's fallback)."""
+        function = self.for_class(cls)
+        return function.__code__.co_filename.startswith("<compiled structure")
+
+    def _compile(self, cls: type) -> Callable[[Any], Any]:
+        # Register a trampoline first, so a self-referencing model does not recurse forever.
+        slot: list[Callable[[Any], Any]] = []
+        self._functions[cls] = lambda value: slot[0](value)
+        try:
+            function = _Compiler(self).compile(cls)
+        except Exception:
+            del self._functions[cls]
+            raise
+        slot.append(function)
+        self._functions[cls] = function
+        return function
 
 
 def _plain_init(cls: type) -> bool:
@@ -85,13 +114,12 @@ def _optional_of(tp: Any) -> Any:
 
 
 class _Compiler:
-    def __init__(
-        self,
-        hooks: Mapping[Any, Callable[[Any, Any], Any]],
-        fallback: Callable[[Any, Any], Any],
-    ) -> None:
-        self.hooks = hooks
-        self.fallback = fallback
+    """Generates and compiles the source of one class's structure function."""
+
+    def __init__(self, owner: CompiledStructurer) -> None:
+        self.owner = owner
+        self.hooks = owner.hooks
+        self.fallback = owner.fallback
         self.env: dict[str, Any] = {"_Mismatch": _Mismatch, "_MISSING": _MISSING, "_bad": _bad}
 
     def _ref(self, value: Any) -> str:
@@ -100,19 +128,6 @@ class _Compiler:
         return name
 
     def compile(self, cls: type) -> Callable[[Any], Any]:
-        # Register a trampoline first, so a self-referencing model does not recurse forever.
-        slot: list[Callable[[Any], Any]] = []
-        _COMPILED[cls] = lambda value: slot[0](value)
-        try:
-            function = self._compile(cls)
-        except Exception:
-            del _COMPILED[cls]
-            raise
-        slot.append(function)
-        _COMPILED[cls] = function
-        return function
-
-    def _compile(self, cls: type) -> Callable[[Any], Any]:
         hints = typing.get_type_hints(cls, include_extras=False)
         fields = attrs.fields(cls)
         keep_extra = "extra" in attrs.fields_dict(cls)
@@ -210,7 +225,7 @@ class _Compiler:
         if inner is not None:
             return f"(None if {var} is None else {self._value(var, inner)})"
         if isinstance(tp, type) and attrs.has(tp):
-            return f"{self._ref(compiled_structure(tp, self.hooks, self.fallback))}({var})"
+            return f"{self._ref(self.owner.for_class(tp))}({var})"
         if isinstance(tp, type) and issubclass(tp, enum.Enum):
             hook = self.hooks.get(enum.IntEnum if issubclass(tp, int) else enum.Enum)
             if hook is not None:
@@ -229,7 +244,7 @@ class _Compiler:
 
     def _item_function(self, tp: Any) -> str:
         if isinstance(tp, type) and attrs.has(tp):
-            return self._ref(compiled_structure(tp, self.hooks, self.fallback))
+            return self._ref(self.owner.for_class(tp))
         body = self._value("x", tp)
         namespace = dict(self.env)
         exec(f"def item(x):\n    return {body}\n", namespace)  # noqa: S102

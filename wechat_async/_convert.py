@@ -1,50 +1,39 @@
-"""The one cattrs converter: attrs models <-> JSON-ready dicts.
+"""The one cattrs converter and its hooks: attrs models <-> JSON-ready dicts.
 
 Wire names, alternate spellings, kept-unknown keys, omitted unset fields and strict primitive
-types are all handled here, so endpoints and models never special-case them.
+types are all handled here, so endpoints and models never special-case them. Bytes are the
+JSON codec's business (``_json``), value checks request validation's (``_validation``).
 """
 
 from __future__ import annotations
 
-import contextlib
 import enum
-import json
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping, MutableSequence, Sequence
 from decimal import Decimal, InvalidOperation
 from types import UnionType
-from typing import Any, Literal, NewType, TypeVar, Union, get_args, get_origin
+from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 
 import attrs
 import cattrs
+import cattrs.cols
 import cattrs.v
-from cattrs.cols import list_structure_factory
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from ._checks import INT32, Bounded
-from ._compiled import compiled_structure
+from ._compiled import CompiledStructurer
 from ._errors import FieldError
-from ._models import ALIASES, CHECK, WIRE, Check, Upload
+from ._models import ALIASES, WIRE, LooseBool, Upload, wire_name
 
 __all__ = [
-    "LoneSurrogateError",
-    "LooseBool",
-    "check_request",
-    "check_unstructured",
     "converter",
-    "dumps",
     "field_errors",
-    "loads",
     "make_converter",
     "request_converter",
     "structure_response",
 ]
 
 T = TypeVar("T")
-
-#: A boolean as pushes send it: ``true``, ``false``, ``1``, ``0`` (any case, CDATA unwrapped).
-LooseBool = NewType("LooseBool", bool)
 
 _TRUE = frozenset({"true", "1", "yes"})
 _FALSE = frozenset({"false", "0", "no", ""})
@@ -131,16 +120,6 @@ def _structure_decimal(value: Any, _: type) -> Decimal:
     return result
 
 
-def _json_number(value: Decimal) -> float | int:
-    # JSON has one number type. A Decimal of up to 15 significant digits survives float()
-    # exactly as text, since float repr is the shortest round-tripping form.
-    if value == value.to_integral_value():
-        return int(value)
-    if len(value.as_tuple().digits) > 15:
-        raise _Refused(f"{value} has more than 15 significant digits")
-    return float(value)
-
-
 def _structure_enum(value: Any, cls: Any) -> Any:
     if isinstance(value, bool):
         raise _WrongType(f"expected {cls.__name__}, got bool")
@@ -222,10 +201,6 @@ def _structure_bytes(value: Any, _: type) -> bytes:
     raise _WrongType(f"expected bytes, got {_type_name(value)}")
 
 
-def _is_list(tp: Any) -> bool:
-    return tp is list or get_origin(tp) is list
-
-
 def _is_literal(tp: Any) -> bool:
     return get_origin(tp) is Literal
 
@@ -244,12 +219,26 @@ def _literal_hook(tp: Any) -> Callable[[Any, Any], Any]:
     return structure
 
 
+def _is_list(tp: Any) -> bool:
+    return get_origin(tp) in (list, Sequence, MutableSequence) or tp in (list, Sequence)
+
+
+def _members_of_mixed_enums(tp: Any, hook: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    """``hook`` for ``tp``, and for the enums that mix ``tp`` in (``class X(str, Enum)``):
+    cattrs dispatches by the class's MRO, where ``str`` comes before ``Enum``, so such an enum
+    reaches the ``str`` hook. Its value is checked as a ``tp`` and made the enum's member,
+    never left a bare ``str``."""
+
+    def structure(value: Any, cls: Any) -> Any:
+        if cls is tp or not (isinstance(cls, type) and issubclass(cls, enum.Enum)):
+            return hook(value, cls)
+        return _structure_enum(hook(value, tp), cls)
+
+    return structure
+
+
 def _keeps_extra(cls: type) -> bool:
     return "extra" in attrs.fields_dict(cls)
-
-
-def _wire_name(a: attrs.Attribute[Any]) -> str:
-    return str(a.metadata.get(WIRE, a.name))
 
 
 _PRIMITIVE_HOOKS: dict[Any, Callable[[Any, Any], Any]] = {
@@ -286,7 +275,7 @@ def make_converter(
     conv = cattrs.Converter(detailed_validation=detailed)
     hooks = {**_PRIMITIVE_HOOKS, **(_OUTGOING_HOOKS if outgoing else {})}
     for tp, hook in hooks.items():
-        conv.register_structure_hook(tp, hook)
+        conv.register_structure_hook(tp, _members_of_mixed_enums(tp, hook))
 
     def optional_factory(tp: Any) -> Callable[[Any, Any], Any]:
         # cattrs dispatches Optional through its generic union code on every value.
@@ -315,13 +304,14 @@ def make_converter(
     conv.register_structure_hook_factory(_is_literal, _literal_hook)
 
     def list_factory(tp: Any) -> Callable[[Any, Any], Any]:
-        # cattrs takes any iterable for a list: a string would become a list of characters.
-        each = list_structure_factory(tp, conv)
+        items = cattrs.cols.list_structure_factory(tp, conv)
 
-        def structure(value: Any, cls: Any) -> Any:
-            if isinstance(value, (str, bytes, bytearray, Mapping)):
+        def structure(value: Any, _: Any) -> Any:
+            # cattrs builds a list from any iterable: "abc" would become ["a", "b", "c"] and
+            # an object the list of its keys.
+            if value.__class__ is not list and not isinstance(value, (list, tuple)):
                 raise _WrongType(f"expected a list, got {_type_name(value)}")
-            return each(value, cls)
+            return items(value, tp)
 
         return structure
 
@@ -342,7 +332,7 @@ def make_converter(
             if a.name == "extra" and keep_extra:
                 overrides["extra"] = override(omit=True)
                 continue
-            wire = _wire_name(a)
+            wire = wire_name(a)
             known.add(wire)
             if wire != a.name:
                 overrides[a.name] = override(rename=wire)
@@ -442,72 +432,18 @@ _RESPONSE_HOOKS: dict[Any, Callable[[Any, Any], Any]] = {
 }
 
 
+#: The response path compiled per model, following the response converter's hooks.
+_compiled_responses = CompiledStructurer(_RESPONSE_HOOKS, _fast_converter.structure)
+
+
 def structure_response(data: Any, cls: type[T]) -> T:
     """Structure a response body: compiled per model first; errors are raised by the
     detailed converter, with paths."""
     try:
-        structure = compiled_structure(cls, _RESPONSE_HOOKS, _fast_converter.structure)
-        result: T = structure(data)
+        result: T = _compiled_responses.for_class(cls)(data)
         return result
     except Exception:
         return converter.structure(data, cls)
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return _json_number(value)
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
-
-
-_orjson_loads: Callable[[bytes], Any] | None
-try:
-    from orjson import loads as _orjson_loads
-except ImportError:  # the ``fast`` extra is optional
-    _orjson_loads = None
-
-
-def loads(content: bytes) -> Any:
-    """Parse a JSON body: orjson when installed (twice as fast on order pages), the standard
-    library for whatever orjson refuses (NaN, other encodings), so both accept and refuse the
-    same bodies. One difference remains: orjson reads an integer beyond 64 bits as a float.
-    WeChat sends none (its long ids are strings), and a model's ``int`` field refuses a float,
-    so it can only show in ``extra`` or a raw response."""
-    if _orjson_loads is not None:
-        try:
-            return _orjson_loads(content)
-        except ValueError:
-            pass
-    data = json.loads(content)
-    if _SURROGATE_ESCAPE.search(content):
-        _refuse_lone_surrogates(data)
-    return data
-
-
-class LoneSurrogateError(ValueError):
-    """A JSON body decoded to a string that is not Unicode text."""
-
-
-#: ``\uD800``-``\uDFFF``: half of an escaped pair, or a lone surrogate json.loads would keep.
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
-
-
-def _refuse_lone_surrogates(data: Any) -> None:
-    """A reply is Unicode text: a lone surrogate (which orjson refuses and json.loads keeps)
-    would break the caller's first ``encode``, far from here."""
-    try:
-        json.dumps(data, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise LoneSurrogateError(
-            f"a string holds a lone surrogate {exc.object[exc.start]!r} (not Unicode text)"
-        ) from None
-
-
-def dumps(data: Any) -> bytes:
-    """JSON as WeChat wants it: raw UTF-8 (escaped ``\\uXXXX`` Chinese is rejected), compact,
-    Decimal money written as a plain number."""
-    return json.dumps(
-        data, ensure_ascii=False, separators=(",", ":"), default=_json_default, allow_nan=False
-    ).encode("utf-8")
 
 
 _INDEX_KEY = re.compile(r"\['([^']*)'\]")
@@ -531,173 +467,3 @@ def field_errors(exc: BaseException) -> list[FieldError]:
             continue
         errors.append(FieldError(prefix[:-1] or "<body>", message))
     return errors
-
-
-_Plan = tuple[tuple[tuple[str, str, tuple[Any, ...], bool], ...], bool]
-_PLANS: dict[type, _Plan] = {}
-
-
-def _may_hold_models(tp: Any) -> bool:
-    if isinstance(tp, str) or tp is Any:
-        return True  # unresolved: be conservative
-    if isinstance(tp, type) and attrs.has(tp):
-        return True
-    return any(_may_hold_models(arg) for arg in get_args(tp))
-
-
-def _is_int(tp: Any) -> bool:
-    """``int`` or ``int | None`` (not bool, not an IntEnum: those are their own types)."""
-    if tp is int:
-        return True
-    args = get_args(tp)
-    return get_origin(tp) in (Union, UnionType) and set(args) == {int, type(None)}
-
-
-def _field_checks(a: attrs.Attribute[Any]) -> tuple[Check, ...]:
-    """A field's ``meta(check=...)``; an ``int`` field with no upper bound of its own is also
-    held to the 32-bit range WeChat reads (a larger value would be truncated or refused)."""
-    checks: tuple[Check, ...] = tuple(a.metadata.get(CHECK, ()))
-    if _is_int(a.type) and not any(isinstance(c, Bounded) and c.high is not None for c in checks):
-        checks = (*checks, INT32)
-    return checks
-
-
-def _plan(cls: type) -> _Plan:
-    """Which fields of ``cls`` have checks or may hold nested models: computed once a class."""
-    plan = _PLANS.get(cls)
-    if plan is None:
-        # Unresolvable annotations stay strings, and strings mean "scan this field".
-        with contextlib.suppress(Exception):
-            attrs.resolve_types(cls)
-        steps = []
-        for a in attrs.fields(cls):
-            checks = _field_checks(a)
-            nested = _may_hold_models(a.type if a.type is not None else Any)
-            if checks or nested:
-                steps.append((a.name, _wire_name(a), tuple(checks), nested))
-        plan = (tuple(steps), hasattr(cls, "_check_fields"))
-        _PLANS[cls] = plan
-    return plan
-
-
-def _run_checks(checks: tuple[Check, ...], value: Any, path: str) -> Iterable[FieldError]:
-    """``checks`` on a value already converted to its field's type. A check that raises is a
-    defect of the check, not of the input: it is still reported against the field (by the
-    exception's type only, which cannot echo a secret), so validation never crashes and the
-    call is never sent unchecked."""
-    for check in checks:
-        try:
-            message = check(value)
-        except Exception as exc:
-            message = f"could not be checked ({type(exc).__name__})"
-        if message:
-            yield FieldError(path, message)
-
-
-def check_request(value: Any, prefix: str = "") -> list[FieldError]:
-    """Run every ``meta(check=...)`` and each model's ``_check_fields()``, recursively."""
-    errors: list[FieldError] = []
-    steps, cross = _plan(type(value))
-    for name, wire, checks, nested in steps:
-        item = getattr(value, name)
-        if item is None:
-            continue
-        path = f"{prefix}{wire}"
-        errors.extend(_run_checks(checks, item, path))
-        if nested:
-            errors.extend(_check_nested(item, path))
-    if cross:
-        for name, message in value._check_fields():
-            errors.append(FieldError(f"{prefix}{name}", message))
-    return errors
-
-
-#: What ``check_unstructured`` holds for a raw value its field's type does not accept.
-_NOT_CONVERTED = object()
-
-
-def _convert_field(value: Any, tp: Any) -> Any:
-    """``value`` as ``request_converter`` makes it for a field of type ``tp``, or
-    ``_NOT_CONVERTED``. Any exception counts as a refusal: cattrs collects every exception of a
-    field's conversion as that field's error, so the failed request already names it."""
-    try:
-        return request_converter.structure(value, tp)
-    except Exception:
-        return _NOT_CONVERTED
-
-
-def check_unstructured(
-    cls: type, data: Any, skip: frozenset[str], prefix: str = ""
-) -> list[FieldError]:
-    """The value checks of ``cls``'s fields, run on raw input whose model could not be built
-    (another field had the wrong type), so one error names every bad field. Each value is
-    first converted to its field's type as the request converter does, and checked only if it
-    converts: money given as ``"2.50"`` or ``2`` is checked as the Decimal that would be sent,
-    and a value of the wrong type is left to its type error. Fields in ``skip`` (already
-    named) and the cross-field checks of models that could not be built are left out."""
-    if not isinstance(data, Mapping):
-        return []
-    errors: list[FieldError] = []
-    steps, _ = _plan(cls)
-    types = {a.name: a.type for a in attrs.fields(cls)}
-    for name, wire, checks, nested in steps:
-        value = data.get(wire)
-        path = f"{prefix}{wire}"
-        if value is None or path in skip:
-            continue
-        item = _convert_field(value, types[name])
-        if item is not _NOT_CONVERTED:
-            errors.extend(_run_checks(checks, item, path))
-            if nested:
-                # Built in full: its own cross-field checks can run too.
-                errors.extend(e for e in _check_nested(item, path) if e.path not in skip)
-            continue
-        model, many = _nested_model(types[name])
-        if model is None:
-            continue
-        if not many:
-            errors.extend(check_unstructured(model, value, skip, f"{path}."))
-        elif isinstance(value, list):
-            for i, element in enumerate(value):
-                errors.extend(check_unstructured(model, element, skip, f"{path}[{i}]."))
-        elif isinstance(value, Mapping):
-            for key, element in value.items():
-                errors.extend(check_unstructured(model, element, skip, f"{path}.{key}."))
-    return errors
-
-
-def _nested_model(tp: Any) -> tuple[type | None, bool]:
-    """(the attrs class a field holds, whether it holds several), or (None, False)."""
-    if isinstance(tp, type) and attrs.has(tp):
-        return tp, False
-    args = get_args(tp)
-    origin = get_origin(tp)
-    if origin in (Union, UnionType):
-        for arg in args:
-            found = _nested_model(arg)
-            if found[0] is not None:
-                return found
-        return None, False
-    if args:
-        inner = args[-1]
-        if isinstance(inner, type) and attrs.has(inner):
-            return inner, True
-    return None, False
-
-
-def _check_nested(item: Any, path: str) -> Iterable[FieldError]:
-    if attrs.has(type(item)):
-        return check_request(item, f"{path}.")
-    if isinstance(item, (list, tuple)):
-        found: list[FieldError] = []
-        for i, element in enumerate(item):
-            if attrs.has(type(element)):
-                found.extend(check_request(element, f"{path}[{i}]."))
-        return found
-    if isinstance(item, dict):
-        found = []
-        for key, element in item.items():
-            if attrs.has(type(element)):
-                found.extend(check_request(element, f"{path}.{key}."))
-        return found
-    return ()

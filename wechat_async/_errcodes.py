@@ -1,7 +1,9 @@
-"""The one table that maps WeChat errcodes to exception classes and documented meanings.
+"""The one errcode table: what each WeChat errcode raises (exception class and documented
+meaning) and what it says about the attempt that got it (retried or not).
 
-Add a row here (never an ``if errcode == ...`` elsewhere); an endpoint descriptor may override
-a row for its own path through ``Endpoint(errors=...)``.
+Add a row here, never an ``if errcode == ...`` elsewhere; an endpoint descriptor may override
+an exception row for its own path through ``Endpoint(errors=...)``. Both halves are keyed the
+same way: the answering namespace's own codes first, then those of every API.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from ._errors import (
     QuotaExceededError,
     SystemBusyError,
 )
+from ._retry import Failure
 
 __all__ = [
     "DOMAIN_ERRCODES",
@@ -117,9 +120,6 @@ class DeliveryCategoryError(DeliveryError, InvalidParameterError):
     """930570: cargo_first_class / cargo_second_class invalid (or Chinese sent escaped)."""
 
 
-#: errcodes meaning "this access token is bad": invalidate it and replay the call once.
-TOKEN_ERRCODES: Final = frozenset({40001, 40014, 42001})
-
 #: errcode -> (exception class, documented meaning).
 ERRCODES: Final[Mapping[int, tuple[type[APIError], str]]] = {
     # platform-wide
@@ -162,7 +162,7 @@ ERRCODES: Final[Mapping[int, tuple[type[APIError], str]]] = {
         "the card was deleted by the user or is being given to a friend",
     ),
     45021: (InvalidParameterError, "a field exceeds its length limit"),
-    # invoice (section 12.2.2, codes seen in practice)
+    # invoice (post-payment invoicing on the gift-card page, and codes seen in practice)
     72015: (InvoiceError, "not authorized to create invoices"),
     72017: (InvoiceError, "invalid invoice title"),
     72023: (InvoiceError, "the invoice is locked by another caller"),
@@ -206,7 +206,8 @@ ERRCODES: Final[Mapping[int, tuple[type[APIError], str]]] = {
 #: consulted before ``ERRCODES``. 40097 is "invalid parameter" everywhere, but City Service
 #: documents it as the openid not coming from its template account.
 DOMAIN_ERRCODES: Final[Mapping[str, Mapping[int, tuple[type[APIError], str]]]] = {
-    # cityservice (the message path document, section 3)
+    # cityservice (the message path's return codes,
+    # https://developers.weixin.qq.com/miniprogram/dev/platform-capabilities/en/cityservice/cityservice-results-page.html)
     "cityservice": {
         40097: (
             InvalidParameterError,
@@ -238,6 +239,34 @@ DOMAIN_ERRCODES: Final[Mapping[str, Mapping[int, tuple[type[APIError], str]]]] =
         ),
     },
 }
+
+
+#: What an errcode says about the attempt that got it: the answering namespace's own codes
+#: first, then those of every API (""). Any other errcode is FATAL.
+ERRCODE_FAILURES: Final[Mapping[str, Mapping[int, Failure]]] = {
+    "": {
+        # The access token is bad: invalidate it and replay the call with a fresh one.
+        40001: Failure.TOKEN,
+        40014: Failure.TOKEN,
+        42001: Failure.TOKEN,
+        -1: Failure.AMBIGUOUS,  # system busy
+        45011: Failure.SLOW_DOWN,  # per-minute frequency limit
+    },
+    # Instant delivery: the platform or the carrier failed mid-call. The order may exist (a
+    # carrier that timed out may have taken it), so only retry-safe endpoints repeat.
+    "delivery": {
+        930555: Failure.AMBIGUOUS,  # WeChat platform system error
+        930556: Failure.AMBIGUOUS,  # the carrier timed out
+        930557: Failure.AMBIGUOUS,  # the carrier's system failed
+    },
+}
+_EVERY_API = ERRCODE_FAILURES[""]
+
+
+def classify_errcode(errcode: int, domain: str = "") -> Failure:
+    """The ``ERRCODE_FAILURES`` row of an errcode answered by ``domain``'s API."""
+    failure = ERRCODE_FAILURES.get(domain, _EVERY_API).get(errcode)
+    return failure or _EVERY_API.get(errcode, Failure.FATAL)
 
 
 def error_for(

@@ -14,21 +14,17 @@ from ._redact import redact
 __all__ = [
     "APIError",
     "AccessTokenError",
-    "CallbackError",
     "CarrierError",
     "ConfigurationError",
-    "DecryptError",
     "FieldError",
     "InvalidCredentialsError",
     "InvalidParameterError",
-    "MalformedMessageError",
     "NotFoundError",
     "PermissionDeniedError",
     "QuotaExceededError",
     "RequestValidationError",
     "ResponseDecodeError",
     "ResponseValidationError",
-    "SignatureError",
     "StoreCredentialsError",
     "StoreError",
     "StoreUnavailableError",
@@ -216,7 +212,8 @@ class InvalidCredentialsError(APIError, ConfigurationError):
 
 
 class AccessTokenError(APIError):
-    """The access token was rejected twice in a row (40001, 40014, 42001)."""
+    """The access token was rejected (40001, 40014, 42001) and no replay helped: a call is
+    replayed once per rejected token with a token not rejected before, at most 3 times."""
 
 
 class SystemBusyError(APIError):
@@ -276,22 +273,6 @@ class CarrierError(WeChatError):
         super().__init__(
             f"[resultcode {resultcode}] carrier error (resultmsg: {self.resultmsg!r}) at {endpoint}"
         )
-
-
-class CallbackError(WeChatError):
-    """A push could not be trusted or read."""
-
-
-class SignatureError(CallbackError):
-    """The push's signature does not match."""
-
-
-class DecryptError(CallbackError):
-    """The encrypted push could not be decrypted (bad key, padding, appid)."""
-
-
-class MalformedMessageError(CallbackError):
-    """The push body is not well-formed XML/JSON, too large, or unsafe."""
 
 
 class StoreError(WeChatError):

@@ -1,4 +1,5 @@
-"""Building blocks for attrs models: wire-aware fields, the Response base, time helpers."""
+"""Building blocks for attrs models: wire-aware fields, field types, the Response base, time
+helpers. Models import only this module and ``_checks``, never the converter."""
 
 from __future__ import annotations
 
@@ -8,19 +9,21 @@ import os
 import pathlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import Any, NewType, TypeVar
 
 import attrs
 
 __all__ = [
     "EmptyRequest",
     "EmptyResponse",
+    "LooseBool",
     "OpenValues",
     "Response",
     "Upload",
     "datetime_to_unix",
     "meta",
     "unix_to_datetime",
+    "wire_name",
 ]
 
 T = TypeVar("T")
@@ -35,6 +38,9 @@ ALIASES = "wechat_aliases"
 CHECK = "wechat_check"
 
 Check = Callable[[Any], "str | None"]
+
+#: A boolean as pushes send it: ``true``, ``false``, ``1``, ``0`` (any case, CDATA unwrapped).
+LooseBool = NewType("LooseBool", bool)
 
 
 def meta(
@@ -59,6 +65,11 @@ def meta(
     if check is not None:
         metadata[CHECK] = (check,) if callable(check) else tuple(check)
     return metadata
+
+
+def wire_name(field: attrs.Attribute[Any]) -> str:
+    """The key a field has on the wire (``meta(wire=...)``, else its name)."""
+    return str(field.metadata.get(WIRE, field.name))
 
 
 class OpenValues:

@@ -118,15 +118,6 @@ class _MaskingFactory:
         return record
 
 
-class RedactingFilter(logging.Filter):
-    """The same masking as a filter, for a handler of the user's own that formats records
-    made before the SDK was imported (``handler.addFilter(RedactingFilter())``)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        _redact_record(record)
-        return True
-
-
 _install_lock = threading.Lock()
 
 

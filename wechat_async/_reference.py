@@ -22,18 +22,19 @@ from typing import Any, Union
 import attrs
 
 from ._checks import rule_of
-from ._convert import _field_checks
 from ._endpoint import Endpoint, Namespace
 from ._errcodes import (
     DOMAIN_ERRCODES,
+    ERRCODE_FAILURES,
     ERRCODES,
-    TOKEN_ERRCODES,
     DeliveryError,
     InvoiceError,
 )
 from ._errors import APIError
 from ._models import WIRE
 from ._registry import namespaces
+from ._retry import Failure
+from ._validation import _field_checks
 
 __all__ = [
     "FieldDoc",
@@ -461,11 +462,16 @@ def _errcodes_page() -> str:
     ]
     for code, (cls, meaning) in sorted(ERRCODES.items()):
         lines.append(f"| {code} | `{cls.__name__}` | {_cell(meaning)} |")
-    tokens = ", ".join(str(code) for code in sorted(TOKEN_ERRCODES))
+    tokens = ", ".join(
+        str(code)
+        for code, failure in sorted(ERRCODE_FAILURES[""].items())
+        if failure is Failure.TOKEN
+    )
     lines += [
         "",
         f"On {tokens} (the access token was rejected) the client drops the token, fetches a "
-        "new one and replays the call once before raising.",
+        "new one and replays the call, once per rejected token and at most 3 times, before "
+        "raising.",
     ]
     for domain, rows in DOMAIN_ERRCODES.items():
         lines += ["", f"## client.{domain}", ""]

@@ -1,4 +1,4 @@
-"""The one place that turns a call into an HTTP request and a response into a model."""
+"""The one place that turns a call into an HTTP request (the answer is ``_reply``'s)."""
 
 from __future__ import annotations
 
@@ -10,44 +10,24 @@ import attrs
 import cattrs
 import httpx
 
-from ._convert import (
-    LoneSurrogateError,
-    check_request,
-    check_unstructured,
-    converter,
-    dumps,
-    field_errors,
-    loads,
-    request_converter,
-    structure_response,
-)
+from ._convert import converter, field_errors, request_converter
 from ._endpoint import Endpoint, Namespace
-from ._errcodes import error_for
 from ._errors import (
-    APIError,
-    CarrierError,
     FieldError,
     RequestValidationError,
-    ResponseDecodeError,
-    ResponseValidationError,
-    WeChatError,
 )
+from ._json import dumps
+from ._validation import check_request, check_unstructured
 
 __all__ = [
     "EncodedRequest",
     "build_payload",
     "build_url",
-    "decode_json",
     "encode",
-    "parse_response",
-    "reply_codes",
-    "reply_error",
 ]
 
 _PLAIN = frozenset({str, int, float, bool})
 _JSON_HEADERS = {"content-type": "application/json; charset=utf-8"}
-_ENVELOPE = frozenset({"errcode", "errmsg"})
-_CARRIER_ENVELOPE = frozenset({"errcode", "errmsg", "resultcode", "resultmsg"})
 
 
 @attrs.frozen
@@ -167,100 +147,3 @@ def _query_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
-
-
-def decode_json(endpoint: Endpoint[Any, Any, Any], status_code: int, content: bytes) -> Any:
-    if not content:
-        raise ResponseDecodeError(endpoint.path, status_code, "empty body")
-    try:
-        data = loads(content)
-    except RecursionError:
-        raise ResponseDecodeError(endpoint.path, status_code, "JSON nested too deeply") from None
-    except LoneSurrogateError as exc:
-        raise ResponseDecodeError(endpoint.path, status_code, str(exc)) from None
-    except (ValueError, UnicodeDecodeError) as exc:
-        if endpoint.secret_reply:
-            quoted = f"{len(content)} bytes, not quoted: the reply carries a credential"
-        else:
-            quoted = repr(content[:80].decode("utf-8", "replace"))
-        raise ResponseDecodeError(
-            endpoint.path, status_code, f"not JSON ({exc.__class__.__name__}: {quoted})"
-        ) from None
-    if not isinstance(data, dict):
-        raise ResponseDecodeError(endpoint.path, status_code, "JSON is not an object")
-    return data
-
-
-def parse_response(endpoint: Endpoint[Any, Any, Any], data: Mapping[str, Any]) -> Any:
-    envelope = _CARRIER_ENVELOPE if "resultcode" in endpoint.layers else _ENVELOPE
-    body = {k: v for k, v in data.items() if k not in envelope}
-    try:
-        return structure_response(body, endpoint.response)
-    except (cattrs.BaseValidationError, TypeError, ValueError) as exc:
-        raise ResponseValidationError(endpoint.path, field_errors(exc)) from None
-
-
-def reply_codes(endpoint: Endpoint[Any, Any, Any], data: Mapping[str, Any]) -> tuple[int, int]:
-    """``(errcode, resultcode)`` of a decoded reply, 0 for a layer that says success (or that
-    the endpoint does not have; the carrier's is read only once WeChat's says success). A
-    proxy's ``"0"`` or ``0.0`` still means success."""
-    errcode = data.get("errcode", 0)
-    if errcode.__class__ is not int:
-        errcode = _coerce_code("errcode", errcode)
-    resultcode = 0
-    if not errcode and "resultcode" in endpoint.layers:
-        resultcode = data.get("resultcode", 0)
-        if resultcode.__class__ is not int:
-            resultcode = _coerce_code("resultcode", resultcode)
-    return errcode, resultcode
-
-
-def reply_error(
-    endpoint: Endpoint[Any, Any, Any],
-    data: Mapping[str, Any],
-    *,
-    may_have_been_applied: bool = False,
-) -> APIError | CarrierError:
-    """The exception for a failed reply (``reply_codes`` not both 0). It carries the reply:
-    ``body`` as decoded, ``response`` as the endpoint's model when the reply fits it, since
-    failed replies still hold what the caller needs (a carrier's rider and order_token)."""
-    errcode, resultcode = reply_codes(endpoint, data)
-    response = _model_or_none(endpoint, data)
-    if errcode:
-        return error_for(
-            errcode,
-            str(data.get("errmsg", "")),
-            endpoint=endpoint.path,
-            domain=endpoint.domain,
-            overrides=endpoint.errors,
-            may_have_been_applied=may_have_been_applied,
-            body=data,
-            response=response,
-        )
-    return CarrierError(
-        resultcode,
-        str(data.get("resultmsg", "")),
-        endpoint=endpoint.path,
-        may_have_been_applied=may_have_been_applied,
-        body=data,
-        response=response,
-    )
-
-
-def _model_or_none(endpoint: Endpoint[Any, Any, Any], data: Mapping[str, Any]) -> Any:
-    try:
-        return parse_response(endpoint, data)
-    except ResponseValidationError:
-        return None
-
-
-def _coerce_code(name: str, value: Any) -> int:
-    if value is None:
-        return 0
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise WeChatError(f"{name} is not a number: {value!r}") from None
-    if not number.is_integer():
-        raise WeChatError(f"{name} is not a whole number: {value!r}")
-    return int(number)

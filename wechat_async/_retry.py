@@ -5,23 +5,14 @@ from __future__ import annotations
 import enum
 import random as _random
 import time
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Final
+from collections.abc import Awaitable, Callable
 
 import anyio
 import attrs
 
 from . import _config
-from ._errcodes import TOKEN_ERRCODES
 
-__all__ = [
-    "ERRCODE_FAILURES",
-    "Failure",
-    "RetryBudget",
-    "RetryPolicy",
-    "classify_errcode",
-    "classify_status",
-]
+__all__ = ["Failure", "RetryBudget", "RetryPolicy"]
 
 
 class Failure(enum.Enum):
@@ -29,42 +20,9 @@ class Failure(enum.Enum):
 
     NEVER_SENT = "never_sent"  # retry on every endpoint
     AMBIGUOUS = "ambiguous"  # may have been applied: retry idempotent endpoints only
-    TOKEN = "token"  # bad token: invalidate and replay once, outside the retry count
+    TOKEN = "token"  # bad token: invalidate, replay with a new one, outside the retry count
     SLOW_DOWN = "slow_down"  # 45011, per-minute frequency limit: wait for the minute to turn
     FATAL = "fatal"  # business error, quota, carrier error: never retried
-
-
-#: What an errcode says about the attempt that got it: the answering namespace's own codes
-#: first, then those of every API (""). Any other errcode is FATAL. Add a row here, never an
-#: ``if`` in the retry loop.
-ERRCODE_FAILURES: Final[Mapping[str, Mapping[int, Failure]]] = {
-    "": {
-        **dict.fromkeys(TOKEN_ERRCODES, Failure.TOKEN),
-        -1: Failure.AMBIGUOUS,  # system busy
-        45011: Failure.SLOW_DOWN,  # per-minute frequency limit
-    },
-    # Instant delivery: the platform or the carrier failed mid-call. The order may exist (a
-    # carrier that timed out may have taken it), so only retry-safe endpoints repeat.
-    "delivery": {
-        930555: Failure.AMBIGUOUS,  # WeChat platform system error
-        930556: Failure.AMBIGUOUS,  # the carrier timed out
-        930557: Failure.AMBIGUOUS,  # the carrier's system failed
-    },
-}
-_EVERY_API = ERRCODE_FAILURES[""]
-
-
-def classify_status(status_code: int) -> Failure | None:
-    """HTTP status of a response; None means "read the body"."""
-    if status_code >= 500 or status_code == 429:
-        return Failure.AMBIGUOUS
-    return None
-
-
-def classify_errcode(errcode: int, domain: str = "") -> Failure:
-    """The ``ERRCODE_FAILURES`` row of an errcode answered by ``domain``'s API."""
-    failure = ERRCODE_FAILURES.get(domain, _EVERY_API).get(errcode)
-    return failure or _EVERY_API.get(errcode, Failure.FATAL)
 
 
 @attrs.define
@@ -132,7 +90,7 @@ class RetryPolicy:
     def delay(
         self, attempt: int, retry_after: str | None = None, failure: Failure | None = None
     ) -> float:
-        """Seconds to wait before retry number ``attempt + 1``: full jitter in [d/2, d].
+        """Seconds to wait before retry number ``attempt + 1``: "equal jitter", in [d/2, d].
 
         After 45011 (a per-minute limit) the wait runs to the next minute of the wall clock,
         plus up to a second of jitter so a crowd of callers does not return at once.

@@ -1,64 +1,72 @@
-"""Public home of the exception tree (also re-exported from ``wechat_async``).
+"""Every error the SDK raises, in one tree (all exported here and from ``wechat_async``)::
 
-The tree lives in ``_errors``; the named per-errcode classes beside the one errcode table in
-``_errcodes``. ``__all__`` is a literal list so type checkers see every name (a test keeps it
-equal to the two modules' exports).
+    WeChatError
+    ├── APIError
+    │   ├── AccessTokenError
+    │   ├── DeliveryError
+    │   │   ├── DeliveryCategoryError (also InvalidParameterError)
+    │   │   ├── DeliveryOrderExistsError
+    │   │   ├── DeliveryOrderNotFoundError (also NotFoundError)
+    │   │   └── DeliveryShopNotBoundError (also ConfigurationError)
+    │   ├── InvalidCredentialsError (also ConfigurationError)
+    │   ├── InvalidParameterError
+    │   │   ├── CityServiceOrderNoError
+    │   │   └── CityServiceUrlError
+    │   ├── InvoiceError
+    │   │   ├── InvoiceAuthFieldNotSetError
+    │   │   ├── InvoiceInvalidMchidError
+    │   │   ├── InvoiceInvalidParamsError
+    │   │   ├── InvoiceNotAuthorizedError (also NotFoundError)
+    │   │   └── InvoicePayMchNotSetError
+    │   ├── NotFoundError
+    │   ├── PermissionDeniedError
+    │   │   ├── CityServiceOfflineError
+    │   │   ├── CityServiceUserInactiveError
+    │   │   └── CityServiceUserNeverVisitedError
+    │   ├── QuotaExceededError
+    │   │   ├── CityServiceHourlyLimitError
+    │   │   └── CityServiceUserFrequencyError
+    │   └── SystemBusyError
+    ├── CallbackError
+    │   ├── DecryptError
+    │   │   └── AppIdMismatchError
+    │   ├── MalformedMessageError
+    │   │   ├── PayloadTooLargeError
+    │   │   └── UnanswerablePushError
+    │   └── SignatureError
+    │       ├── NonceReusedError
+    │       ├── StaleTimestampError
+    │       └── UnencryptedPushError
+    ├── CarrierError
+    ├── ConfigurationError
+    ├── RequestValidationError (also ValueError)
+    ├── ResponseDecodeError
+    ├── ResponseValidationError
+    ├── StoreError
+    │   ├── StoreCredentialsError (also ConfigurationError)
+    │   └── StoreUnavailableError
+    │       └── StoreWritesRefusedError
+    └── TransportError
+
+``FieldError`` (one bad field of a validation error) is data, not an exception.
+``ERRCODES`` and ``DOMAIN_ERRCODES`` map each errcode to its class and documented meaning.
+
+Each class is defined beside what raises it: the core in ``_errors``, the errcode classes
+beside the one errcode table in ``_errcodes``, the push errors in ``callbacks._errors``.
 """
 
-from ._errcodes import (
-    DOMAIN_ERRCODES,
-    ERRCODES,
-    CityServiceHourlyLimitError,
-    CityServiceOfflineError,
-    CityServiceOrderNoError,
-    CityServiceUrlError,
-    CityServiceUserFrequencyError,
-    CityServiceUserInactiveError,
-    CityServiceUserNeverVisitedError,
-    DeliveryCategoryError,
-    DeliveryError,
-    DeliveryOrderExistsError,
-    DeliveryOrderNotFoundError,
-    DeliveryShopNotBoundError,
-    InvoiceAuthFieldNotSetError,
-    InvoiceError,
-    InvoiceInvalidMchidError,
-    InvoiceInvalidParamsError,
-    InvoiceNotAuthorizedError,
-    InvoicePayMchNotSetError,
-)
-from ._errors import (
-    AccessTokenError,
-    APIError,
-    CallbackError,
-    CarrierError,
-    ConfigurationError,
-    DecryptError,
-    FieldError,
-    InvalidCredentialsError,
-    InvalidParameterError,
-    MalformedMessageError,
-    NotFoundError,
-    PermissionDeniedError,
-    QuotaExceededError,
-    RequestValidationError,
-    ResponseDecodeError,
-    ResponseValidationError,
-    SignatureError,
-    StoreCredentialsError,
-    StoreError,
-    StoreUnavailableError,
-    StoreWritesRefusedError,
-    SystemBusyError,
-    TransportError,
-    WeChatError,
-)
+from ._errcodes import *
+from ._errors import *
+from .callbacks._errors import *
 
+# Literal, because mypy reads only a literal ``__all__`` (python/mypy#15300); the star imports
+# take each module's own list, and tests/test_public_names.py keeps this one their union.
 __all__ = [
     "DOMAIN_ERRCODES",
     "ERRCODES",
     "APIError",
     "AccessTokenError",
+    "AppIdMismatchError",
     "CallbackError",
     "CarrierError",
     "CityServiceHourlyLimitError",
@@ -85,18 +93,23 @@ __all__ = [
     "InvoiceNotAuthorizedError",
     "InvoicePayMchNotSetError",
     "MalformedMessageError",
+    "NonceReusedError",
     "NotFoundError",
+    "PayloadTooLargeError",
     "PermissionDeniedError",
     "QuotaExceededError",
     "RequestValidationError",
     "ResponseDecodeError",
     "ResponseValidationError",
     "SignatureError",
+    "StaleTimestampError",
     "StoreCredentialsError",
     "StoreError",
     "StoreUnavailableError",
     "StoreWritesRefusedError",
     "SystemBusyError",
     "TransportError",
+    "UnanswerablePushError",
+    "UnencryptedPushError",
     "WeChatError",
 ]

@@ -21,6 +21,7 @@ def _router(store: Any = None, **options: Any) -> tuple[CallbackRouter, list[str
     return router, runs
 
 
+@pytest.mark.slow
 async def test_a_handler_outliving_its_claim_ttl_still_runs_once() -> None:
     """Before claims were renewed: the 0.3 s claim lapsed mid-handler, the redelivery ran the
     handler again, and the first run's failure released the second's claim (3 runs)."""
@@ -157,6 +158,7 @@ class _RenewDownStore(MemoryDedupeStore):
         return await super().renew(ticket, ttl)
 
 
+@pytest.mark.slow
 async def test_an_unconfirmed_claim_stops_its_handler_before_a_redelivery_can_run_it() -> None:
     """Before: a renewal that failed was ignored, the claim lapsed, a redelivery claimed it
     and ran the handler while the first run was still going (two runs at once)."""

@@ -59,6 +59,7 @@ def test_memory_store_satisfies_the_protocol() -> None:
     assert not isinstance(object(), DedupeStore)
 
 
+@pytest.mark.slow
 def test_one_ticket_a_key_across_threads() -> None:
     """Flask's async views run an event loop per request thread against one router: claims
     from threads racing for the same keys get one ticket a key (forced thread switches)."""

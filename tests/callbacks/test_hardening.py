@@ -163,6 +163,7 @@ _EVENTS = st.sampled_from(
 _TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=12)
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(
     event=_EVENTS,

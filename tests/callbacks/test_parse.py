@@ -1,4 +1,4 @@
-"""parse_event: the seed's pushes into typed events; hostile bodies into typed errors."""
+"""parse_event: the documented pushes into typed events; hostile bodies into typed errors."""
 
 from __future__ import annotations
 

@@ -7,7 +7,8 @@ from typing import Any
 
 from tests.helpers import FIXTURES
 
-# The gift-card document's own card (its card/create example), as the recorded fixture calls it.
+# The gift-card document's own card (its card/create example), as the documented example calls
+# it.
 CARD: dict[str, Any] = json.loads(
     (FIXTURES / "giftcard" / "create_card" / "success.json").read_text(encoding="utf-8")
 )["call"]["card"]

@@ -195,6 +195,7 @@ async def test_what_the_live_api_accepted_is_placed(changes: dict[str, Any]) -> 
 
 
 # -- 930564: the sandbox's 500 orders a day --------------------------------------------------------
+@pytest.mark.slow
 async def test_the_sandbox_takes_500_orders_a_beijing_day() -> None:
     clock = Clock()
     wx = Emulator(clock=clock, token_ttl=2 * 86400)

@@ -1,5 +1,5 @@
-"""Every recorded request, each field in turn replaced by a value of another JSON type (or
-removed): the emulator answers with a WeChat errcode, never a 5xx of its own."""
+"""Every documented example's request, each field in turn replaced by a value of another JSON
+type (or removed): the emulator answers with a WeChat errcode, never a 5xx of its own."""
 
 from __future__ import annotations
 
@@ -58,6 +58,7 @@ def _variants(body: dict[str, Any]) -> Iterator[dict[str, Any]]:
             yield changed
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("request_", list(_requests()))
 async def test_a_field_of_another_type_is_a_wechat_error_not_a_crash(
     request_: dict[str, Any],

@@ -137,6 +137,7 @@ async def test_same_seed_same_order_book_other_seed_other_book() -> None:
     assert [o["create_time"] for o in orders] == sorted(o["create_time"] for o in orders)
 
 
+@pytest.mark.slow
 async def test_fault_injection_is_seeded_and_mixes_502_and_errcode_minus_1() -> None:
     async def outcomes(seed: int, rate: float) -> list[tuple[int, int]]:
         async with Emulator(orders=50, fault_rate=rate, seed=seed) as wx, http_to(wx) as http:

@@ -89,6 +89,7 @@ async def _place(client: WeChatClient, shop_order_id: str) -> None:
     await client.delivery.add_order(**body, delivery_token=quote.delivery_token or "")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("encrypted", [False, True], ids=["plain", "encrypted"])
 async def test_every_push_kind_reaches_the_app_once(encrypted: bool) -> None:
     wx = Emulator(push_schedule=SCHEDULE, seed=2)
@@ -146,6 +147,7 @@ async def _refuse(scope: Scope, receive: Receive, send: Send) -> None:
     await send({"type": "http.response.body", "body": b"not what WeChat wants"})
 
 
+@pytest.mark.slow
 async def test_an_app_that_never_acknowledges_is_retried_on_the_schedule() -> None:
     wx = Emulator(push_schedule=SCHEDULE)
     async with AsgiServer(_refuse) as app:
@@ -281,6 +283,7 @@ async def test_what_wechat_counts_as_failed_attempts_in_process() -> None:
     assert "does not follow redirects" in redirected.verdict
 
 
+@pytest.mark.slow
 async def test_gift_card_pushes_are_acknowledged_by_xml_ok_only() -> None:
     """WeChat keeps retrying a gift-card push answered ``success`` (raw HTTP: a bare app)."""
     wx = Emulator(push_schedule=(0.01,))
@@ -347,6 +350,7 @@ class _Recorder:
         return [f for _, f in self.pushes if f["Event"] == event]
 
 
+@pytest.mark.slow
 async def test_each_push_comes_from_the_user_it_is_about() -> None:
     wx = Emulator(orders=1, push_schedule=())
     recorder = _Recorder()
@@ -387,6 +391,7 @@ async def test_each_push_comes_from_the_user_it_is_about() -> None:
         assert query["openid"] == fields["FromUserName"]
 
 
+@pytest.mark.slow
 async def test_waybill_pushes_carry_the_rider_once_one_took_the_order() -> None:
     wx = Emulator(push_schedule=())
     recorder = _Recorder()
@@ -481,7 +486,7 @@ async def test_redeliver_sends_a_past_push_again_and_the_handler_runs_once(
     assert seen == [("paid", order["order_id"])]
 
 
-# -- §10.4: cards given between users ----------------------------------------------------------
+# -- cards given between users (the gift-card pushes) ----------------------------------------
 async def _consume(wx: Emulator, code: str) -> int:
     """``code/consume`` over raw HTTP (in-process): WeChat's errcode."""
     transport = httpx.ASGITransport(app=wx.app)

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 
@@ -25,6 +27,7 @@ def _files() -> dict[str, str]:
     return files
 
 
+@pytest.mark.slow
 def test_the_readme_test_block_passes_on_asyncio_and_trio(tmp_path: Path) -> None:
     files = _files()
     assert set(files) == {"test_pushes.py", "conftest.py"}

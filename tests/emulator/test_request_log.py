@@ -23,6 +23,7 @@ async def in_process(wx: Emulator) -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
+@pytest.mark.slow
 async def test_unknown_paths_are_counted_under_one_key_and_held_memory_stays_small() -> None:
     wx = Emulator()
     async with in_process(wx) as http:

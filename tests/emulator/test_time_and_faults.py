@@ -85,6 +85,7 @@ async def test_an_sdk_client_keeps_its_superseded_token_through_the_grace() -> N
 
 
 # -- slow bodies ------------------------------------------------------------------------------
+@pytest.mark.slow
 async def test_a_slow_body_arrives_whole_and_takes_its_time() -> None:
     slow = Faults(slow_body=1, slow_body_seconds=0.6)
     async with Emulator(orders=3, path_faults={GET_ORDER: slow}) as wx:
@@ -100,6 +101,7 @@ async def test_a_slow_body_arrives_whole_and_takes_its_time() -> None:
     assert wx.requests[GET_ORDER] == 1
 
 
+@pytest.mark.slow
 async def test_a_deadline_shorter_than_a_slow_body_is_a_transport_error() -> None:
     slow = Faults(slow_body=1, slow_body_seconds=5.0)
     async with Emulator(orders=3, path_faults={GET_ORDER: slow}) as wx:

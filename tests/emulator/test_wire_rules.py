@@ -146,6 +146,7 @@ async def test_hostile_bodies_are_47001_not_a_server_error(body: bytes) -> None:
         assert await get_order(http, token, wx.book.orders()[0]["order_id"]) == 0
 
 
+@pytest.mark.slow
 async def test_a_dropped_connection_in_process_is_an_ambiguous_transport_error() -> None:
     consume = "/card/code/consume"
     dropped = Faults(drop=1.0)
@@ -162,6 +163,7 @@ async def test_a_dropped_connection_in_process_is_an_ambiguous_transport_error()
     assert wx.requests[consume] == 1
 
 
+@pytest.mark.slow
 async def test_refreshing_forever_keeps_a_bounded_number_of_tokens() -> None:
     now = [1_800_000_000.0]
     wx = Emulator(token_grace=300, token_ttl=7200, clock=lambda: now[0])
@@ -191,6 +193,7 @@ async def test_a_field_of_the_wrong_type_is_47001_naming_it() -> None:
         assert data["errcode"] == 40097
 
 
+@pytest.mark.slow
 async def test_a_served_drop_is_ambiguous_and_logs_no_traceback() -> None:
     records: list[logging.LogRecord] = []
     collect = logging.Handler()

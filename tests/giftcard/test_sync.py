@@ -41,6 +41,7 @@ def test_split_windows_cover_the_range_in_31_day_steps() -> None:
     assert split_windows(5, 5) == [(5, 5)]
 
 
+@pytest.mark.slow
 async def test_20000_orders_over_100_days_with_5_percent_faults_exactly_once() -> None:
     async with synced(20_000, days=100, fault_rate=0.05, seed=11) as (wx, client):
         sync = client.giftcard.iter_orders(wx.start_time, wx.end_time, concurrency=16)
@@ -66,6 +67,7 @@ async def test_order_within_and_across_windows(sort_type: str) -> None:
     assert times == sorted(times, reverse=sort_type == "DESC")  # type: ignore[type-var]
 
 
+@pytest.mark.slow
 async def test_orders_inserted_mid_sync_shift_pages_but_nothing_repeats_or_goes_missing() -> None:
     async with synced(3_000, days=60) as (wx, client):
         calls = 0
@@ -90,6 +92,7 @@ async def test_orders_inserted_mid_sync_shift_pages_but_nothing_repeats_or_goes_
     assert any(i.startswith("NEW") for i in ids)
 
 
+@pytest.mark.slow
 async def test_resume_from_checkpoint_completes_without_repeats() -> None:
     async with synced(2_500, days=40) as (wx, client):
         first: list[str] = []
@@ -109,6 +112,7 @@ async def test_resume_from_checkpoint_completes_without_repeats() -> None:
     assert set(first) | set(rest) == {f"FAKE{i:08d}" for i in range(2_500)}
 
 
+@pytest.mark.slow
 async def test_breaking_out_early_leaves_nothing_running() -> None:
     async with synced(5_000) as (wx, client):
         sync = client.giftcard.iter_orders(wx.start_time, wx.end_time, concurrency=32)
@@ -213,6 +217,7 @@ async def test_a_failing_page_raises_the_wechat_error_itself() -> None:
     assert sync.checkpoint.window == 0  # nothing handed out: resume from the start
 
 
+@pytest.mark.slow
 async def test_resume_right_after_an_order_on_the_shared_window_second_does_not_repeat_it() -> None:
     # 20,000 orders over 100 days are 432 s apart: FAKE00006200 is created exactly on the
     # second that window 0 and window 1 share.
@@ -233,6 +238,7 @@ async def test_resume_right_after_an_order_on_the_shared_window_second_does_not_
     assert len(first) + len(rest) == 20_000
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("pipelined", [False, True])
 async def test_desc_sync_with_new_orders_arriving_at_the_newest_end(pipelined: bool) -> None:
     async with synced(2_000, days=40) as (wx, client):
@@ -279,6 +285,7 @@ async def test_aware_datetimes_are_accepted_as_bounds() -> None:
     assert ids == [f"FAKE{i:08d}" for i in range(50)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("pipelined", [False, True])
 async def test_pages_fetched_ahead_stay_bounded_by_concurrency(pipelined: bool) -> None:
     """Memory holds a few ``concurrency`` pages, not the orders: a slow consumer does not make
@@ -302,6 +309,7 @@ async def test_pages_fetched_ahead_stay_bounded_by_concurrency(pipelined: bool) 
                     break
 
 
+@pytest.mark.slow
 async def test_resume_from_inside_the_reread_of_a_grown_window_misses_no_original_order() -> None:
     async with synced(2_000, days=20) as (wx, client):
         calls = 0

@@ -14,6 +14,7 @@ from benchmarks import bench_order_sync as bench
 CLIENTS = [name for name in bench.clients() if name not in bench.BENCH_ONLY]
 
 
+@pytest.mark.slow
 def test_benchmark_runs_every_client_over_the_same_orders() -> None:
     # run() raises when a client reads another number of orders than the server holds.
     results = bench.run(orders=200, concurrency=4, latency=0.0, rounds=1, only=CLIENTS)

@@ -130,6 +130,7 @@ async def test_more_orders_than_asked_for_is_an_error(pipelined: bool) -> None:
             await drain(sync, pipelined=pipelined)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("pipelined", [False, True])
 async def test_a_sync_that_failed_during_a_reread_refuses_a_second_iteration(
     pipelined: bool,

@@ -47,6 +47,7 @@ def pages_needed(wx: Emulator, size: int) -> int:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("pipelined", [False, True])
 async def test_asc_sync_up_to_now_reads_the_new_tail_not_the_whole_window(pipelined: bool) -> None:
     size, concurrency = 50, 8

@@ -39,6 +39,7 @@ async def drain(sync: OrderSync, fail_with: Exception | None = None) -> None:
                 raise fail_with
 
 
+@pytest.mark.slow
 async def test_20000_orders_with_faults_exactly_once_pipelined() -> None:
     async with (
         served(20_000, days=100, fault_rate=0.05, seed=5) as (wx, client),
@@ -67,6 +68,7 @@ async def test_pipelined_keeps_the_order(sort_type: str) -> None:
     assert times == sorted(times, reverse=sort_type == "DESC")  # type: ignore[type-var]
 
 
+@pytest.mark.slow
 async def test_pipelined_orders_inserted_mid_sync_no_repeat_none_missing() -> None:
     async with served(3_000, days=60) as (wx, client):
         calls = 0
@@ -113,6 +115,7 @@ class Counted:
         assert (self.started, self.ended) == at_exit  # none started or ran on after the exit
 
 
+@pytest.mark.slow
 async def test_breaking_out_cancels_the_fetches_in_flight() -> None:
     async with served(8_000, latency=0.05) as (wx, client):
         fetch = Counted(client)
@@ -128,6 +131,7 @@ async def test_breaking_out_cancels_the_fetches_in_flight() -> None:
     assert sync.checkpoint.skip == 1
 
 
+@pytest.mark.slow
 async def test_resume_a_pipelined_sync_from_its_checkpoint() -> None:
     async with served(2_000, days=40) as (wx, client):
         first: list[str] = []
@@ -175,6 +179,7 @@ async def test_enter_once_and_before_iterating() -> None:
         assert len([o async for o in sync]) == 299
 
 
+@pytest.mark.slow
 async def test_a_timeout_around_the_block_cancels_it_cleanly() -> None:
     async with served(5_000, latency=0.01) as (wx, client):
         read = 0

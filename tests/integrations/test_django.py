@@ -58,6 +58,7 @@ def _home(request: Any) -> Any:
     return HttpResponse(b"home")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("encrypted", [False, True], ids=["plain", "encrypted"])
 async def test_path_answers_both_paths_under_uvicorn(
     django_app: Any, urls: list[Any], encrypted: bool

@@ -24,6 +24,7 @@ def _app(receiver: Receiver, path: str) -> FastAPI:
     return app
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("encrypted", [False, True], ids=["plain", "encrypted"])
 async def test_api_router_answers_both_paths_under_a_real_server(encrypted: bool) -> None:
     receiver = Receiver(encrypted=encrypted)

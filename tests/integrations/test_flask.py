@@ -45,6 +45,7 @@ def _app() -> Flask:
     return app
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("encrypted", [False, True], ids=["plain", "encrypted"])
 async def test_blueprint_answers_both_paths_under_werkzeug(encrypted: bool) -> None:
     receiver = Receiver(encrypted=encrypted)
@@ -77,6 +78,7 @@ async def test_a_slashed_rule_alone_redirects_the_bare_path() -> None:
     assert reply.status_code == 308
 
 
+@pytest.mark.slow
 async def test_concurrent_duplicates_run_the_handler_once() -> None:
     """Each request runs in its own thread and event loop; one push delivered eight times at
     once still runs its handler once (the rest: 503 while it runs, then the acknowledgement)."""

@@ -26,16 +26,19 @@ def _imported_after(code: str) -> set[str]:
     return set(out.split())
 
 
+@pytest.mark.slow
 def test_the_core_imports_no_framework() -> None:
     core = "import wechat_async, wechat_async.callbacks, wechat_async.testing, wechat_async.cli"
     assert _imported_after(core) == set()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(INTEGRATIONS))
 def test_each_integration_imports_only_its_framework(name: str) -> None:
     assert _imported_after(f"import wechat_async.integrations.{name}") == INTEGRATIONS[name]
 
 
+@pytest.mark.slow
 def test_a_missing_framework_names_its_extra() -> None:
     # One interpreter, each framework hidden in turn (None in sys.modules fails its import).
     code = """

@@ -21,6 +21,7 @@ async def _home(request: object) -> PlainTextResponse:
     return PlainTextResponse("home")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("encrypted", [False, True], ids=["plain", "encrypted"])
 async def test_routes_answer_both_paths_under_a_real_server(encrypted: bool) -> None:
     receiver = Receiver(encrypted=encrypted)
@@ -48,6 +49,7 @@ async def test_a_mount_redirects_the_bare_path_which_wechat_does_not_follow() ->
     assert reply.headers["location"].endswith("/wechat/push/?echostr=x")
 
 
+@pytest.mark.slow
 async def test_a_body_refused_unread_closes_the_connection() -> None:
     """A 413 sent before the body is read says ``Connection: close``: the server will not read
     the rest, and a client reusing the connection would lose its next request."""

@@ -1,4 +1,4 @@
-"""Invoice namespace: input checks and wire details beyond the recorded fixtures."""
+"""Invoice namespace: input checks and wire details beyond the documented examples."""
 
 from __future__ import annotations
 

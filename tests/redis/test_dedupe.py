@@ -66,6 +66,7 @@ def _deliverer(redis_url: str, prefix: str, mode: str, order_id: str, backend: s
     return spawn("tests.redis._push_worker", redis_url, prefix, mode, order_id, backend)
 
 
+@pytest.mark.slow
 def test_one_push_delivered_to_4_processes_at_once_runs_once(
     redis_server: RedisServer, prefix: str
 ) -> None:
@@ -91,6 +92,7 @@ def test_one_push_delivered_to_4_processes_at_once_runs_once(
     assert statuses.count(503) >= 1
 
 
+@pytest.mark.slow
 async def test_a_handler_that_crashes_its_process_runs_again_once_after_its_claim_expires(
     redis_server: RedisServer, prefix: str
 ) -> None:

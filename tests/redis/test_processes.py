@@ -10,6 +10,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from tests.redis._processes import spawn, start_together
 from tests.redis._server import RedisServer
 
@@ -17,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TOKEN_TTL, RUN_SECONDS = 3, 6.5
 
 
+@pytest.mark.slow
 def test_4_processes_x_200_tasks_short_tokens_no_grace_no_call_fails_few_token_requests(
     redis_server: RedisServer, prefix: str
 ) -> None:

@@ -92,6 +92,7 @@ async def _spread(limiter: RateLimiter, count: int, appid: str = "wx", path: str
     return max(stamps) - min(stamps)
 
 
+@pytest.mark.slow
 async def test_concurrent_callers_are_spread_at_the_rate(limiter_factory: type) -> None:
     limiter = limiter_factory(50)
     assert isinstance(limiter, RateLimiter)
@@ -101,6 +102,7 @@ async def test_concurrent_callers_are_spread_at_the_rate(limiter_factory: type) 
     assert 0.3 <= spread < 1.0
 
 
+@pytest.mark.slow
 async def test_limits_are_per_appid_and_per_group(limiter_factory: type) -> None:
     limiter = limiter_factory(10, group=lambda path: "orders" if "order" in path else None)
     assert await _spread(limiter, 30, path="/cityservice/sendmsgdata") < 0.1  # not limited
@@ -158,6 +160,7 @@ async def test_redis_unreachable_limits_the_process_alone_with_one_warning(
     assert len(warnings) == 1
 
 
+@pytest.mark.slow
 def test_50_calls_a_second_hold_across_4_processes(redis_server: RedisServer, prefix: str) -> None:
     rate, seconds = 50, 10.0
     workers = [

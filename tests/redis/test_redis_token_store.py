@@ -73,6 +73,7 @@ def test_store_refuses_what_is_neither_url_nor_client() -> None:
         RedisTokenStore(6379)  # type: ignore[arg-type]
 
 
+@pytest.mark.slow
 async def test_a_command_that_hangs_is_bounded() -> None:
     # A listener that accepts and never answers: Redis "up" but stuck.
     async with await anyio.create_tcp_listener(local_host="127.0.0.1") as listener:

@@ -94,6 +94,7 @@ async def _extend(into: list[str], results: Awaitable[list[str]]) -> None:
     into.extend(await results)
 
 
+@pytest.mark.slow
 async def test_waiters_in_another_process_take_the_holders_token_with_few_round_trips(
     redis_server: RedisServer, prefix: str
 ) -> None:
@@ -119,6 +120,7 @@ async def test_waiters_in_another_process_take_the_holders_token_with_few_round_
     assert waiter.fetch_count == 0
 
 
+@pytest.mark.slow
 async def test_a_dead_holders_lock_frees_by_its_ttl_then_one_process_fetches(
     redis_server: RedisServer, prefix: str
 ) -> None:
@@ -136,6 +138,7 @@ async def test_a_dead_holders_lock_frees_by_its_ttl_then_one_process_fetches(
     assert results == ["T1"] * 60
 
 
+@pytest.mark.slow
 async def test_a_lock_held_past_the_wait_bound_lets_the_waiter_fetch_with_a_warning(
     redis_server: RedisServer, prefix: str, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -185,6 +188,7 @@ async def test_redis_down_valid_tokens_keep_working_and_a_refresh_falls_back_onc
     assert source.calls == 2
 
 
+@pytest.mark.slow
 async def test_redis_restarted_mid_run_no_call_fails_and_token_requests_stay_bounded(
     own_redis_server: RedisServer, prefix: str, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -285,6 +289,7 @@ async def test_advisory_refresh_does_not_wait_for_another_processs_lock(
     assert source.calls == 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("shared", ["memory", "redis"])
 async def test_a_fetch_slower_than_the_lock_ttl_keeps_the_lock_one_fetch_in_all(
     shared: str, redis_server: RedisServer, prefix: str

@@ -96,6 +96,7 @@ async def test_dead_holders_lock_expires_and_its_late_unlock_cannot_free_the_nex
     assert await store.unlock(alive) is True
 
 
+@pytest.mark.slow
 async def test_only_the_holder_renews_and_a_lapsed_lock_stays_lapsed(store: TokenStore) -> None:
     held = await store.lock("wx", ttl=0.2)
     assert held is not None

@@ -8,6 +8,7 @@ from typing import Any
 
 import anyio
 import anyio.lowlevel
+import pytest
 
 from wechat_async.stores.dedupe import Claim, DedupeStore, Ticket
 
@@ -66,6 +67,7 @@ async def test_contract_a_lapsed_claim_cannot_touch_the_one_that_took_over(
         assert await store.claim("k") is Claim.DONE
 
 
+@pytest.mark.slow
 async def test_contract_renew_keeps_a_running_claim(dedupe_store: Any) -> None:
     async with dedupe_store() as store:
         ticket = await store.claim("k", ttl=0.3)

@@ -8,7 +8,15 @@
 """
 
 from ._asgi import CallbackApp
-from ._crypto import AppIdMismatchError, MessageCrypto
+from ._crypto import MessageCrypto
+from ._errors import (
+    AppIdMismatchError,
+    NonceReusedError,
+    PayloadTooLargeError,
+    StaleTimestampError,
+    UnanswerablePushError,
+    UnencryptedPushError,
+)
 from ._events import (
     Event,
     GiftCardPayDone,
@@ -22,15 +30,8 @@ from ._events import (
     UserViewCard,
     WaybillAgent,
 )
-from ._parse import PayloadTooLargeError, parse_event
-from ._replies import UnanswerablePushError
-from ._router import (
-    CallbackReply,
-    CallbackRouter,
-    NonceReusedError,
-    StaleTimestampError,
-    UnencryptedPushError,
-)
+from ._parse import parse_event
+from ._router import CallbackReply, CallbackRouter
 from ._signature import check_signature
 
 __all__ = [

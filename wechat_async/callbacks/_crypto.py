@@ -11,11 +11,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from .._errors import ConfigurationError, DecryptError, SignatureError
+from .._errors import ConfigurationError
 from .._redact import mask, remember_secret
+from ._errors import AppIdMismatchError, DecryptError, SignatureError
 from ._signature import same_signature, sign
 
-__all__ = ["AppIdMismatchError", "MessageCrypto"]
+__all__ = ["MessageCrypto"]
 
 _BLOCK = 32  # WeChat pads to 32 bytes, not AES's 16
 
@@ -28,10 +29,6 @@ def _cipher(key: bytes) -> Any:
             "encrypted pushes need the crypto extra: pip install 'wechat-async[crypto]'"
         ) from None
     return Cipher(algorithms.AES(key), modes.CBC(key[:16]))
-
-
-class AppIdMismatchError(DecryptError):
-    """A push that decrypts, but names another app inside: not ours to handle."""
 
 
 class MessageCrypto:

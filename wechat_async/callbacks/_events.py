@@ -8,8 +8,7 @@ from typing import Any, ClassVar
 
 import attrs
 
-from .._convert import LooseBool
-from .._models import Response, meta
+from .._models import LooseBool, Response, meta
 from ..delivery._status import OrderStatus
 
 __all__ = [

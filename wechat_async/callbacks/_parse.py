@@ -12,15 +12,14 @@ import attrs
 import cattrs
 
 from .._convert import converter, field_errors
-from .._errors import MalformedMessageError
 from .._models import WIRE
 from ._crypto import MessageCrypto
+from ._errors import MalformedMessageError, PayloadTooLargeError
 from ._events import EVENT_TYPES, Event, UnknownEvent
 from ._xml import xml_fields
 
 __all__ = [
     "MAX_BODY",
-    "PayloadTooLargeError",
     "body_fields",
     "event_from_fields",
     "is_encrypted",
@@ -31,10 +30,6 @@ __all__ = [
 #: Pushes are a few hundred bytes; anything near this is not from WeChat.
 MAX_BODY = 1 << 20
 _INT = re.compile(r"-?[0-9]{1,18}")
-
-
-class PayloadTooLargeError(MalformedMessageError):
-    """The push body is over the size limit (checked before any parsing)."""
 
 
 def is_json(body: bytes, content_type: str | None = None) -> bool:

@@ -13,11 +13,11 @@ from types import MappingProxyType
 
 import attrs
 
-from .._errors import MalformedMessageError
 from ._crypto import MessageCrypto
+from ._errors import UnanswerablePushError
 from ._events import Event, UnknownEvent
 
-__all__ = ["CallbackReply", "UnanswerablePushError", "acknowledge", "text_reply"]
+__all__ = ["CallbackReply", "acknowledge", "text_reply"]
 
 # Read-only: every reply shares these, and callers get them as reply.headers.
 TEXT = MappingProxyType({"content-type": "text/plain; charset=utf-8"})
@@ -27,11 +27,6 @@ JSON = MappingProxyType({"content-type": "application/json; charset=utf-8"})
 _LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
 # Outside XML 1.0's Char production: no XML document carries these, escaped or not.
 _NOT_XML_CHAR = re.compile(r"[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-
-class UnanswerablePushError(MalformedMessageError):
-    """A push whose acknowledgement cannot be written (it would echo text XML cannot carry):
-    refused before its handler runs."""
 
 
 @attrs.frozen

@@ -12,36 +12,34 @@ from typing import Any, TypeVar
 
 import anyio
 
-from .._errors import (
-    CallbackError,
-    ConfigurationError,
-    DecryptError,
-    SignatureError,
-    StoreUnavailableError,
-)
+from .._errors import ConfigurationError, StoreUnavailableError
 from .._redact import install_log_redaction, remember_secret
 from ..stores._hold import keep_held
 from ..stores.dedupe import RUNNING_TTL, Claim, DedupeStore, MemoryDedupeStore, Ticket
-from ._crypto import AppIdMismatchError, MessageCrypto
+from ._crypto import MessageCrypto
+from ._errors import (
+    AppIdMismatchError,
+    CallbackError,
+    DecryptError,
+    NonceReusedError,
+    PayloadTooLargeError,
+    SignatureError,
+    StaleTimestampError,
+    UnanswerablePushError,
+    UnencryptedPushError,
+)
 from ._events import Event, UnknownEvent
 from ._parse import (
-    PayloadTooLargeError,
     body_fields,
     decrypt_envelope,
     event_from_fields,
     is_encrypted,
     is_json,
 )
-from ._replies import CallbackReply, UnanswerablePushError, acknowledge, text_reply
+from ._replies import CallbackReply, acknowledge, text_reply
 from ._signature import check_signature
 
-__all__ = [
-    "CallbackReply",
-    "CallbackRouter",
-    "NonceReusedError",
-    "StaleTimestampError",
-    "UnencryptedPushError",
-]
+__all__ = ["CallbackReply", "CallbackRouter"]
 
 logger = logging.getLogger("wechat_async.callbacks")
 
@@ -54,18 +52,6 @@ _TIMESTAMP = re.compile(r"[0-9]{1,12}")
 #: retry after it is acknowledged; a timeout under 5 s would cancel such a handler on every
 #: retry, and the push would be lost. Far below WeChat's retry span, so a hung one is re-run.
 DEFAULT_HANDLER_TIMEOUT = 30.0
-
-
-class StaleTimestampError(SignatureError):
-    """The push's timestamp is missing or outside the router's replay window."""
-
-
-class UnencryptedPushError(SignatureError):
-    """A push without ``Encrypt`` and ``msg_signature`` reached a router with an AES key."""
-
-
-class NonceReusedError(SignatureError):
-    """A signed ``(timestamp, nonce)`` pair came back carrying another push."""
 
 
 class CallbackRouter:

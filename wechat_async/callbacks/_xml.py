@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .._errors import MalformedMessageError
+from ._errors import MalformedMessageError
 
 __all__ = ["xml_fields"]
 

@@ -62,7 +62,6 @@ def orders() -> None:
 @click.option("--sort", type=click.Choice(["ASC", "DESC"]), default="ASC", show_default=True)
 @click.option(
     "--emulator",
-    "--fake",
     "emulated",
     type=click.IntRange(0),
     default=None,

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
-from .._convert import dumps
+from .._json import dumps
 
 __all__ = ["OutputChangedError", "Sink", "open_sink"]
 

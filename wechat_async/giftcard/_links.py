@@ -1,4 +1,6 @@
-"""Shelf links and jump URLs (seed 001, sections 7.2 and 14): no HTTP."""
+"""Shelf links and jump URLs, as the gift-card page documents them: no HTTP.
+https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/gift_card.html
+"""
 
 from __future__ import annotations
 

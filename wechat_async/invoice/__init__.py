@@ -1,4 +1,6 @@
-"""``client.invoice``: invoicing after payment (the gift-card document, section 12.2.2)."""
+"""``client.invoice``: invoicing after payment, documented with the gift cards:
+https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/gift_card.html
+"""
 
 from __future__ import annotations
 

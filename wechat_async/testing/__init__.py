@@ -26,9 +26,6 @@ from ._pushes import (
 )
 from ._serve import AsgiServer
 
-#: Deprecated: the emulator's former name (the same class; use ``Emulator``).
-FakeWeChat = Emulator
-
 __all__ = [
     "PUSH_KINDS",
     "STATS_PATH",
@@ -37,7 +34,6 @@ __all__ = [
     "CarrierAccount",
     "CarrierFaults",
     "Emulator",
-    "FakeWeChat",
     "Faults",
     "OrderBook",
     "PushAttempt",

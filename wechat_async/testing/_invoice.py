@@ -44,7 +44,7 @@ class Invoicing:
 
     async def set_auth_field(self, call: Call) -> Reply:
         field = call.body.get("auth_field")
-        # Both parts are required (section 12.2.2's table), as the SDK's model says.
+        # Both parts are required (the post-payment invoicing document's table).
         if not isinstance(field, dict) or not {"user_field", "biz_field"} <= set(field):
             return error(72031, "invalid params: auth_field.user_field and biz_field")
         self.auth_field = dict(field)

@@ -24,8 +24,8 @@ import anyio
 import attrs
 import httpx
 
-from .._errors import CallbackError
 from ..callbacks._crypto import MessageCrypto
+from ..callbacks._errors import CallbackError
 from ..callbacks._signature import sign
 
 __all__ = [

@@ -9,8 +9,7 @@ import enum
 import attrs
 
 from ..._checks import between, max_bytes, max_len, min_len
-from ..._convert import LooseBool
-from ..._models import OpenValues, Response, meta
+from ..._models import LooseBool, OpenValues, Response, meta
 
 __all__ = [
     "CodeCard",

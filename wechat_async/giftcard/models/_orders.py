@@ -7,8 +7,7 @@ from typing import Literal
 import attrs
 
 from ..._checks import between, min_len
-from ..._convert import LooseBool
-from ..._models import Response, meta
+from ..._models import LooseBool, Response, meta
 
 __all__ = [
     "MAX_ORDER_WINDOW",
