@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from ._redact import redact
+
+if TYPE_CHECKING:
+    from .giftcard._sync import UnreadOrder
 
 __all__ = [
     "APIError",
@@ -29,8 +32,10 @@ __all__ = [
     "StoreError",
     "StoreUnavailableError",
     "StoreWritesRefusedError",
+    "SyncInUseError",
     "SystemBusyError",
     "TransportError",
+    "UnreadOrdersError",
     "WeChatError",
 ]
 
@@ -294,3 +299,22 @@ class StoreWritesRefusedError(StoreUnavailableError):
 class StoreCredentialsError(StoreError, ConfigurationError):
     """Redis refused the credentials: wrong password or user (WRONGPASS), none given where one
     is required (NOAUTH), or an ACL user without a command or key it needs (NOPERM)."""
+
+
+class SyncInUseError(WeChatError, RuntimeError):
+    """Another task is already reading this sync: an ``OrderSync`` has one consumer (hand its
+    orders to other tasks through a memory object stream)."""
+
+
+class UnreadOrdersError(WeChatError):
+    """The sync is over, every other order yielded once, but WeChat would not serve these
+    orders (``unread``; also in ``sync.unread`` and ``sync.checkpoint.unread``)."""
+
+    def __init__(self, unread: tuple[UnreadOrder, ...]) -> None:
+        self.unread = unread
+        shown = "; ".join(str(u) for u in unread[:3])
+        more = f"; and {len(unread) - 3} more" if len(unread) > 3 else ""
+        super().__init__(
+            f"{len(unread)} order(s) could not be read (every page holding them failed; each "
+            f"other order was yielded once): {shown}{more}"
+        )

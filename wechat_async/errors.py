@@ -46,7 +46,9 @@
     │   ├── StoreCredentialsError (also ConfigurationError)
     │   └── StoreUnavailableError
     │       └── StoreWritesRefusedError
-    └── TransportError
+    ├── SyncInUseError (also RuntimeError)
+    ├── TransportError
+    └── UnreadOrdersError
 
 ``FieldError`` (one bad field of a validation error) is data, not an exception.
 ``ERRCODES`` and ``DOMAIN_ERRCODES`` map each errcode to its class and documented meaning.
@@ -107,9 +109,11 @@ __all__ = [
     "StoreError",
     "StoreUnavailableError",
     "StoreWritesRefusedError",
+    "SyncInUseError",
     "SystemBusyError",
     "TransportError",
     "UnanswerablePushError",
     "UnencryptedPushError",
+    "UnreadOrdersError",
     "WeChatError",
 ]

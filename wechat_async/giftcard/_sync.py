@@ -54,7 +54,8 @@ from .._errors import (
     QuotaExceededError,
     RequestValidationError,
     ResponseValidationError,
-    WeChatError,
+    SyncInUseError,
+    UnreadOrdersError,
 )
 from .._models import datetime_to_unix
 from .models import MAX_ORDER_WINDOW, BatchGetOrdersResponse, Order
@@ -98,11 +99,6 @@ def _may_be_one_order(exc: BaseException) -> bool:
     return isinstance(exc, APIError) and not isinstance(exc, _CALL_ERRORS)
 
 
-class SyncInUseError(WeChatError, RuntimeError):
-    """Another task is already reading this sync: an ``OrderSync`` has one consumer (hand its
-    orders to other tasks through a memory object stream)."""
-
-
 @attrs.frozen
 class UnreadOrder:
     """An order WeChat would not serve: every page holding it failed, while the orders around
@@ -141,20 +137,6 @@ class UnreadOrder:
             ):
                 raise ValueError(f"UnreadOrder.{name} is not a value a sync writes: {value!r}")
         return cls(**data)
-
-
-class UnreadOrdersError(WeChatError):
-    """The sync is over, every other order yielded once, but WeChat would not serve these
-    orders (``unread``; also in ``sync.unread`` and ``sync.checkpoint.unread``)."""
-
-    def __init__(self, unread: tuple[UnreadOrder, ...]) -> None:
-        self.unread = unread
-        shown = "; ".join(str(u) for u in unread[:3])
-        more = f"; and {len(unread) - 3} more" if len(unread) > 3 else ""
-        super().__init__(
-            f"{len(unread)} order(s) could not be read (every page holding them failed; each "
-            f"other order was yielded once): {shown}{more}"
-        )
 
 
 @attrs.frozen
