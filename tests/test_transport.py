@@ -3,6 +3,7 @@ call deadline as a hard bound, rate limiting, 45011, and user-supplied transport
 
 from __future__ import annotations
 
+import itertools
 import json
 import socket
 import sys
@@ -390,3 +391,78 @@ async def test_with_options_deadline(anyio_backend: str) -> None:
         with pytest.raises(TransportError, match="deadline"):
             await ProbeNamespace(quick).safe()
         assert client._retry.deadline == 60.0
+
+
+async def _calls_at_once(base: str, transport: str, calls: int, deadline: float) -> Any:
+    """``calls`` calls started together: how each ended, and the longest the loop stalled."""
+    outcomes: dict[str, int] = {}
+    ticks: list[float] = []
+
+    async def ticker() -> None:
+        while True:
+            ticks.append(time.monotonic())
+            await anyio.sleep(0.05)
+
+    retry = fast_retry(deadline=deadline, max_retries=0)
+    async with _client(base, transport, token_provider=_static_token, retry=retry) as client:
+        probe = ProbeNamespace(client)
+        await probe.safe()  # the token, and a connection to reuse: a client in service
+
+        async def call() -> None:
+            try:
+                await probe.safe()
+                outcome = "served"
+            except TransportError as exc:
+                if "deadline" in str(exc):
+                    outcome = "deadline"
+                else:  # e.g. a connect timeout: the in-process server accepts late
+                    outcome = "not sent" if not exc.may_have_been_applied else str(exc)
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+
+        with anyio.move_on_after(120):  # minutes before the fix
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(ticker)
+                async with anyio.create_task_group() as callers:
+                    for _ in range(calls):
+                        callers.start_soon(call)
+                tg.cancel_scope.cancel()
+    return outcomes, max(b - a for a, b in itertools.pairwise(ticks))
+
+
+@pytest.mark.slow
+async def test_ten_thousand_concurrent_calls_end_by_their_deadline(anyio_backend: str) -> None:
+    """Every call ends, served or cut off by its deadline, and the event loop keeps running
+    throughout: waiting for a connection costs the same however many wait (httpcore's own queue
+    rescans every waiter on each change, and stalled the loop for minutes)."""
+    server = LoopbackServer({"/t/safe": ok})
+    async with server.running() as base:
+        for name in _transports(anyio_backend):
+            outcomes, stall = await _calls_at_once(base, name, calls=10_000, deadline=5.0)
+            assert sum(outcomes.values()) == 10_000, (name, outcomes)
+            assert set(outcomes) <= {"served", "deadline", "not sent"}, (name, outcomes)
+            assert outcomes.get("served", 0) > 0, name
+            assert stall < 20, (name, stall)  # seconds to start 10,000 tasks, not minutes
+
+
+async def test_httpx_waiters_beyond_its_connections_time_out_as_never_sent(
+    anyio_backend: str,
+) -> None:
+    from wechat_async.transports import HttpxTransport
+
+    server = LoopbackServer({"/t/slow": silent, "/t/drop": drop, "/t/ok": ok})
+    transport = HttpxTransport(max_connections=1)
+    async with server.running() as base:
+        # A failed exchange gives its turn back; a served one too.
+        with pytest.raises(SendError):
+            await transport.send("POST", base + "/t/drop", {}, b"{}", Timeouts())
+        assert (await transport.send("POST", base + "/t/ok", {}, b"{}", Timeouts())).status == 200
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(transport.send, "POST", base + "/t/slow", {}, b"{}", Timeouts())
+            await anyio.sleep(0.1)  # the one connection is taken
+            with pytest.raises(SendError) as info:
+                await transport.send("POST", base + "/t/ok", {}, b"{}", Timeouts(pool=0.2))
+            tg.cancel_scope.cancel()
+        await transport.aclose()
+    assert info.value.failure is Failure.NEVER_SENT
+    assert "no free connection" in str(info.value)
+    assert [r.split(b" ")[1] for r in server.requests] == [b"/t/drop", b"/t/ok", b"/t/slow"]

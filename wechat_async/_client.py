@@ -434,7 +434,7 @@ def _make_transport(
         from .transports.aiohttp import AiohttpTransport
 
         return AiohttpTransport(max_connections=_config.DEFAULT_MAX_CONNECTIONS)
-    return HttpxTransport(max_connections=_config.DEFAULT_MAX_CONNECTIONS)
+    return HttpxTransport()
 
 
 def _aiohttp_fits() -> bool:

@@ -12,6 +12,10 @@ DEFAULT_READ_TIMEOUT: Final = 10.0
 #: One deadline per logical call, covering every attempt and backoff sleep.
 DEFAULT_CALL_DEADLINE: Final = 60.0
 DEFAULT_MAX_CONNECTIONS: Final = 100
+#: httpx's pool does work per request that grows with its connections and waiters: past ~20
+#: requests in flight it spends more CPU on bookkeeping than on HTTP and serves fewer calls
+#: (benchmarks/bench_many_callers.py), so the httpx transport sends at most this many at once.
+HTTPX_MAX_CONNECTIONS: Final = 20
 
 # Retries (openai's numbers).
 DEFAULT_MAX_RETRIES: Final = 2

@@ -17,6 +17,7 @@ import functools
 from collections.abc import Mapping
 from typing import Protocol, runtime_checkable
 
+import anyio
 import attrs
 import httpx
 
@@ -115,21 +116,32 @@ def on_asyncio() -> bool:
 
 
 class HttpxTransport:
-    """Sends through an ``httpx.AsyncClient``: the user's own, or one this transport owns."""
+    """Sends through an ``httpx.AsyncClient``: the user's own, or one this transport owns.
+
+    At most ``max_connections`` requests are handed to httpx at once; the rest wait in a
+    first-come queue here. httpcore's pool rescans every waiting request on each change, so
+    thousands of waiters there stall the event loop (and every deadline with it); here each
+    waiter costs the same however many there are. A client of your own with a larger pool
+    needs ``HttpxTransport(client, max_connections=...)`` to use all of it.
+    """
 
     def __init__(
         self,
         client: httpx.AsyncClient | None = None,
         *,
-        max_connections: int = _config.DEFAULT_MAX_CONNECTIONS,
+        max_connections: int = _config.HTTPX_MAX_CONNECTIONS,
     ) -> None:
         self._owns = client is None
+        # Every connection may stay idle in the pool: httpcore closes an idle connection as
+        # soon as the pool holds more than max_keepalive_connections of any kind, so a lower
+        # number churns connections under load.
         self._client = client or httpx.AsyncClient(
             limits=httpx.Limits(
                 max_connections=max_connections,
-                max_keepalive_connections=max_connections // 2,
+                max_keepalive_connections=max_connections,
             ),
         )
+        self._slots = anyio.Semaphore(max_connections, fast_acquire=True)
 
     @property
     def client(self) -> httpx.AsyncClient:
@@ -146,6 +158,7 @@ class HttpxTransport:
         body: bytes | None,
         timeouts: Timeouts,
     ) -> TransportResponse:
+        await self._take_slot(timeouts.pool)
         try:
             request = self._client.build_request(
                 method, url, content=body, headers=headers, timeout=_httpx_timeout(timeouts)
@@ -155,7 +168,18 @@ class HttpxTransport:
             response = await self._client.send(request)
         except httpx.TransportError as exc:
             raise SendError(classify_httpx(exc), f"{type(exc).__name__}: {exc}") from None
+        finally:
+            self._slots.release()
         return TransportResponse(response.status_code, response.headers, response.content)
+
+    async def _take_slot(self, wait: float | None) -> None:
+        try:
+            with anyio.fail_after(wait):
+                await self._slots.acquire()
+        except TimeoutError:
+            raise SendError(
+                Failure.NEVER_SENT, f"PoolTimeout: no free connection within {wait:g} s"
+            ) from None
 
     async def aclose(self) -> None:
         if self._owns:
