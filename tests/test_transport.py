@@ -3,6 +3,7 @@ call deadline as a hard bound, rate limiting, 45011, and user-supplied transport
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import socket
@@ -19,7 +20,10 @@ import pytest
 import respx
 
 from tests.helpers import APPID, BASE, SECRET, client_for, fast_retry, mock_token
+from tests.http_peer import KeepAlivePeer
 from wechat_async import (
+    ClientClosedError,
+    ConfigurationError,
     EmptyResponse,
     Endpoint,
     Namespace,
@@ -466,3 +470,93 @@ async def test_httpx_waiters_beyond_its_connections_time_out_as_never_sent(
     assert info.value.failure is Failure.NEVER_SENT
     assert "no free connection" in str(info.value)
     assert [r.split(b" ")[1] for r in server.requests] == [b"/t/drop", b"/t/ok", b"/t/slow"]
+
+
+async def test_a_call_after_aclose_is_refused_and_opens_no_pool(anyio_backend: str) -> None:
+    with KeepAlivePeer() as peer:
+        for name in _transports(anyio_backend):
+            client = WeChatClient(
+                APPID,
+                token_provider=_static_token,
+                base_url=peer.base_url,
+                transport=name,  # type: ignore[arg-type]
+                retry=fast_retry(),
+            )
+            clone = client.with_options(deadline=5)
+            await ProbeNamespace(client).safe()
+            await client.aclose()
+            connections = peer.connections
+            for closed in (client, clone):
+                with pytest.raises(ClientClosedError, match="closed"):
+                    await ProbeNamespace(closed).safe()
+            with pytest.raises(ClientClosedError):
+                client.transport  # noqa: B018 - would make a new pool
+            with pytest.raises(ClientClosedError):
+                async with client:
+                    pass
+            await client.aclose()  # again: nothing to do
+            assert peer.connections == connections, name
+
+            never_used = WeChatClient(APPID, token_provider=_static_token, transport=name)  # type: ignore[arg-type]
+            await never_used.aclose()
+            with pytest.raises(ClientClosedError):
+                await ProbeNamespace(never_used).safe()
+        assert len(peer.received) == len(_transports(anyio_backend))
+
+
+async def test_a_closed_transport_refuses_to_send_and_opens_no_pool(anyio_backend: str) -> None:
+    import aiohttp
+    import httpx
+
+    from wechat_async.transports import HttpxTransport
+    from wechat_async.transports.aiohttp import AiohttpTransport
+
+    def transports() -> list[tuple[Transport, Callable[[], Awaitable[None]] | None]]:
+        own_httpx = httpx.AsyncClient()
+        made: list[tuple[Transport, Callable[[], Awaitable[None]] | None]] = [
+            (HttpxTransport(), None),
+            (HttpxTransport(own_httpx), own_httpx.aclose),  # the user closes theirs
+        ]
+        if anyio_backend == "asyncio":
+            own_session = aiohttp.ClientSession()
+            made += [(AiohttpTransport(), None), (AiohttpTransport(own_session), own_session.close)]
+        return made
+
+    with KeepAlivePeer() as peer:
+        for transport, close_theirs in transports():
+            await transport.send("POST", peer.base_url + "/t/safe", {}, b"{}", Timeouts())
+            await (close_theirs or transport.aclose)()
+            connections = peer.connections
+            with pytest.raises(ClientClosedError, match="closed"):
+                await transport.send("POST", peer.base_url + "/t/safe", {}, b"{}", Timeouts())
+            await transport.aclose()
+            assert peer.connections == connections, transport
+
+
+@pytest.mark.parametrize("name", ["httpx", "aiohttp"])
+def test_a_client_used_from_a_second_asyncio_loop_is_a_configuration_error(name: str) -> None:
+    """Its pooled connections (and the token manager's waiters) belong to the first loop:
+    another loop's call waited for ever (httpx) or raised a bare RuntimeError (aiohttp)."""
+    first, second = asyncio.new_event_loop(), asyncio.new_event_loop()
+    with KeepAlivePeer() as peer:
+        client = WeChatClient(
+            APPID,
+            token_provider=_static_token,
+            base_url=peer.base_url,
+            transport=name,  # type: ignore[arg-type]
+            retry=fast_retry(deadline=5),
+        )
+        try:
+            first.run_until_complete(ProbeNamespace(client).safe())
+            with pytest.raises(ConfigurationError, match="another event loop") as info:
+                second.run_until_complete(ProbeNamespace(client).safe())
+            assert not isinstance(info.value, ClientClosedError)
+            with pytest.raises(ConfigurationError, match="closed in the event loop that used it"):
+                second.run_until_complete(client.aclose())
+            first.run_until_complete(client.aclose())  # where it belongs: closes the pool
+            with pytest.raises(ClientClosedError):
+                first.run_until_complete(ProbeNamespace(client).safe())
+        finally:
+            first.close()
+            second.close()
+    assert len(peer.received) == 1

@@ -18,7 +18,13 @@ from . import _config
 from ._auth import AuthNamespace, TokenEndpointName
 from ._endpoint import Endpoint, Namespace, RawResponse
 from ._errcodes import TOKEN_ERRCODES, error_for
-from ._errors import CarrierError, ConfigurationError, TransportError, WeChatError
+from ._errors import (
+    CarrierError,
+    ClientClosedError,
+    ConfigurationError,
+    TransportError,
+    WeChatError,
+)
 from ._ratelimit import RateLimiter
 from ._redact import install_log_redaction, mask, remember_secret
 from ._request import EncodedRequest, build_payload, build_url, decode_json, encode, parse_response
@@ -26,6 +32,7 @@ from ._retry import Failure, RetryBudget, RetryPolicy, classify_errcode, classif
 from ._token import TokenManager
 from ._transport import (
     HttpxTransport,
+    PoolGuard,
     SendError,
     Timeouts,
     Transport,
@@ -123,6 +130,7 @@ class WeChatClient:
 
     # -- lifecycle -------------------------------------------------------------------------
     async def __aenter__(self) -> Self:
+        self._transport.check()
         return self
 
     async def __aexit__(
@@ -135,7 +143,8 @@ class WeChatClient:
 
     async def aclose(self) -> None:
         """Close the connection pool, unless it is the user's own (``http_client``,
-        ``transport``). Clones from ``with_options`` leave it to the original."""
+        ``transport``); calls made after raise ``ClientClosedError``. Clones from
+        ``with_options`` leave it to the original, and are closed with it."""
         if not self._is_clone:
             await self._transport.aclose()
 
@@ -267,7 +276,7 @@ class WeChatClient:
         self, endpoint: Endpoint[Any, Any, Any], encoded: EncodedRequest, call: _Call
     ) -> tuple[TransportResponse, dict[str, Any]]:
         policy = self._retry
-        transport = self._transport.get()
+        transport = self._transport.for_call()
         limiter = self._rate_limiter
         attempt = 0
         # Tokens rejected so far: each is replayed once, outside the retry count (peers that
@@ -397,7 +406,8 @@ class _Call:
 
 class _TransportSlot:
     """The client's transport, made on first use (the running event loop decides which one
-    can run) and shared by every ``with_options`` clone."""
+    can run) and shared by every ``with_options`` clone: closed for all of them at once, and
+    bound to the event loop of the first call (the token manager's waiters are too)."""
 
     def __init__(
         self, choice: Transport | TransportName | None, http: httpx.AsyncClient | None
@@ -408,19 +418,30 @@ class _TransportSlot:
         self._transport: Transport | None = given
         #: a transport or http_client the user passed stays open: it is theirs
         self._owned = given is None and http is None
+        self._guard = PoolGuard("client")
 
     def get(self) -> Transport:
+        if self._guard.closed:
+            raise ClientClosedError("this client is closed (aclose() was called)")
         transport = self._transport
         if transport is None:
             transport = self._transport = _make_transport(self._choice, self._http)
         return transport
 
+    def check(self) -> None:
+        """Refuse a closed client, and a call from another event loop than the first's."""
+        self._guard.check()
+
+    def for_call(self) -> Transport:
+        self._guard.check()
+        return self.get()
+
     async def aclose(self) -> None:
-        transport = self._transport
-        if transport is None or not self._owned:
+        if not self._guard.close():
             return
-        self._transport = None
-        await transport.aclose()
+        transport = self._transport
+        if transport is not None and self._owned:
+            await transport.aclose()
 
 
 def _make_transport(

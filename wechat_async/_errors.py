@@ -14,6 +14,7 @@ __all__ = [
     "AccessTokenError",
     "CallbackError",
     "CarrierError",
+    "ClientClosedError",
     "ConfigurationError",
     "DecryptError",
     "FieldError",
@@ -57,6 +58,10 @@ class WeChatError(Exception):
 
 class ConfigurationError(WeChatError):
     """The client is set up wrongly (bad appid/secret, missing carrier account...)."""
+
+
+class ClientClosedError(ConfigurationError):
+    """The client, or its connection pool, was used after ``aclose()``."""
 
 
 @attrs.frozen

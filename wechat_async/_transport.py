@@ -22,10 +22,12 @@ import attrs
 import httpx
 
 from . import _config
+from ._errors import ClientClosedError, ConfigurationError
 from ._retry import Failure
 
 __all__ = [
     "HttpxTransport",
+    "PoolGuard",
     "SendError",
     "Timeouts",
     "Transport",
@@ -115,6 +117,53 @@ def on_asyncio() -> bool:
     return True
 
 
+def _current_loop() -> object:
+    """The running event loop: asyncio's loop, or the token of trio's run."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        import trio  # anyio's only other backend
+
+        return trio.lowlevel.current_trio_token()
+
+
+class PoolGuard:
+    """Refuses a connection pool's use after ``aclose()``, and from any event loop but the one
+    it was first used in: its sockets and waiters belong to that loop, where another loop's
+    library raises a bare ``RuntimeError`` or waits for ever."""
+
+    __slots__ = ("_loop", "_owner", "closed")
+
+    def __init__(self, owner: str) -> None:
+        self._owner = owner
+        self._loop: object = None
+        self.closed = False
+
+    def check(self) -> None:
+        if self.closed:
+            raise ClientClosedError(f"this {self._owner} is closed (aclose() was called)")
+        loop = _current_loop()
+        if self._loop is None:
+            self._loop = loop
+        elif loop is not self._loop:
+            raise ConfigurationError(
+                f"this {self._owner} was first used in another event loop, which its "
+                "connections belong to: make one client per event loop (each asyncio.run() "
+                "or trio.run() is a new loop)"
+            )
+
+    def close(self) -> bool:
+        """Mark closed; True the first time (then close the pool, here in its own loop)."""
+        if self.closed:
+            return False
+        if self._loop is not None and _current_loop() is not self._loop:
+            raise ConfigurationError(
+                f"this {self._owner} must be closed in the event loop that used it"
+            )
+        self.closed = True
+        return True
+
+
 class HttpxTransport:
     """Sends through an ``httpx.AsyncClient``: the user's own, or one this transport owns.
 
@@ -142,6 +191,7 @@ class HttpxTransport:
             ),
         )
         self._slots = anyio.Semaphore(max_connections, fast_acquire=True)
+        self._guard = PoolGuard("httpx transport")
 
     @property
     def client(self) -> httpx.AsyncClient:
@@ -158,6 +208,9 @@ class HttpxTransport:
         body: bytes | None,
         timeouts: Timeouts,
     ) -> TransportResponse:
+        self._guard.check()
+        if self._client.is_closed:  # a client of the user's, closed by them
+            raise ClientClosedError("the httpx client of this transport is closed")
         await self._take_slot(timeouts.pool)
         try:
             request = self._client.build_request(
@@ -182,7 +235,7 @@ class HttpxTransport:
             ) from None
 
     async def aclose(self) -> None:
-        if self._owns:
+        if self._guard.close() and self._owns:
             await self._client.aclose()
 
 

@@ -13,9 +13,9 @@ import aiohttp
 from yarl import URL
 
 from .._config import DEFAULT_MAX_CONNECTIONS
-from .._errors import ConfigurationError
+from .._errors import ClientClosedError, ConfigurationError
 from .._retry import Failure
-from .._transport import SendError, Timeouts, TransportResponse, on_asyncio
+from .._transport import PoolGuard, SendError, Timeouts, TransportResponse, on_asyncio
 
 __all__ = ["AiohttpTransport"]
 
@@ -40,6 +40,7 @@ class AiohttpTransport:
         self._session = session
         self._owns = session is None
         self._max_connections = max_connections
+        self._guard = PoolGuard("aiohttp transport")
 
     def __repr__(self) -> str:
         return f"AiohttpTransport(owns_session={self._owns})"
@@ -62,7 +63,10 @@ class AiohttpTransport:
         body: bytes | None,
         timeouts: Timeouts,
     ) -> TransportResponse:
+        self._guard.check()
         session = self._session or self._open()
+        if session.closed:  # a session of the user's, closed by them
+            raise ClientClosedError("the aiohttp session of this transport is closed")
         try:
             async with session.request(
                 method,
@@ -80,9 +84,8 @@ class AiohttpTransport:
             raise SendError(Failure.AMBIGUOUS, _describe(exc)) from None
 
     async def aclose(self) -> None:
-        session, self._session = self._session, None
-        if session is not None and self._owns:
-            await session.close()
+        if self._guard.close() and self._owns and self._session is not None:
+            await self._session.close()
 
 
 @functools.lru_cache(maxsize=32)  # a client has a few settings: convert each once
