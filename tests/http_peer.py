@@ -21,7 +21,8 @@ def _reply(body: bytes) -> bytes:
 
 
 class KeepAlivePeer:
-    """Answers every request with errcode 0 and records its request line once read whole.
+    """Answers every request with errcode 0 and records its request line and body once read
+    whole (``received``).
 
     An idle connection is closed ``keepalive`` seconds after its last reply (None: never), or
     at once after :meth:`close_idle`; ``reset=True`` closes with a reset instead of a FIN.
@@ -122,13 +123,13 @@ class KeepAlivePeer:
                 buffer = rest[length:]
                 request_line = head.split(b"\r\n", 1)[0].decode()
                 with self._changed:
-                    self.received.append(request_line)
+                    self.received.append(f"{request_line} {rest[:length].decode()}")
                 body = TOKEN_BODY if " /cgi-bin/" in request_line else REPLY_BODY
-                conn.sendall(_reply(body))
                 idle_since = time.monotonic()
-                if not buffer:
+                if not buffer:  # idle before the reply leaves: close_idle() sees it at once
                     self._count_idle(+1)
                     idle = True
+                conn.sendall(_reply(body))
         except OSError:
             return
         finally:

@@ -7,6 +7,7 @@ import asyncio
 import itertools
 import json
 import socket
+import struct
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -430,21 +431,22 @@ async def _calls_at_once(base: str, transport: str, calls: int, deadline: float)
                     for _ in range(calls):
                         callers.start_soon(call)
                 tg.cancel_scope.cancel()
+        await probe.safe()  # every call cut off gave its place back
     return outcomes, max(b - a for a, b in itertools.pairwise(ticks))
 
 
 @pytest.mark.slow
 async def test_ten_thousand_concurrent_calls_end_by_their_deadline(anyio_backend: str) -> None:
-    """Every call ends, served or cut off by its deadline, and the event loop keeps running
-    throughout: waiting for a connection costs the same however many wait (httpcore's own queue
-    rescans every waiter on each change, and stalled the loop for minutes)."""
+    """Every call ends, served or cut off by its deadline (how many are served depends on the
+    machine), and the event loop keeps running throughout: waiting for a connection costs the
+    same however many wait (httpcore's own queue rescans every waiter on each change, and
+    stalled the loop for minutes)."""
     server = LoopbackServer({"/t/safe": ok})
     async with server.running() as base:
         for name in _transports(anyio_backend):
             outcomes, stall = await _calls_at_once(base, name, calls=10_000, deadline=5.0)
             assert sum(outcomes.values()) == 10_000, (name, outcomes)
             assert set(outcomes) <= {"served", "deadline", "not sent"}, (name, outcomes)
-            assert outcomes.get("served", 0) > 0, name
             assert stall < 20, (name, stall)  # seconds to start 10,000 tasks, not minutes
 
 
@@ -560,3 +562,102 @@ def test_a_client_used_from_a_second_asyncio_loop_is_a_configuration_error(name:
             first.close()
             second.close()
     assert len(peer.received) == 1
+
+
+# -- stale keep-alive connections ------------------------------------------------------------
+# A server closes an idle connection while the client's event loop is busy elsewhere: its FIN
+# (or reset) waits unread, and the pool does not know. A request written on that connection
+# never reached the server, yet failed as if it might have been applied.
+
+
+def _close_idle_connections(peer: KeepAlivePeer) -> None:
+    """Have the server close its idle connections, blocking this event loop until it has:
+    the loop cannot see the FIN before the next call takes the connection."""
+    peer.wait_idle_closes(peer.close_idle())
+
+
+def _unsafe_calls(peer: KeepAlivePeer) -> int:
+    return sum(" /t/unsafe" in line for line in peer.received)
+
+
+@pytest.mark.parametrize("reset", [False, True], ids=["fin", "reset"])
+async def test_a_pooled_connection_closed_by_the_server_is_not_used(
+    anyio_backend: str, reset: bool
+) -> None:
+    with KeepAlivePeer(reset=reset) as peer:
+        for name in _transports(anyio_backend):
+            async with _client(peer.base_url, name, token_provider=_static_token) as client:
+                probe = ProbeNamespace(client)
+                for n in range(10):
+                    await probe.unsafe(n=n)  # its connection goes back to the pool
+                    _close_idle_connections(peer)
+                    await probe.unsafe(n=n)  # fails if written on the closed connection
+            assert _unsafe_calls(peer) == 20, name  # each once: nothing lost, nothing twice
+            peer.received.clear()
+
+
+@pytest.mark.parametrize("reset", [False, True], ids=["fin", "reset"])
+async def test_httpx_replaces_a_connection_closed_between_its_pick_and_the_write(
+    anyio_backend: str, reset: bool
+) -> None:
+    """httpx checks an idle connection when its pool assigns it, and writes a few event-loop
+    turns later; the server's close lands in between here (a task that blocks the loop runs
+    at the call's first pause)."""
+    with KeepAlivePeer(reset=reset) as peer:
+        async with _client(peer.base_url, "httpx", token_provider=_static_token) as client:
+            probe = ProbeNamespace(client)
+            for n in range(10):
+                await probe.unsafe(n=n)
+                async with anyio.create_task_group() as tg:
+                    tg.start_soon(_close_idle_connections_async, peer)
+                    await probe.unsafe(n=n)
+        assert _unsafe_calls(peer) == 20
+
+
+async def _close_idle_connections_async(peer: KeepAlivePeer) -> None:
+    _close_idle_connections(peer)
+
+
+async def test_idle_connections_are_not_reused_past_their_keepalive_expiry(
+    anyio_backend: str,
+) -> None:
+    """Shorter than the server keeps them, so a request rarely meets one being closed."""
+    from wechat_async.transports import HttpxTransport
+    from wechat_async.transports.aiohttp import AiohttpTransport
+
+    with KeepAlivePeer() as peer:
+        for name in _transports(anyio_backend):
+            transport: Transport = (
+                HttpxTransport(keepalive_expiry=0.2)
+                if name == "httpx"
+                else AiohttpTransport(keepalive_expiry=0.2)
+            )
+            async with WeChatClient(
+                APPID, token_provider=_static_token, base_url=peer.base_url, transport=transport
+            ) as client:
+                await ProbeNamespace(client).safe()
+                await anyio.sleep(0.6)
+                await ProbeNamespace(client).safe()
+            await transport.aclose()
+            assert peer.connections == 2, name
+            peer.connections = 0
+
+
+def test_closed_by_peer_sees_a_fin_or_reset_waiting_unread() -> None:
+    from wechat_async._transport import closed_by_peer
+
+    for reset in (False, True):
+        with socket.create_server(("127.0.0.1", 0)) as listener:
+            ours = socket.create_connection(listener.getsockname())
+            theirs, _ = listener.accept()
+        with ours:
+            assert not closed_by_peer(ours)  # idle, open: nothing to read
+            if reset:  # linger 0: the close sends a reset
+                theirs.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            theirs.close()
+            time.sleep(0.05)  # loopback delivers at once; a margin for a loaded machine
+            assert closed_by_peer(ours), reset
+    closed = socket.socket()
+    closed.close()
+    assert closed_by_peer(closed)  # fileno -1
+    assert not closed_by_peer(None)  # a stream that exposes no socket: nothing to tell

@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Mapping
-from typing import Protocol, runtime_checkable
+import select
+import ssl
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol, runtime_checkable
 
 import anyio
 import attrs
+import httpcore
 import httpx
 
 from . import _config
@@ -117,6 +120,27 @@ def on_asyncio() -> bool:
     return True
 
 
+class _Socket(Protocol):
+    def fileno(self) -> int: ...
+
+
+def closed_by_peer(sock: _Socket | None) -> bool:
+    """True if an idle connection's socket has something to read: between an HTTP/1.1 reply
+    and the next request only the server's FIN or reset can be there (or a reply to nothing,
+    as unusable). A request written after it never reached the server."""
+    if sock is None:
+        return False
+    fd = sock.fileno()
+    if fd < 0:
+        return True
+    if hasattr(select, "poll"):  # select() refuses descriptors past FD_SETSIZE
+        poller = select.poll()
+        poller.register(fd, select.POLLIN)
+        return bool(poller.poll(0))
+    readable, _, _ = select.select([fd], [], [], 0)
+    return bool(readable)
+
+
 def _current_loop() -> object:
     """The running event loop: asyncio's loop, or the token of trio's run."""
     try:
@@ -172,6 +196,10 @@ class HttpxTransport:
     thousands of waiters there stall the event loop (and every deadline with it); here each
     waiter costs the same however many there are. A client of your own with a larger pool
     needs ``HttpxTransport(client, max_connections=...)`` to use all of it.
+
+    A client this transport makes reuses a connection only ``keepalive_expiry`` seconds, and
+    checks it just before writing a request on it: one the server has closed meanwhile is
+    replaced, the request never sent on it (your own client keeps httpx's settings and checks).
     """
 
     def __init__(
@@ -179,17 +207,22 @@ class HttpxTransport:
         client: httpx.AsyncClient | None = None,
         *,
         max_connections: int = _config.HTTPX_MAX_CONNECTIONS,
+        keepalive_expiry: float = _config.KEEPALIVE_EXPIRY,
     ) -> None:
         self._owns = client is None
-        # Every connection may stay idle in the pool: httpcore closes an idle connection as
-        # soon as the pool holds more than max_keepalive_connections of any kind, so a lower
-        # number churns connections under load.
-        self._client = client or httpx.AsyncClient(
-            limits=httpx.Limits(
-                max_connections=max_connections,
-                max_keepalive_connections=max_connections,
-            ),
-        )
+        if client is None:
+            # Every connection may stay idle in the pool: httpcore closes an idle connection
+            # as soon as the pool holds more than max_keepalive_connections of any kind, so a
+            # lower number churns connections under load.
+            client = httpx.AsyncClient(
+                limits=httpx.Limits(
+                    max_connections=max_connections,
+                    max_keepalive_connections=max_connections,
+                    keepalive_expiry=keepalive_expiry,
+                ),
+            )
+            _check_reused_connections(client)
+        self._client = client
         self._slots = anyio.Semaphore(max_connections, fast_acquire=True)
         self._guard = PoolGuard("httpx transport")
 
@@ -237,6 +270,85 @@ class HttpxTransport:
     async def aclose(self) -> None:
         if self._guard.close() and self._owns:
             await self._client.aclose()
+
+
+def _check_reused_connections(client: httpx.AsyncClient) -> None:
+    """Give the pool of a client made here streams that check a reused connection before a
+    request is written on it. httpx takes no network backend: this wraps the one its default
+    pool (httpcore's) was given; proxies from the environment keep theirs."""
+    pool = getattr(getattr(client, "_transport", None), "_pool", None)
+    if isinstance(pool, httpcore.AsyncConnectionPool):
+        pool._network_backend = _CheckedBackend(pool._network_backend)
+
+
+class _CheckedBackend(httpcore.AsyncNetworkBackend):
+    def __init__(self, backend: httpcore.AsyncNetworkBackend) -> None:
+        self._backend = backend
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        stream = await self._backend.connect_tcp(host, port, timeout, local_address, socket_options)
+        return _CheckedStream(stream)
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        stream = await self._backend.connect_unix_socket(path, timeout, socket_options)
+        return _CheckedStream(stream)
+
+    async def sleep(self, seconds: float) -> None:
+        await self._backend.sleep(seconds)
+
+
+class _CheckedStream(httpcore.AsyncNetworkStream):
+    """A connection that refuses to carry a new request once its server has closed it.
+
+    httpcore checks an idle connection when it assigns it, and writes a few event-loop turns
+    later; a FIN landing in between made a request that never reached the server look as if
+    it might have been applied. Checked again here, at the first write after a reply, the
+    connection is given up with ``ConnectionNotAvailable`` and httpcore's pool sends the
+    request on another one.
+    """
+
+    def __init__(self, stream: httpcore.AsyncNetworkStream) -> None:
+        self._stream = stream
+        self._reused = False  # a reply was read: the next write starts another request
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:  # noqa: ASYNC109
+        data = await self._stream.read(max_bytes, timeout)
+        self._reused = True
+        return data
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:  # noqa: ASYNC109
+        if self._reused:
+            self._reused = False
+            if closed_by_peer(self._stream.get_extra_info("socket")):
+                raise httpcore.ConnectionNotAvailable()
+        await self._stream.write(buffer, timeout)
+
+    async def aclose(self) -> None:
+        await self._stream.aclose()
+
+    async def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
+    ) -> httpcore.AsyncNetworkStream:
+        stream = await self._stream.start_tls(ssl_context, server_hostname, timeout)
+        return _CheckedStream(stream)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
 
 
 @functools.lru_cache(maxsize=32)  # a client has a few settings: convert each once
