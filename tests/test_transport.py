@@ -4,6 +4,7 @@ call deadline as a hard bound, rate limiting, 45011, and user-supplied transport
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import socket
@@ -17,6 +18,7 @@ from typing import Any
 import anyio
 import anyio.abc
 import attrs
+import httpx
 import pytest
 import respx
 
@@ -399,7 +401,8 @@ async def test_with_options_deadline(anyio_backend: str) -> None:
 
 
 async def _calls_at_once(base: str, transport: str, calls: int, deadline: float) -> Any:
-    """``calls`` calls started together: how each ended, and the longest the loop stalled."""
+    """``calls`` calls started together: how each ended, and the longest the loop stalled.
+    ``transport`` "own httpx" is an ``http_client`` of the user's (httpx's default pool)."""
     outcomes: dict[str, int] = {}
     ticks: list[float] = []
 
@@ -409,7 +412,12 @@ async def _calls_at_once(base: str, transport: str, calls: int, deadline: float)
             await anyio.sleep(0.05)
 
     retry = fast_retry(deadline=deadline, max_retries=0)
-    async with _client(base, transport, token_provider=_static_token, retry=retry) as client:
+    options: dict[str, Any] = {"token_provider": _static_token, "retry": retry}
+    async with contextlib.AsyncExitStack() as stack:
+        if transport == "own httpx":
+            options["http_client"] = await stack.enter_async_context(httpx.AsyncClient())
+            transport = "httpx"
+        client = await stack.enter_async_context(_client(base, transport, **options))
         probe = ProbeNamespace(client)
         await probe.safe()  # the token, and a connection to reuse: a client in service
 
@@ -424,6 +432,7 @@ async def _calls_at_once(base: str, transport: str, calls: int, deadline: float)
                     outcome = "not sent" if not exc.may_have_been_applied else str(exc)
             outcomes[outcome] = outcomes.get(outcome, 0) + 1
 
+        ticks.append(time.monotonic())
         with anyio.move_on_after(120):  # minutes before the fix
             async with anyio.create_task_group() as tg:
                 tg.start_soon(ticker)
@@ -431,6 +440,7 @@ async def _calls_at_once(base: str, transport: str, calls: int, deadline: float)
                     for _ in range(calls):
                         callers.start_soon(call)
                 tg.cancel_scope.cancel()
+        ticks.append(time.monotonic())
         await probe.safe()  # every call cut off gave its place back
     return outcomes, max(b - a for a, b in itertools.pairwise(ticks))
 
@@ -443,7 +453,7 @@ async def test_ten_thousand_concurrent_calls_end_by_their_deadline(anyio_backend
     stalled the loop for minutes)."""
     server = LoopbackServer({"/t/safe": ok})
     async with server.running() as base:
-        for name in _transports(anyio_backend):
+        for name in [*_transports(anyio_backend), "own httpx"]:
             outcomes, stall = await _calls_at_once(base, name, calls=10_000, deadline=5.0)
             assert sum(outcomes.values()) == 10_000, (name, outcomes)
             assert set(outcomes) <= {"served", "deadline", "not sent"}, (name, outcomes)
@@ -508,7 +518,6 @@ async def test_a_call_after_aclose_is_refused_and_opens_no_pool(anyio_backend: s
 
 async def test_a_closed_transport_refuses_to_send_and_opens_no_pool(anyio_backend: str) -> None:
     import aiohttp
-    import httpx
 
     from wechat_async.transports import HttpxTransport
     from wechat_async.transports.aiohttp import AiohttpTransport

@@ -191,11 +191,11 @@ class PoolGuard:
 class HttpxTransport:
     """Sends through an ``httpx.AsyncClient``: the user's own, or one this transport owns.
 
-    At most ``max_connections`` requests are handed to httpx at once; the rest wait in a
+    At most ``max_connections`` requests are handed to httpx at once (by default 20 on a client
+    made here, as many as your own client's pool has connections); the rest wait in a
     first-come queue here. httpcore's pool rescans every waiting request on each change, so
     thousands of waiters there stall the event loop (and every deadline with it); here each
-    waiter costs the same however many there are. A client of your own with a larger pool
-    needs ``HttpxTransport(client, max_connections=...)`` to use all of it.
+    waiter costs the same however many there are.
 
     A client this transport makes reuses a connection only ``keepalive_expiry`` seconds, and
     checks it just before writing a request on it: one the server has closed meanwhile is
@@ -206,11 +206,12 @@ class HttpxTransport:
         self,
         client: httpx.AsyncClient | None = None,
         *,
-        max_connections: int = _config.HTTPX_MAX_CONNECTIONS,
+        max_connections: int | None = None,
         keepalive_expiry: float = _config.KEEPALIVE_EXPIRY,
     ) -> None:
         self._owns = client is None
         if client is None:
+            max_connections = max_connections or _config.HTTPX_MAX_CONNECTIONS
             # Every connection may stay idle in the pool: httpcore closes an idle connection
             # as soon as the pool holds more than max_keepalive_connections of any kind, so a
             # lower number churns connections under load.
@@ -222,8 +223,13 @@ class HttpxTransport:
                 ),
             )
             _check_reused_connections(client)
+        else:
+            max_connections = max_connections or _pool_size(client)
         self._client = client
-        self._slots = anyio.Semaphore(max_connections, fast_acquire=True)
+        #: None for a client without httpcore's pool (respx, a mock): it queues nothing
+        self._slots = (
+            None if max_connections is None else anyio.Semaphore(max_connections, fast_acquire=True)
+        )
         self._guard = PoolGuard("httpx transport")
 
     @property
@@ -244,7 +250,9 @@ class HttpxTransport:
         self._guard.check()
         if self._client.is_closed:  # a client of the user's, closed by them
             raise ClientClosedError("the httpx client of this transport is closed")
-        await self._take_slot(timeouts.pool)
+        slots = self._slots
+        if slots is not None:
+            await _take_slot(slots, timeouts.pool)
         try:
             request = self._client.build_request(
                 method, url, content=body, headers=headers, timeout=_httpx_timeout(timeouts)
@@ -255,29 +263,43 @@ class HttpxTransport:
         except httpx.TransportError as exc:
             raise SendError(classify_httpx(exc), f"{type(exc).__name__}: {exc}") from None
         finally:
-            self._slots.release()
+            if slots is not None:
+                slots.release()
         return TransportResponse(response.status_code, response.headers, response.content)
-
-    async def _take_slot(self, wait: float | None) -> None:
-        try:
-            with anyio.fail_after(wait):
-                await self._slots.acquire()
-        except TimeoutError:
-            raise SendError(
-                Failure.NEVER_SENT, f"PoolTimeout: no free connection within {wait:g} s"
-            ) from None
 
     async def aclose(self) -> None:
         if self._guard.close() and self._owns:
             await self._client.aclose()
 
 
+async def _take_slot(slots: anyio.Semaphore, wait: float | None) -> None:
+    try:
+        with anyio.fail_after(wait):
+            await slots.acquire()
+    except TimeoutError:
+        raise SendError(
+            Failure.NEVER_SENT, f"PoolTimeout: no free connection within {wait:g} s"
+        ) from None
+
+
+def _httpcore_pool(client: httpx.AsyncClient) -> httpcore.AsyncConnectionPool | None:
+    """The pool of a client's default transport (httpx keeps it private), if httpcore's."""
+    pool = getattr(getattr(client, "_transport", None), "_pool", None)
+    return pool if isinstance(pool, httpcore.AsyncConnectionPool) else None
+
+
+def _pool_size(client: httpx.AsyncClient) -> int | None:
+    pool = _httpcore_pool(client)
+    size = getattr(pool, "_max_connections", None)
+    return size if isinstance(size, int) else None
+
+
 def _check_reused_connections(client: httpx.AsyncClient) -> None:
     """Give the pool of a client made here streams that check a reused connection before a
     request is written on it. httpx takes no network backend: this wraps the one its default
     pool (httpcore's) was given; proxies from the environment keep theirs."""
-    pool = getattr(getattr(client, "_transport", None), "_pool", None)
-    if isinstance(pool, httpcore.AsyncConnectionPool):
+    pool = _httpcore_pool(client)
+    if pool is not None:
         pool._network_backend = _CheckedBackend(pool._network_backend)
 
 
