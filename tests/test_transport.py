@@ -593,13 +593,15 @@ def _unsafe_calls(peer: KeepAlivePeer) -> int:
 async def test_a_pooled_connection_closed_by_the_server_is_not_used(
     anyio_backend: str, reset: bool
 ) -> None:
-    with KeepAlivePeer(reset=reset) as peer:
+    """The server's keep-alive (0.1 s) runs out while the client's loop is busy: the next
+    call takes that connection from the pool before the loop has read the FIN or reset."""
+    with KeepAlivePeer(keepalive=0.1, reset=reset) as peer:
         for name in _transports(anyio_backend):
             async with _client(peer.base_url, name, token_provider=_static_token) as client:
                 probe = ProbeNamespace(client)
                 for n in range(10):
                     await probe.unsafe(n=n)  # its connection goes back to the pool
-                    _close_idle_connections(peer)
+                    peer.wait_idle_closes(peer.idle_closes + 1)  # blocks the loop, on purpose
                     await probe.unsafe(n=n)  # fails if written on the closed connection
             assert _unsafe_calls(peer) == 20, name  # each once: nothing lost, nothing twice
             peer.received.clear()
