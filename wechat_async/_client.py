@@ -18,13 +18,7 @@ from . import _config
 from ._auth import AuthNamespace, TokenEndpointName
 from ._endpoint import Endpoint, Namespace, RawResponse
 from ._errcodes import TOKEN_ERRCODES, error_for
-from ._errors import (
-    CarrierError,
-    ClientClosedError,
-    ConfigurationError,
-    TransportError,
-    WeChatError,
-)
+from ._errors import CarrierError, ConfigurationError, TransportError, WeChatError
 from ._ratelimit import RateLimiter
 from ._redact import install_log_redaction, mask, remember_secret
 from ._request import EncodedRequest, build_payload, build_url, decode_json, encode, parse_response
@@ -421,8 +415,7 @@ class _TransportSlot:
         self._guard = PoolGuard("client")
 
     def get(self) -> Transport:
-        if self._guard.closed:
-            raise ClientClosedError("this client is closed (aclose() was called)")
+        self._guard.check_open()
         transport = self._transport
         if transport is None:
             transport = self._transport = _make_transport(self._choice, self._http)

@@ -126,8 +126,8 @@ class _Socket(Protocol):
 
 def closed_by_peer(sock: _Socket | None) -> bool:
     """True if an idle connection's socket has something to read: between an HTTP/1.1 reply
-    and the next request only the server's FIN or reset can be there (or a reply to nothing,
-    as unusable). A request written after it never reached the server."""
+    and the next request that is the server's FIN or reset (anything else would be a reply to
+    no request: as unusable). A request written after it never reaches the server."""
     if sock is None:
         return False
     fd = sock.fileno()
@@ -163,9 +163,13 @@ class PoolGuard:
         self._loop: object = None
         self.closed = False
 
-    def check(self) -> None:
+    def check_open(self) -> None:
         if self.closed:
             raise ClientClosedError(f"this {self._owner} is closed (aclose() was called)")
+
+    def check(self) -> None:
+        """Open, and in the event loop of its first use (which this binds it to)."""
+        self.check_open()
         loop = _current_loop()
         if self._loop is None:
             self._loop = loop
