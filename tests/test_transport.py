@@ -3,8 +3,12 @@ call deadline as a hard bound, rate limiting, 45011, and user-supplied transport
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import itertools
 import json
 import socket
+import struct
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -14,11 +18,15 @@ from typing import Any
 import anyio
 import anyio.abc
 import attrs
+import httpx
 import pytest
 import respx
 
 from tests.helpers import APPID, BASE, SECRET, client_for, fast_retry, mock_token
+from tests.http_peer import KeepAlivePeer
 from wechat_async import (
+    ClientClosedError,
+    ConfigurationError,
     EmptyResponse,
     Endpoint,
     Namespace,
@@ -392,3 +400,277 @@ async def test_with_options_deadline(anyio_backend: str) -> None:
         with pytest.raises(TransportError, match="deadline"):
             await ProbeNamespace(quick).safe()
         assert client._retry.deadline == 60.0
+
+
+async def _calls_at_once(base: str, transport: str, calls: int, deadline: float) -> Any:
+    """``calls`` calls started together: how each ended, and the longest the loop stalled.
+    ``transport`` "own httpx" is an ``http_client`` of the user's (httpx's default pool)."""
+    outcomes: dict[str, int] = {}
+    ticks: list[float] = []
+
+    async def ticker() -> None:
+        while True:
+            ticks.append(time.monotonic())
+            await anyio.sleep(0.05)
+
+    retry = fast_retry(deadline=deadline, max_retries=0)
+    options: dict[str, Any] = {"token_provider": _static_token, "retry": retry}
+    async with contextlib.AsyncExitStack() as stack:
+        if transport == "own httpx":
+            options["http_client"] = await stack.enter_async_context(httpx.AsyncClient())
+            transport = "httpx"
+        client = await stack.enter_async_context(_client(base, transport, **options))
+        probe = ProbeNamespace(client)
+        await probe.safe()  # the token, and a connection to reuse: a client in service
+
+        async def call() -> None:
+            try:
+                await probe.safe()
+                outcome = "served"
+            except TransportError as exc:
+                if "deadline" in str(exc):
+                    outcome = "deadline"
+                else:  # e.g. a connect timeout: the in-process server accepts late
+                    outcome = "not sent" if not exc.may_have_been_applied else str(exc)
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+
+        ticks.append(time.monotonic())
+        with anyio.move_on_after(120):  # minutes before the fix
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(ticker)
+                async with anyio.create_task_group() as callers:
+                    for _ in range(calls):
+                        callers.start_soon(call)
+                tg.cancel_scope.cancel()
+        ticks.append(time.monotonic())
+        await probe.safe()  # every call cut off gave its place back
+    return outcomes, max(b - a for a, b in itertools.pairwise(ticks))
+
+
+@pytest.mark.slow
+async def test_ten_thousand_concurrent_calls_end_by_their_deadline(anyio_backend: str) -> None:
+    """Every call ends, served or cut off by its deadline (how many are served depends on the
+    machine), and the event loop keeps running throughout: waiting for a connection costs the
+    same however many wait (httpcore's own queue rescans every waiter on each change, and
+    stalled the loop for minutes)."""
+    server = LoopbackServer({"/t/safe": ok})
+    async with server.running() as base:
+        for name in [*_transports(anyio_backend), "own httpx"]:
+            outcomes, stall = await _calls_at_once(base, name, calls=10_000, deadline=5.0)
+            assert sum(outcomes.values()) == 10_000, (name, outcomes)
+            assert set(outcomes) <= {"served", "deadline", "not sent"}, (name, outcomes)
+            assert stall < 20, (name, stall)  # seconds to start 10,000 tasks, not minutes
+
+
+async def test_httpx_waiters_beyond_its_connections_time_out_as_never_sent(
+    anyio_backend: str,
+) -> None:
+    from wechat_async.transports import HttpxTransport
+
+    server = LoopbackServer({"/t/slow": silent, "/t/drop": drop, "/t/ok": ok})
+    transport = HttpxTransport(max_connections=1)
+    async with server.running() as base:
+        # A failed exchange gives its turn back; a served one too.
+        with pytest.raises(SendError):
+            await transport.send("POST", base + "/t/drop", {}, b"{}", Timeouts())
+        assert (await transport.send("POST", base + "/t/ok", {}, b"{}", Timeouts())).status == 200
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(transport.send, "POST", base + "/t/slow", {}, b"{}", Timeouts())
+            await anyio.sleep(0.1)  # the one connection is taken
+            with pytest.raises(SendError) as info:
+                await transport.send("POST", base + "/t/ok", {}, b"{}", Timeouts(pool=0.2))
+            tg.cancel_scope.cancel()
+        await transport.aclose()
+    assert info.value.failure is Failure.NEVER_SENT
+    assert "no free connection" in str(info.value)
+    assert [r.split(b" ")[1] for r in server.requests] == [b"/t/drop", b"/t/ok", b"/t/slow"]
+
+
+async def test_a_call_after_aclose_is_refused_and_opens_no_pool(anyio_backend: str) -> None:
+    with KeepAlivePeer() as peer:
+        for name in _transports(anyio_backend):
+            client = WeChatClient(
+                APPID,
+                token_provider=_static_token,
+                base_url=peer.base_url,
+                transport=name,  # type: ignore[arg-type]
+                retry=fast_retry(),
+            )
+            clone = client.with_options(deadline=5)
+            await ProbeNamespace(client).safe()
+            await client.aclose()
+            connections = peer.connections
+            for closed in (client, clone):
+                with pytest.raises(ClientClosedError, match="closed"):
+                    await ProbeNamespace(closed).safe()
+            with pytest.raises(ClientClosedError):
+                client.transport  # noqa: B018 - would make a new pool
+            with pytest.raises(ClientClosedError):
+                async with client:
+                    pass
+            await client.aclose()  # again: nothing to do
+            assert peer.connections == connections, name
+
+            never_used = WeChatClient(APPID, token_provider=_static_token, transport=name)  # type: ignore[arg-type]
+            await never_used.aclose()
+            with pytest.raises(ClientClosedError):
+                await ProbeNamespace(never_used).safe()
+        assert len(peer.received) == len(_transports(anyio_backend))
+
+
+async def test_a_closed_transport_refuses_to_send_and_opens_no_pool(anyio_backend: str) -> None:
+    import aiohttp
+
+    from wechat_async.transports import HttpxTransport
+    from wechat_async.transports.aiohttp import AiohttpTransport
+
+    def transports() -> list[tuple[Transport, Callable[[], Awaitable[None]] | None]]:
+        own_httpx = httpx.AsyncClient()
+        made: list[tuple[Transport, Callable[[], Awaitable[None]] | None]] = [
+            (HttpxTransport(), None),
+            (HttpxTransport(own_httpx), own_httpx.aclose),  # the user closes theirs
+        ]
+        if anyio_backend == "asyncio":
+            own_session = aiohttp.ClientSession()
+            made += [(AiohttpTransport(), None), (AiohttpTransport(own_session), own_session.close)]
+        return made
+
+    with KeepAlivePeer() as peer:
+        for transport, close_theirs in transports():
+            await transport.send("POST", peer.base_url + "/t/safe", {}, b"{}", Timeouts())
+            await (close_theirs or transport.aclose)()
+            connections = peer.connections
+            with pytest.raises(ClientClosedError, match="closed"):
+                await transport.send("POST", peer.base_url + "/t/safe", {}, b"{}", Timeouts())
+            await transport.aclose()
+            assert peer.connections == connections, transport
+
+
+@pytest.mark.parametrize("name", ["httpx", "aiohttp"])
+def test_a_client_used_from_a_second_asyncio_loop_is_a_configuration_error(name: str) -> None:
+    """Its pooled connections (and the token manager's waiters) belong to the first loop:
+    another loop's call waited for ever (httpx) or raised a bare RuntimeError (aiohttp)."""
+    first, second = asyncio.new_event_loop(), asyncio.new_event_loop()
+    with KeepAlivePeer() as peer:
+        client = WeChatClient(
+            APPID,
+            token_provider=_static_token,
+            base_url=peer.base_url,
+            transport=name,  # type: ignore[arg-type]
+            retry=fast_retry(deadline=5),
+        )
+        try:
+            first.run_until_complete(ProbeNamespace(client).safe())
+            with pytest.raises(ConfigurationError, match="another event loop") as info:
+                second.run_until_complete(ProbeNamespace(client).safe())
+            assert not isinstance(info.value, ClientClosedError)
+            with pytest.raises(ConfigurationError, match="closed in the event loop that used it"):
+                second.run_until_complete(client.aclose())
+            first.run_until_complete(client.aclose())  # where it belongs: closes the pool
+            with pytest.raises(ClientClosedError):
+                first.run_until_complete(ProbeNamespace(client).safe())
+        finally:
+            first.close()
+            second.close()
+    assert len(peer.received) == 1
+
+
+# -- stale keep-alive connections ------------------------------------------------------------
+# A server closes an idle connection while the client's event loop is busy elsewhere: its FIN
+# (or reset) waits unread, and the pool does not know. A request written on that connection
+# never reached the server, yet failed as if it might have been applied.
+
+
+def _close_idle_connections(peer: KeepAlivePeer) -> None:
+    """Have the server close its idle connections, blocking this event loop until it has:
+    the loop cannot see the FIN before the next call takes the connection."""
+    peer.wait_idle_closes(peer.close_idle())
+
+
+def _unsafe_calls(peer: KeepAlivePeer) -> int:
+    return sum(" /t/unsafe" in line for line in peer.received)
+
+
+@pytest.mark.parametrize("reset", [False, True], ids=["fin", "reset"])
+async def test_a_pooled_connection_closed_by_the_server_is_not_used(
+    anyio_backend: str, reset: bool
+) -> None:
+    """The server's keep-alive (0.1 s) runs out while the client's loop is busy: the next
+    call takes that connection from the pool before the loop has read the FIN or reset."""
+    with KeepAlivePeer(keepalive=0.1, reset=reset) as peer:
+        for name in _transports(anyio_backend):
+            async with _client(peer.base_url, name, token_provider=_static_token) as client:
+                probe = ProbeNamespace(client)
+                for n in range(10):
+                    await probe.unsafe(n=n)  # its connection goes back to the pool
+                    peer.wait_idle_closes(peer.idle_closes + 1)  # blocks the loop, on purpose
+                    await probe.unsafe(n=n)  # fails if written on the closed connection
+            assert _unsafe_calls(peer) == 20, name  # each once: nothing lost, nothing twice
+            peer.received.clear()
+
+
+@pytest.mark.parametrize("reset", [False, True], ids=["fin", "reset"])
+async def test_httpx_replaces_a_connection_closed_between_its_pick_and_the_write(
+    anyio_backend: str, reset: bool
+) -> None:
+    """httpx checks an idle connection when its pool assigns it, and writes a few event-loop
+    turns later; the server's close lands in between here (a task that blocks the loop runs
+    at the call's first pause)."""
+    with KeepAlivePeer(reset=reset) as peer:
+        async with _client(peer.base_url, "httpx", token_provider=_static_token) as client:
+            probe = ProbeNamespace(client)
+            for n in range(10):
+                await probe.unsafe(n=n)
+                async with anyio.create_task_group() as tg:
+                    tg.start_soon(_close_idle_connections_async, peer)
+                    await probe.unsafe(n=n)
+        assert _unsafe_calls(peer) == 20
+
+
+async def _close_idle_connections_async(peer: KeepAlivePeer) -> None:
+    _close_idle_connections(peer)
+
+
+async def test_idle_connections_are_not_reused_past_their_keepalive_expiry(
+    anyio_backend: str,
+) -> None:
+    """Shorter than the server keeps them, so a request rarely meets one being closed."""
+    from wechat_async.transports import HttpxTransport
+    from wechat_async.transports.aiohttp import AiohttpTransport
+
+    with KeepAlivePeer() as peer:
+        for name in _transports(anyio_backend):
+            transport: Transport = (
+                HttpxTransport(keepalive_expiry=0.2)
+                if name == "httpx"
+                else AiohttpTransport(keepalive_expiry=0.2)
+            )
+            async with WeChatClient(
+                APPID, token_provider=_static_token, base_url=peer.base_url, transport=transport
+            ) as client:
+                await ProbeNamespace(client).safe()
+                await anyio.sleep(0.6)
+                await ProbeNamespace(client).safe()
+            await transport.aclose()
+            assert peer.connections == 2, name
+            peer.connections = 0
+
+
+def test_closed_by_peer_sees_a_fin_or_reset_waiting_unread() -> None:
+    from wechat_async._transport import closed_by_peer
+
+    for reset in (False, True):
+        with socket.create_server(("127.0.0.1", 0)) as listener:
+            ours = socket.create_connection(listener.getsockname())
+            theirs, _ = listener.accept()
+        with ours:
+            assert not closed_by_peer(ours)  # idle, open: nothing to read
+            if reset:  # linger 0: the close sends a reset
+                theirs.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            theirs.close()
+            time.sleep(0.05)  # loopback delivers at once; a margin for a loaded machine
+            assert closed_by_peer(ours), reset
+    closed = socket.socket()
+    closed.close()
+    assert closed_by_peer(closed)  # fileno -1
+    assert not closed_by_peer(None)  # a stream that exposes no socket: nothing to tell

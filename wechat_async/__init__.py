@@ -34,6 +34,7 @@ __all__ = [
     "CityServiceUserFrequencyError",
     "CityServiceUserInactiveError",
     "CityServiceUserNeverVisitedError",
+    "ClientClosedError",
     "ConfigurationError",
     "DecryptError",
     "DeliveryCategoryError",

@@ -29,6 +29,7 @@ from ._retry import Failure, RetryBudget, RetryPolicy
 from ._token import TokenManager
 from ._transport import (
     HttpxTransport,
+    PoolGuard,
     SendError,
     Timeouts,
     Transport,
@@ -133,6 +134,7 @@ class WeChatClient(Namespaces):
 
     # -- lifecycle -------------------------------------------------------------------------
     async def __aenter__(self) -> Self:
+        self._transport.check()
         return self
 
     async def __aexit__(
@@ -145,7 +147,8 @@ class WeChatClient(Namespaces):
 
     async def aclose(self) -> None:
         """Close the connection pool, unless it is the user's own (``http_client``,
-        ``transport``). Clones from ``with_options`` leave it to the original."""
+        ``transport``); calls made after raise ``ClientClosedError``. Clones from
+        ``with_options`` leave it to the original, and are closed with it."""
         if not self._is_clone:
             await self._tokens.aclose()
             await self._transport.aclose()
@@ -257,7 +260,7 @@ class WeChatClient(Namespaces):
         self, endpoint: Endpoint[Any, Any, Any], encoded: EncodedRequest, call: _Call
     ) -> tuple[TransportResponse, dict[str, Any]]:
         policy = self._retry
-        transport = self._transport.get()
+        transport = self._transport.for_call()
         limiter = self._rate_limiter
         attempt = 0
         # Tokens rejected so far: each is replayed once, outside the retry count (peers that
@@ -356,7 +359,8 @@ class _Call:
 
 class _TransportSlot:
     """The client's transport, made on first use (the running event loop decides which one
-    can run) and shared by every ``with_options`` clone."""
+    can run) and shared by every ``with_options`` clone: closed for all of them at once, and
+    bound to the event loop of the first call (the token manager's waiters are too)."""
 
     def __init__(
         self, choice: Transport | TransportName | None, http: httpx.AsyncClient | None
@@ -367,19 +371,29 @@ class _TransportSlot:
         self._transport: Transport | None = given
         #: a transport or http_client the user passed stays open: it is theirs
         self._owned = given is None and http is None
+        self._guard = PoolGuard("client")
 
     def get(self) -> Transport:
+        self._guard.check_open()
         transport = self._transport
         if transport is None:
             transport = self._transport = _make_transport(self._choice, self._http)
         return transport
 
+    def check(self) -> None:
+        """Refuse a closed client, and a call from another event loop than the first's."""
+        self._guard.check()
+
+    def for_call(self) -> Transport:
+        self._guard.check()
+        return self.get()
+
     async def aclose(self) -> None:
-        transport = self._transport
-        if transport is None or not self._owned:
+        if not self._guard.close():
             return
-        self._transport = None
-        await transport.aclose()
+        transport = self._transport
+        if transport is not None and self._owned:
+            await transport.aclose()
 
 
 def _make_transport(
@@ -393,7 +407,7 @@ def _make_transport(
         from .transports.aiohttp import AiohttpTransport
 
         return AiohttpTransport(max_connections=_config.DEFAULT_MAX_CONNECTIONS)
-    return HttpxTransport(max_connections=_config.DEFAULT_MAX_CONNECTIONS)
+    return HttpxTransport()
 
 
 def _aiohttp_fits() -> bool:

@@ -17,6 +17,14 @@ DEFAULT_READ_TIMEOUT: Final = 10.0
 #: One deadline per logical call, covering every attempt and backoff sleep.
 DEFAULT_CALL_DEADLINE: Final = 60.0
 DEFAULT_MAX_CONNECTIONS: Final = 100
+#: How long an idle pooled connection may be reused: shorter than the server keeps it (WeChat
+#: Pay's servers 8 s, per its SDK's maintainers: wechatpay-apiv3/wechatpay-java#187; nginx 75 s),
+#: so a request rarely meets a connection the server is closing at that moment.
+KEEPALIVE_EXPIRY: Final = 5.0
+#: httpx's pool does work per request that grows with its connections and waiters: past ~20
+#: requests in flight it spends more CPU on bookkeeping than on HTTP and serves fewer calls
+#: (benchmarks/bench_many_callers.py), so the httpx transport sends at most this many at once.
+HTTPX_MAX_CONNECTIONS: Final = 20
 
 # Retries (openai's numbers).
 DEFAULT_MAX_RETRIES: Final = 2

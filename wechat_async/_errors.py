@@ -18,6 +18,7 @@ __all__ = [
     "APIError",
     "AccessTokenError",
     "CarrierError",
+    "ClientClosedError",
     "ConfigurationError",
     "FieldError",
     "InvalidCredentialsError",
@@ -84,6 +85,10 @@ class WeChatError(Exception):
 
 class ConfigurationError(WeChatError):
     """The client is set up wrongly (bad appid/secret, missing carrier account...)."""
+
+
+class ClientClosedError(ConfigurationError):
+    """The client, or its connection pool, was used after ``aclose()``."""
 
 
 @attrs.frozen

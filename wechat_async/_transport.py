@@ -14,17 +14,23 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Mapping
-from typing import Protocol, runtime_checkable
+import select
+import ssl
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol, runtime_checkable
 
+import anyio
 import attrs
+import httpcore
 import httpx
 
 from . import _config
+from ._errors import ClientClosedError, ConfigurationError
 from ._retry import Failure
 
 __all__ = [
     "HttpxTransport",
+    "PoolGuard",
     "SendError",
     "Timeouts",
     "Transport",
@@ -114,22 +120,121 @@ def on_asyncio() -> bool:
     return True
 
 
+class _Socket(Protocol):
+    def fileno(self) -> int: ...
+
+
+def closed_by_peer(sock: _Socket | None) -> bool:
+    """True if an idle connection's socket has something to read: between an HTTP/1.1 reply
+    and the next request that is the server's FIN or reset (anything else would be a reply to
+    no request: as unusable). A request written after it never reaches the server."""
+    if sock is None:
+        return False
+    fd = sock.fileno()
+    if fd < 0:
+        return True
+    if hasattr(select, "poll"):  # select() refuses descriptors past FD_SETSIZE
+        poller = select.poll()
+        poller.register(fd, select.POLLIN)
+        return bool(poller.poll(0))
+    readable, _, _ = select.select([fd], [], [], 0)
+    return bool(readable)
+
+
+def _current_loop() -> object:
+    """The running event loop: asyncio's loop, or the token of trio's run."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        import trio  # anyio's only other backend
+
+        return trio.lowlevel.current_trio_token()
+
+
+class PoolGuard:
+    """Refuses a connection pool's use after ``aclose()``, and from any event loop but the one
+    it was first used in: its sockets and waiters belong to that loop, where another loop's
+    library raises a bare ``RuntimeError`` or waits for ever."""
+
+    __slots__ = ("_loop", "_owner", "closed")
+
+    def __init__(self, owner: str) -> None:
+        self._owner = owner
+        self._loop: object = None
+        self.closed = False
+
+    def check_open(self) -> None:
+        if self.closed:
+            raise ClientClosedError(f"this {self._owner} is closed (aclose() was called)")
+
+    def check(self) -> None:
+        """Open, and in the event loop of its first use (which this binds it to)."""
+        self.check_open()
+        loop = _current_loop()
+        if self._loop is None:
+            self._loop = loop
+        elif loop is not self._loop:
+            raise ConfigurationError(
+                f"this {self._owner} was first used in another event loop, which its "
+                "connections belong to: make one client per event loop (each asyncio.run() "
+                "or trio.run() is a new loop)"
+            )
+
+    def close(self) -> bool:
+        """Mark closed; True the first time (then close the pool, here in its own loop)."""
+        if self.closed:
+            return False
+        if self._loop is not None and _current_loop() is not self._loop:
+            raise ConfigurationError(
+                f"this {self._owner} must be closed in the event loop that used it"
+            )
+        self.closed = True
+        return True
+
+
 class HttpxTransport:
-    """Sends through an ``httpx.AsyncClient``: the user's own, or one this transport owns."""
+    """Sends through an ``httpx.AsyncClient``: the user's own, or one this transport owns.
+
+    At most ``max_connections`` requests are handed to httpx at once (by default 20 on a client
+    made here, as many as your own client's pool has connections); the rest wait in a
+    first-come queue here. httpcore's pool rescans every waiting request on each change, so
+    thousands of waiters there stall the event loop (and every deadline with it); here each
+    waiter costs the same however many there are.
+
+    A client this transport makes reuses a connection only ``keepalive_expiry`` seconds, and
+    checks it just before writing a request on it: one the server has closed meanwhile is
+    replaced, the request never sent on it (your own client keeps httpx's settings and checks).
+    """
 
     def __init__(
         self,
         client: httpx.AsyncClient | None = None,
         *,
-        max_connections: int = _config.DEFAULT_MAX_CONNECTIONS,
+        max_connections: int | None = None,
+        keepalive_expiry: float = _config.KEEPALIVE_EXPIRY,
     ) -> None:
         self._owns = client is None
-        self._client = client or httpx.AsyncClient(
-            limits=httpx.Limits(
-                max_connections=max_connections,
-                max_keepalive_connections=max_connections // 2,
-            ),
+        if client is None:
+            max_connections = max_connections or _config.HTTPX_MAX_CONNECTIONS
+            # Every connection may stay idle in the pool: httpcore closes an idle connection
+            # as soon as the pool holds more than max_keepalive_connections of any kind, so a
+            # lower number churns connections under load.
+            client = httpx.AsyncClient(
+                limits=httpx.Limits(
+                    max_connections=max_connections,
+                    max_keepalive_connections=max_connections,
+                    keepalive_expiry=keepalive_expiry,
+                ),
+            )
+            _check_reused_connections(client)
+        else:
+            max_connections = max_connections or _pool_size(client)
+        self._client = client
+        #: None for a client without httpcore's pool (respx, a mock): it queues nothing
+        self._slots = (
+            None if max_connections is None else anyio.Semaphore(max_connections, fast_acquire=True)
         )
+        self._guard = PoolGuard("httpx transport")
 
     @property
     def client(self) -> httpx.AsyncClient:
@@ -146,6 +251,12 @@ class HttpxTransport:
         body: bytes | None,
         timeouts: Timeouts,
     ) -> TransportResponse:
+        self._guard.check()
+        if self._client.is_closed:  # a client of the user's, closed by them
+            raise ClientClosedError("the httpx client of this transport is closed")
+        slots = self._slots
+        if slots is not None:
+            await _take_slot(slots, timeouts.pool)
         try:
             request = self._client.build_request(
                 method, url, content=body, headers=headers, timeout=_httpx_timeout(timeouts)
@@ -155,11 +266,115 @@ class HttpxTransport:
             response = await self._client.send(request)
         except httpx.TransportError as exc:
             raise SendError(classify_httpx(exc), f"{type(exc).__name__}: {exc}") from None
+        finally:
+            if slots is not None:
+                slots.release()
         return TransportResponse(response.status_code, response.headers, response.content)
 
     async def aclose(self) -> None:
-        if self._owns:
+        if self._guard.close() and self._owns:
             await self._client.aclose()
+
+
+async def _take_slot(slots: anyio.Semaphore, wait: float | None) -> None:
+    try:
+        with anyio.fail_after(wait):
+            await slots.acquire()
+    except TimeoutError:
+        raise SendError(
+            Failure.NEVER_SENT, f"PoolTimeout: no free connection within {wait:g} s"
+        ) from None
+
+
+def _httpcore_pool(client: httpx.AsyncClient) -> httpcore.AsyncConnectionPool | None:
+    """The pool of a client's default transport (httpx keeps it private), if httpcore's."""
+    pool = getattr(getattr(client, "_transport", None), "_pool", None)
+    return pool if isinstance(pool, httpcore.AsyncConnectionPool) else None
+
+
+def _pool_size(client: httpx.AsyncClient) -> int | None:
+    pool = _httpcore_pool(client)
+    size = getattr(pool, "_max_connections", None)
+    return size if isinstance(size, int) else None
+
+
+def _check_reused_connections(client: httpx.AsyncClient) -> None:
+    """Give the pool of a client made here streams that check a reused connection before a
+    request is written on it. httpx takes no network backend: this wraps the one its default
+    pool (httpcore's) was given; proxies from the environment keep theirs."""
+    pool = _httpcore_pool(client)
+    if pool is not None:
+        pool._network_backend = _CheckedBackend(pool._network_backend)
+
+
+class _CheckedBackend(httpcore.AsyncNetworkBackend):
+    def __init__(self, backend: httpcore.AsyncNetworkBackend) -> None:
+        self._backend = backend
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        stream = await self._backend.connect_tcp(host, port, timeout, local_address, socket_options)
+        return _CheckedStream(stream)
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        stream = await self._backend.connect_unix_socket(path, timeout, socket_options)
+        return _CheckedStream(stream)
+
+    async def sleep(self, seconds: float) -> None:
+        await self._backend.sleep(seconds)
+
+
+class _CheckedStream(httpcore.AsyncNetworkStream):
+    """A connection that refuses to carry a new request once its server has closed it.
+
+    httpcore checks an idle connection when it assigns it, and writes a few event-loop turns
+    later; a FIN landing in between made a request that never reached the server look as if
+    it might have been applied. Checked again here, at the first write after a reply, the
+    connection is given up with ``ConnectionNotAvailable`` and httpcore's pool sends the
+    request on another one.
+    """
+
+    def __init__(self, stream: httpcore.AsyncNetworkStream) -> None:
+        self._stream = stream
+        self._reused = False  # a reply was read: the next write starts another request
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:  # noqa: ASYNC109
+        data = await self._stream.read(max_bytes, timeout)
+        self._reused = True
+        return data
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:  # noqa: ASYNC109
+        if self._reused:
+            self._reused = False
+            if closed_by_peer(self._stream.get_extra_info("socket")):
+                raise httpcore.ConnectionNotAvailable()
+        await self._stream.write(buffer, timeout)
+
+    async def aclose(self) -> None:
+        await self._stream.aclose()
+
+    async def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
+    ) -> httpcore.AsyncNetworkStream:
+        stream = await self._stream.start_tls(ssl_context, server_hostname, timeout)
+        return _CheckedStream(stream)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
 
 
 @functools.lru_cache(maxsize=32)  # a client has a few settings: convert each once

@@ -39,6 +39,7 @@
     │       └── UnencryptedPushError
     ├── CarrierError
     ├── ConfigurationError
+    │   └── ClientClosedError
     ├── RequestValidationError (also ValueError)
     ├── ResponseDecodeError
     ├── ResponseValidationError
@@ -78,6 +79,7 @@ __all__ = [
     "CityServiceUserFrequencyError",
     "CityServiceUserInactiveError",
     "CityServiceUserNeverVisitedError",
+    "ClientClosedError",
     "ConfigurationError",
     "DecryptError",
     "DeliveryCategoryError",
