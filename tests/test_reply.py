@@ -19,9 +19,9 @@ from wechat_async import (
 )
 from wechat_async._errcodes import DOMAIN_ERRCODES, ERRCODE_FAILURES, ERRCODES
 from wechat_async._reply import read_reply
-from wechat_async._retry import Failure
 from wechat_async.delivery import DeliveryNamespace
 from wechat_async.giftcard import GiftCardNamespace
+from wechat_async.transports._base import Failure
 
 DELIVERY_GET = DeliveryNamespace.get_order  # idempotent, two layers (errcode, resultcode)
 DELIVERY_ADD = DeliveryNamespace.add_order  # not idempotent

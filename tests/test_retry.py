@@ -23,8 +23,8 @@ from wechat_async import (
 from wechat_async._endpoint import Endpoint, Namespace
 from wechat_async._errcodes import classify_errcode
 from wechat_async._models import EmptyResponse
-from wechat_async._retry import Failure
-from wechat_async._transport import HttpxTransport, classify_httpx
+from wechat_async.transports._base import Failure
+from wechat_async.transports.httpx import HttpxTransport, classify_httpx
 
 
 @attrs.define(kw_only=True)

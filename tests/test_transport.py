@@ -36,8 +36,8 @@ from wechat_async import (
     Upload,
     WeChatClient,
 )
-from wechat_async._retry import Failure
 from wechat_async.transports import SendError, Timeouts, Transport, TransportResponse
+from wechat_async.transports._base import Failure
 
 TOKEN_REPLY = b'{"access_token":"TOKEN_on_the_wire","expires_in":7200}'
 
@@ -657,7 +657,7 @@ async def test_idle_connections_are_not_reused_past_their_keepalive_expiry(
 
 
 def test_closed_by_peer_sees_a_fin_or_reset_waiting_unread() -> None:
-    from wechat_async._transport import closed_by_peer
+    from wechat_async.transports._base import closed_by_peer
 
     for reset in (False, True):
         with socket.create_server(("127.0.0.1", 0)) as listener:

@@ -11,7 +11,7 @@ import asyncio
 import contextvars
 from collections.abc import Awaitable, Callable
 
-from ._transport import on_asyncio
+from .transports._base import on_asyncio
 
 __all__ = ["spawn"]
 

@@ -25,10 +25,11 @@ from ._redact import install_log_redaction, mask, remember_secret
 from ._registry import Namespaces
 from ._reply import parse_response, read_reply
 from ._request import EncodedRequest, build_payload, build_url, encode
-from ._retry import Failure, RetryBudget, RetryPolicy
+from ._retry import RetryBudget, RetryPolicy
 from ._token import TokenManager
-from ._transport import (
-    HttpxTransport,
+from .stores import AccessToken, MemoryTokenStore, TokenStore
+from .transports._base import (
+    Failure,
     PoolGuard,
     SendError,
     Timeouts,
@@ -36,7 +37,7 @@ from ._transport import (
     TransportResponse,
     on_asyncio,
 )
-from .stores import AccessToken, MemoryTokenStore, TokenStore
+from .transports.httpx import HttpxTransport
 
 if TYPE_CHECKING:
     from typing_extensions import Self

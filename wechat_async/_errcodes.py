@@ -22,7 +22,7 @@ from ._errors import (
     QuotaExceededError,
     SystemBusyError,
 )
-from ._retry import Failure
+from .transports._base import Failure
 
 __all__ = [
     "DOMAIN_ERRCODES",

@@ -33,8 +33,8 @@ from ._errcodes import (
 from ._errors import APIError
 from ._models import WIRE
 from ._registry import namespaces
-from ._retry import Failure
 from ._validation import _field_checks
+from .transports._base import Failure
 
 __all__ = [
     "FieldDoc",

@@ -21,7 +21,7 @@ from ._errors import (
     WeChatError,
 )
 from ._json import LoneSurrogateError, loads
-from ._retry import Failure
+from .transports._base import Failure
 
 __all__ = [
     "Reply",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import random as _random
 import time
 from collections.abc import Awaitable, Callable
@@ -11,18 +10,9 @@ import anyio
 import attrs
 
 from . import _config
+from .transports._base import Failure
 
-__all__ = ["Failure", "RetryBudget", "RetryPolicy"]
-
-
-class Failure(enum.Enum):
-    """What a failed attempt tells us about whether WeChat acted on it."""
-
-    NEVER_SENT = "never_sent"  # retry on every endpoint
-    AMBIGUOUS = "ambiguous"  # may have been applied: retry idempotent endpoints only
-    TOKEN = "token"  # bad token: invalidate, replay with a new one, outside the retry count
-    SLOW_DOWN = "slow_down"  # 45011, per-minute frequency limit: wait for the minute to turn
-    FATAL = "fatal"  # business error, quota, carrier error: never retried
+__all__ = ["RetryBudget", "RetryPolicy"]
 
 
 @attrs.define

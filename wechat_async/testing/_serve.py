@@ -16,7 +16,7 @@ from typing import Any
 import anyio
 import anyio.abc
 
-from .._transport import on_asyncio
+from ..transports._base import on_asyncio
 from ._app import DroppedConnection
 
 __all__ = ["AsgiServer"]

@@ -5,6 +5,7 @@
 where it is the default. Any object with the ``Transport`` protocol's ``send``/``aclose`` fits.
 """
 
-from .._transport import HttpxTransport, SendError, Timeouts, Transport, TransportResponse
+from ._base import SendError, Timeouts, Transport, TransportResponse
+from .httpx import HttpxTransport
 
 __all__ = ["HttpxTransport", "SendError", "Timeouts", "Transport", "TransportResponse"]

@@ -16,8 +16,8 @@ from yarl import URL
 
 from .._config import DEFAULT_MAX_CONNECTIONS, KEEPALIVE_EXPIRY
 from .._errors import ClientClosedError, ConfigurationError
-from .._retry import Failure
-from .._transport import (
+from ._base import (
+    Failure,
     PoolGuard,
     SendError,
     Timeouts,
