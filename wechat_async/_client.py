@@ -23,7 +23,7 @@ from ._errors import ConfigurationError, TransportError
 from ._ratelimit import RateLimiter
 from ._redact import install_log_redaction, mask, remember_secret
 from ._registry import Namespaces
-from ._reply import parse_response, read_reply
+from ._reply import Body, as_json, parse_response, read_reply
 from ._request import EncodedRequest, build_payload, build_url, encode
 from ._retry import RetryBudget, RetryPolicy
 from ._token import TokenManager
@@ -236,14 +236,14 @@ class WeChatClient(Namespaces):
             return RawResponse(
                 status_code=response.status,
                 headers=dict(response.headers),
-                json=data,
+                json=as_json(endpoint, data),
                 parsed=parsed,
             )
         return parsed
 
     async def _send(
         self, endpoint: Endpoint[Any, Any, Any], payload: dict[str, Any]
-    ) -> tuple[TransportResponse, dict[str, Any]]:
+    ) -> tuple[TransportResponse, Body]:
         encoded = encode(endpoint, payload)
         call = _Call(self._retry.deadline)
         # The deadline is a cancel scope around everything the call awaits (token fetch, every
@@ -259,7 +259,7 @@ class WeChatClient(Namespaces):
 
     async def _attempts(
         self, endpoint: Endpoint[Any, Any, Any], encoded: EncodedRequest, call: _Call
-    ) -> tuple[TransportResponse, dict[str, Any]]:
+    ) -> tuple[TransportResponse, Body]:
         policy = self._retry
         transport = self._transport.for_call()
         limiter = self._rate_limiter
