@@ -244,7 +244,13 @@ class WeChatClient(Namespaces):
     async def _send(
         self, endpoint: Endpoint[Any, Any, Any], payload: dict[str, Any]
     ) -> tuple[TransportResponse, Body]:
-        encoded = encode(endpoint, payload)
+        return await self._send_encoded(endpoint, encode(endpoint, payload))
+
+    async def _send_encoded(
+        self, endpoint: Endpoint[Any, Any, Any], encoded: EncodedRequest
+    ) -> tuple[TransportResponse, Body]:
+        """One call of a request already checked and encoded (``_paging`` sends its pages
+        here), with its deadline and retries."""
         call = _Call(self._retry.deadline)
         # The deadline is a cancel scope around everything the call awaits (token fetch, every
         # attempt, every byte, backoff): a server trickling bytes cannot stretch it.

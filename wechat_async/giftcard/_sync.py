@@ -58,6 +58,8 @@ from .._errors import (
     UnreadOrdersError,
 )
 from .._models import datetime_to_unix
+from .._paging import Page
+from ._endpoints import GiftCardEndpoints
 from .models import MAX_ORDER_WINDOW, BatchGetOrdersResponse, Order
 
 __all__ = [
@@ -71,7 +73,15 @@ __all__ = [
     "split_windows",
 ]
 
-FetchPage = Callable[..., Awaitable[BatchGetOrdersResponse]]
+#: One ``batch_get_orders`` call, its fields as keywords: the endpoint itself, a function that
+#: calls it, or (``iter_orders``) an ``OffsetPager`` of it, whose pages build their orders when
+#: the consumer reaches them.
+FetchPage = Callable[..., Awaitable["BatchGetOrdersResponse | Page[Order]"]]
+
+#: The endpoint paged, and how (its registry entry: path, keys, page size, total and items).
+_ENDPOINT = GiftCardEndpoints.batch_get_orders
+assert _ENDPOINT.paging is not None
+_PAGING = _ENDPOINT.paging
 
 #: Default bound on one window's ``total_count``: the sync keeps one window's order ids (about
 #: 100 bytes each) to yield each order once, so this bounds its memory too.
@@ -80,7 +90,8 @@ MAX_WINDOW_ORDERS = 1_000_000
 #: How often a window whose distinct orders fall short of its total is read again.
 _MAX_REREADS = 3
 
-_BATCHGET = "/card/giftcard/order/batchget"
+_BATCHGET = _ENDPOINT.path
+_MAX_PAGE = _PAGING.max_count
 
 _UNIX_TIME = unix_time()
 
@@ -211,8 +222,10 @@ class SyncCheckpoint:
             problems.append(FieldError("end_time", "must not be before begin_time"))
         if self.sort_type not in ("ASC", "DESC"):
             problems.append(FieldError("sort_type", f"must be 'ASC' or 'DESC': {self.sort_type!r}"))
-        if not 1 <= self.page_size <= 100:
-            problems.append(FieldError("page_size", f"must be 1..100, got {self.page_size}"))
+        if not 1 <= self.page_size <= _MAX_PAGE:
+            problems.append(
+                FieldError("page_size", f"must be 1..{_MAX_PAGE}, got {self.page_size}")
+            )
         for name in ("window", "offset"):
             if getattr(self, name) < 0:
                 problems.append(FieldError(name, f"must be >= 0, got {getattr(self, name)}"))
@@ -386,7 +399,7 @@ def _vanished(window: _Window, offset: int) -> ResponseValidationError:
         _BATCHGET,
         [
             FieldError(
-                "total_count",
+                _PAGING.total,
                 f"{window.describe()} claimed {window.total} orders, then its page at offset "
                 f"{offset} was empty: orders vanished while it was read",
             )
@@ -399,7 +412,7 @@ def _short(window: _Window, found: int, total: int) -> ResponseValidationError:
         _BATCHGET,
         [
             FieldError(
-                "total_count",
+                _PAGING.total,
                 f"{window.describe()}: found {found} of the {total} orders its total_count "
                 f"claims, after {_MAX_REREADS} re-reads (the last one page at a time)",
             )
@@ -444,6 +457,9 @@ class _Run:
 class _Page:
     run: _Run
     offset: int
+    #: the reply, its orders built when the page is processed (not while it waits its turn)
+    reply: Page[Order] | None = None
+    #: a narrowed page's orders (read by several calls)
     orders: list[Order] | None = None
     #: the reply's total_count
     total: int = -1
@@ -453,7 +469,7 @@ class _Page:
     extent: int | None = None
     unread: list[UnreadOrder] = attrs.field(factory=list)
     error: Exception | None = None
-    #: pipelined mode: set when the fetch ended (``orders`` or ``error`` is set)
+    #: pipelined mode: set when the fetch ended (``reply``, ``orders`` or ``error`` is set)
     done: anyio.Event | None = None
 
 
@@ -519,8 +535,10 @@ class OrderSync:
             errors.append(FieldError("end_time", "must not be before begin_time"))
         if not _is_int(concurrency) or concurrency < 1:
             errors.append(FieldError("concurrency", f"must be an int >= 1, got {concurrency!r}"))
-        if not _is_int(page_size) or not 1 <= page_size <= 100:
-            errors.append(FieldError("page_size", f"must be an int 1..100, got {page_size!r}"))
+        if not _is_int(page_size) or not 1 <= page_size <= _MAX_PAGE:
+            errors.append(
+                FieldError("page_size", f"must be an int 1..{_MAX_PAGE}, got {page_size!r}")
+            )
         if sort_type not in ("ASC", "DESC"):
             errors.append(FieldError("sort_type", f"must be 'ASC' or 'DESC', got {sort_type!r}"))
         if not _is_int(max_window_orders) or max_window_orders < 1:
@@ -739,41 +757,42 @@ class OrderSync:
     async def _get(self, page: _Page) -> None:
         window = page.run.window
         try:
-            page.orders, page.total = await self._read(window, page.offset, self._size)
+            page.reply = await self._read(window, page.offset, self._size)
+            page.total = page.reply.total
         except Exception as exc:
             if not _may_be_one_order(exc):
                 raise
             await self._narrow(page, exc)
 
-    async def _read(self, window: _Window, offset: int, count: int) -> tuple[list[Order], int]:
+    async def _read(self, window: _Window, offset: int, count: int) -> Page[Order]:
         """One batchget, checked; the window's total follows it."""
-        response = await self._fetch(
+        reply = await self._fetch(
             begin_time=window.begin,
             end_time=window.end,
             sort_type=self._start.sort_type,
-            offset=offset,
-            count=count,
+            **{_PAGING.offset: offset, _PAGING.count: count},
         )
-        total, orders = response.total_count, response.order_list
+        page = reply if isinstance(reply, Page) else Page.of(reply, _PAGING)
+        total, got = page.total, page.count
         problem = None
         if not 0 <= total <= self._max_total:
             problem = (
                 f"{total} for {window.describe()}: more than the {self._max_total} orders a "
                 "window may hold (max_window_orders); sync shorter ranges or raise it"
             )
-        elif len(orders) > count:
-            problem = f"{len(orders)} orders in a page of count={count}"
-        elif not orders and offset < total:
+        elif got > count:
+            problem = f"{got} orders in a page of count={count}"
+        elif not got and offset < total:
             problem = f"{total} for {window.describe()}, but its page at offset {offset} is empty"
         if problem is not None:
-            raise ResponseValidationError(_BATCHGET, [FieldError("total_count", problem)])
+            raise ResponseValidationError(_BATCHGET, [FieldError(_PAGING.total, problem)])
         if window.total >= 0 and total != window.total:
             # Whichever page came back first, two totals mean orders landed between the pages.
             window.grew = True
         if total > window.total:
             self.progress.orders_total += total - max(window.total, 0)
             window.total = total
-        return orders, total
+        return page
 
     async def _narrow(self, page: _Page, error: Exception) -> None:
         """The page failed as a whole, maybe over one order WeChat cannot serve: read it again
@@ -799,7 +818,8 @@ class OrderSync:
             if end is not None and offset >= end:
                 continue
             try:
-                got, seen_total = await self._read(window, offset, count)
+                reply = await self._read(window, offset, count)
+                got, seen_total = reply.items(), reply.total
             except Exception as exc:
                 if not _may_be_one_order(exc):
                     raise
@@ -823,7 +843,7 @@ class OrderSync:
             # Every read failed (a page of one, or of unreadable orders only): an order after
             # the page read tells one order's error from an error about the call.
             try:
-                _, total = await self._read(window, probe, 1)
+                total = (await self._read(window, probe, 1)).total
                 read_any = True
             except Exception as exc:
                 if not _may_be_one_order(exc):
@@ -932,6 +952,11 @@ class OrderSync:
     # -- processing, in order ---------------------------------------------------------------------
     def _take(self, page: _Page) -> None:
         """Hand out the page's orders not seen yet; at the end of a run, decide what is next."""
+        orders = page.orders
+        if orders is None:
+            assert page.reply is not None
+            orders = page.reply.items()  # built now: the consumer is about to take them
+        page.orders = page.reply = None  # memory stays at the pages in flight
         run = page.run
         run.pages.popleft()
         self._unprocessed -= 1
@@ -939,9 +964,6 @@ class OrderSync:
         if window is not self._current:
             self._current = window
             window.seen, self._carried = self._carried, set()
-        orders = page.orders
-        assert orders is not None
-        page.orders = None  # memory stays at the pages in flight
         if run.sequential and run.first_total is None:
             run.first_total = page.total
         if not run.stopped:
