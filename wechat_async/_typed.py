@@ -340,13 +340,12 @@ class _Mirror:
         if origin in (list, Sequence, MutableSequence) and len(args) == 1:
             item_tp, item_convert, _ = self._field(args[0])
             x = f"x{next(_names)}"
+            # A tuple, not a list: once the collector has seen that it holds only untracked
+            # mirrors it stops tracking it, so pages waiting their turn cost it nothing.
+            mirror = tuple[item_tp, ...]  # type: ignore[valid-type]
             if item_convert(x) == x:
-                return list[item_tp], lambda v: f"list({v})", False  # type: ignore[valid-type]
-            return (
-                list[item_tp],  # type: ignore[valid-type]
-                lambda v: f"[{item_convert(x)} for {x} in {v}]",
-                False,
-            )
+                return mirror, lambda v: f"list({v})", False
+            return mirror, lambda v: f"[{item_convert(x)} for {x} in {v}]", False
         # Any other type: its JSON as the generic path reads it, then the converter's rules.
         if tp is Any or tp is object:
             return msgspec.Raw, lambda v: f"_loads({v})", False

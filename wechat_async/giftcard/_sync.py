@@ -372,6 +372,8 @@ class _Window:
     end: int
     #: the seconds it shares with its neighbours
     edges: tuple[int, ...] = ()
+    #: the second it shares with the window read after it
+    shared: int | None = None
     #: orders before the resume offset: handed out before the checkpoint, ids unknown
     base: int = 0
     #: the largest ``total_count`` seen (totals only grow); -1 before the first page
@@ -482,6 +484,8 @@ class _Ready:
     orders: list[Order]
     #: each order's 1-based index in its page; None when they are the page's orders 1..n
     indexes: list[int] | None
+    #: the orders created on a second the window shares, by position (None: there are none)
+    on_edges: list[tuple[int, Order]] | None = None
     taken: int = 0
 
     @property
@@ -601,7 +605,9 @@ class OrderSync:
         """Resume point: every order already handed to the consumer counts as done."""
         window, offset, skip = self._resume_point()
         edges = self._windows.edges(window)
-        carried = sorted((t, i) for i, t in self._edge_orders.items() if t in edges)
+        head = self._ready[0] if self._ready else None
+        _, edge_orders = self._edges_after(head, self._edge_window, dict(self._edge_orders))
+        carried = sorted((t, i) for i, t in edge_orders.items() if t in edges)
         return attrs.evolve(
             self._start,
             window=window,
@@ -638,6 +644,7 @@ class OrderSync:
         return self
 
     async def __anext__(self) -> Order:
+        # Per order only this: the checkpoint's bookkeeping is per page (``_edges_after``).
         ready = self._ready[0] if self._ready else None
         if ready is None or ready.taken == len(ready.orders):
             if self._reading:
@@ -650,17 +657,35 @@ class OrderSync:
                 ready = await self._next_ready()
             finally:
                 self._reading = False
-        order = ready.orders[ready.taken]
-        ready.taken += 1
+        taken = ready.taken
+        ready.taken = taken + 1
         self.progress.orders_done += 1
+        return ready.orders[taken]
+
+    def _edges_after(
+        self, ready: _Ready | None, edge_window: int, edge_orders: dict[str, int]
+    ) -> tuple[int, dict[str, int]]:
+        """The orders handed out on the seconds their window shares (and which window that
+        is), once ``ready``'s orders taken so far are counted too (``edge_orders`` is updated)."""
+        if ready is None or not ready.taken:
+            return edge_window, edge_orders
         window = ready.state
-        if window.index != self._edge_window:
+        if window.index != edge_window:
             # the second shared with the window before stays: the resume may start there
-            self._edge_window = window.index
-            self._edge_orders = {i: t for i, t in self._edge_orders.items() if t in window.edges}
-        if order.create_time in window.edges:
-            self._edge_orders[order.order_id] = order.create_time
-        return order
+            edge_window = window.index
+            edge_orders = {i: t for i, t in edge_orders.items() if t in window.edges}
+        for position, order in ready.on_edges or ():
+            if position < ready.taken:
+                assert order.create_time is not None
+                edge_orders[order.order_id] = order.create_time
+        return edge_window, edge_orders
+
+    def _done_with(self, ready: _Ready) -> None:
+        """``ready`` leaves the queue: its orders taken count for the checkpoint for good."""
+        self._edge_window, self._edge_orders = self._edges_after(
+            ready, self._edge_window, self._edge_orders
+        )
+        self._done_ready = ready
 
     async def _next_ready(self) -> _Ready:
         if self._closed:
@@ -672,7 +697,7 @@ class OrderSync:
             ) from self._failed
         self._started = True
         if self._ready:
-            self._done_ready = self._ready.popleft()
+            self._done_with(self._ready.popleft())
         try:
             while not self._ready:
                 if not await (self._load_pipelined() if self._tg else self._load()):
@@ -708,7 +733,10 @@ class OrderSync:
         self._closed = True
         # Orders fetched and not handed out are dropped; the checkpoint stays right after the
         # last one that was.
-        self._position, self._done_ready = self._resume_point(), None
+        self._position = self._resume_point()
+        if self._ready:
+            self._done_with(self._ready[0])
+        self._done_ready = None
         self._ready.clear()
         # Done, broken out of, or failed: either way the fetches still running are not needed.
         self._tg.cancel_scope.cancel()
@@ -746,7 +774,14 @@ class OrderSync:
         self._opened += 1
         begin, end = self._windows[index]
         offset = self._start.offset if index == self._start.window else 0
-        window = _Window(index, begin, end, self._windows.edges(index), base=offset)
+        window = _Window(
+            index,
+            begin,
+            end,
+            self._windows.edges(index),
+            self._windows.shared(index),
+            base=offset,
+        )
         self._runs.append(_Run(window, offset, offset))
         return self._plan()
 
@@ -985,11 +1020,22 @@ class OrderSync:
         self, window: _Window, offset: int, orders: list[Order], slots: list[int] | None
     ) -> None:
         seen = window.seen
-        shared = self._windows.shared(window.index)
+        shared = window.shared
         # Resuming inside this page: its first ``skip`` positions went out before the
         # checkpoint. Their orders still count as seen (one on the shared second must not
         # reappear next window).
         skip, self._skip = self._skip, 0
+        if slots is None and not skip and not self._known:
+            # The common page: every order new, none twice (set operations, not a loop).
+            ids = {order.order_id for order in orders}
+            if len(ids) == len(orders) and seen.isdisjoint(ids):
+                seen |= ids
+                if orders:
+                    on_edges = self._hand_out(window, offset, orders, None)
+                    for _, order in on_edges if shared is not None else ():
+                        if order.create_time == shared:
+                            self._carried.add(order.order_id)
+                return
         fresh: list[Order] = []
         indexes: list[int] = []
         for index, order in zip(slots or range(1, len(orders) + 1), orders, strict=True):
@@ -1004,7 +1050,17 @@ class OrderSync:
         if fresh:
             # positions 1..n, the common case, need no list
             plain = indexes[-1] == len(indexes)
-            self._ready.append(_Ready(window, offset, fresh, None if plain else indexes))
+            self._hand_out(window, offset, fresh, None if plain else indexes)
+
+    def _hand_out(
+        self, window: _Window, offset: int, fresh: list[Order], indexes: list[int] | None
+    ) -> list[tuple[int, Order]]:
+        """Queue new orders for the consumer, noting (and returning) those created on the
+        seconds the window shares."""
+        edges = window.edges
+        on_edges = [(i, order) for i, order in enumerate(fresh) if order.create_time in edges]
+        self._ready.append(_Ready(window, offset, fresh, indexes, on_edges or None))
+        return on_edges
 
     def _keep_unread(self, window: _Window, unread: list[UnreadOrder]) -> None:
         for u in unread:
