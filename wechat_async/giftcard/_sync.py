@@ -471,8 +471,35 @@ class _Page:
     extent: int | None = None
     unread: list[UnreadOrder] = attrs.field(factory=list)
     error: Exception | None = None
-    #: pipelined mode: set when the fetch ended (``reply``, ``orders`` or ``error`` is set)
-    done: anyio.Event | None = None
+    #: its fetch ended (``reply``, ``orders`` or ``error`` is set)
+    finished: bool = False
+
+
+class _Waiters:
+    """Tasks waiting for a change, each woken on its own: ``wake_one`` wakes the one that has
+    waited longest (a herd woken for one page costs more than the page)."""
+
+    __slots__ = ("_events",)
+
+    def __init__(self) -> None:
+        self._events: deque[anyio.Event] = deque()
+
+    async def wait(self) -> None:
+        event = anyio.Event()
+        self._events.append(event)
+        try:
+            await event.wait()
+        finally:
+            if not event.is_set():  # cancelled: not a waiter any more
+                self._events.remove(event)
+
+    def wake_one(self) -> None:
+        if self._events:
+            self._events.popleft().set()
+
+    def wake_all(self) -> None:
+        while self._events:
+            self._events.popleft().set()
 
 
 @attrs.define(eq=False)
@@ -598,7 +625,9 @@ class OrderSync:
         self._started = False
         self._closed = False
         self._tg: anyio.abc.TaskGroup | None = None
-        self._changed: anyio.Event | None = None
+        #: the fetchers waiting for a page to plan, and the consumer waiting for a fetch to end
+        self._idle = _Waiters()
+        self._fetch_ended: anyio.Event | None = None
 
     @property
     def checkpoint(self) -> SyncCheckpoint:
@@ -717,10 +746,10 @@ class OrderSync:
         if self._started or self._tg is not None:
             raise RuntimeError("enter the sync's async with block before iterating it, once")
         self._started = True
-        self._changed = anyio.Event()
         self._tg = anyio.create_task_group()
         await self._tg.__aenter__()
-        self._tg.start_soon(self._produce)
+        for _ in range(self._concurrency):
+            self._tg.start_soon(self._fetcher, False)
         return self
 
     async def __aexit__(
@@ -910,78 +939,69 @@ class OrderSync:
         between two calls."""
         while not self._ready:
             head = self._head()
-            if head is not None and head.done is not None:
-                assert head.done.is_set()
+            if head is not None and head.finished:
                 if head.error is not None:
                     raise head.error
                 self._take(head)
                 continue
             if self._exhausted():
                 return False
-            self._changed = anyio.Event()
-            await self._fetch_pages(until_idle=True)
+            async with anyio.create_task_group() as tg:
+                for _ in range(self._concurrency):
+                    tg.start_soon(self._fetcher, True)
         return True
 
     def _head(self) -> _Page | None:
         return self._runs[0].pages[0] if self._runs and self._runs[0].pages else None
 
     # -- fetching, both modes ---------------------------------------------------------------------
-    def _notify(self) -> None:
-        assert self._changed is not None
-        self._changed.set()
-        self._changed = anyio.Event()
+    async def _fetcher(self, until_idle: bool) -> None:
+        """One of ``concurrency`` fetchers: plan the next page, fetch it, and on; with nothing
+        to plan, wait until the consumer or a fetch changes that. At most ``2 * concurrency``
+        pages are planned ahead of the consumer. ``until_idle``: return once nothing is in
+        flight and nothing more can be planned (the consumer processes next).
 
-    async def _fetch_page(self, page: _Page) -> None:
-        """One page's fetch; its error is raised by the consumer, in its place in the order."""
-        try:
-            await self._get(page)
-        except Exception as exc:
-            page.error = exc
-        finally:
-            self._in_flight -= 1
-            assert page.done is not None
-            page.done.set()
-            self._notify()
-
-    async def _produce(self) -> None:
-        """Pipelined mode: fetch until the ``async with`` block cancels it."""
-        await self._fetch_pages(until_idle=False)
-
-    async def _fetch_pages(self, *, until_idle: bool) -> None:
-        """Keep ``concurrency`` fetches in flight and at most ``2 * concurrency`` pages ahead of
-        the consumer. ``until_idle``: return once nothing is in flight and nothing more can be
-        planned (the consumer processes next); else wait for it to process and go on."""
-        async with anyio.create_task_group() as tg:
-            while True:
-                page = None
-                if self._in_flight < self._concurrency:
-                    page = self._plan(ahead=self._unprocessed < 2 * self._concurrency)
-                if page is None:
-                    if until_idle and not self._in_flight:
-                        return
-                    assert self._changed is not None
-                    await self._changed.wait()
-                    continue
-                page.done = anyio.Event()
-                self._in_flight += 1
-                tg.start_soon(self._fetch_page, page)
+        Long-lived fetchers, not a task per page: a task costs more than planning a page."""
+        while True:
+            page = self._plan(ahead=self._unprocessed < 2 * self._concurrency)
+            if page is None:
+                if until_idle and not self._in_flight:
+                    self._idle.wake_all()  # the others return too
+                    return
+                await self._idle.wait()
+                continue
+            # More may be plannable (a total just learned): the next idle fetcher looks.
+            self._idle.wake_one()
+            self._in_flight += 1
+            try:
+                await self._get(page)
+            except Exception as exc:
+                # Raised by the consumer, in its place in the order.
+                page.error = exc
+            finally:
+                self._in_flight -= 1
+                page.finished = True
+                if self._fetch_ended is not None:
+                    self._fetch_ended.set()
 
     # -- pipelined mode ---------------------------------------------------------------------------
     async def _load_pipelined(self) -> bool:
         while not self._ready:
             head = self._head()
-            if head is None or head.done is None:
-                if self._exhausted():
+            if head is None or not head.finished:
+                if head is None and self._exhausted():
                     return False
-                assert self._changed is not None
-                await self._changed.wait()  # the producer plans (and starts) the head page
+                # The fetchers plan (and fetch) the head page: wait for a fetch to end.
+                self._fetch_ended = ended = anyio.Event()
+                try:
+                    await ended.wait()
+                finally:
+                    self._fetch_ended = None
                 continue
-            assert head.done is not None
-            await head.done.wait()
             if head.error is not None:
                 raise head.error
             self._take(head)
-            self._notify()
+            self._idle.wake_one()  # a page fewer ahead: one more may be planned
         return True
 
     # -- processing, in order ---------------------------------------------------------------------
