@@ -194,7 +194,7 @@ class _Mirror:
             tp = hints.get(a.name, Any)
             if get_origin(tp) in (list, Sequence, MutableSequence) and _is_model(get_args(tp)[0]):
                 item = self.builders[get_args(tp)[0]]
-                item_builders[a.name] = f"lambda v: [{item}(x) for x in v]"
+                item_builders[a.name] = f"lambda v: list(map({item}, v))"
         names = ", ".join(self.env)
         body = "\n".join(f"    {line}" for line in self.lines)
         items = ", ".join(f"{name!r}: {code}" for name, code in item_builders.items())
@@ -219,8 +219,8 @@ class _Mirror:
         renames: dict[str, str] = {}
         attributes: dict[str, str] = {}
         plain: set[str] = set()
-        code: list[str] = []  # the build function's body: one (name, expression) per field
-        args: list[tuple[str, str]] = []
+        #: per field: (attribute, statements, the value's expression)
+        steps: list[tuple[str, list[str], str]] = []
         wires: set[str] = set()
         for i, a in enumerate(attrs.fields(cls)):
             if a.name == "extra" and keep_extra:
@@ -253,29 +253,30 @@ class _Mirror:
                     fields.append((attr, mirror_tp | msgspec.UnsetType, msgspec.UNSET))
             attributes[a.name] = attrs_of_field[0]
             var = f"v{i}"
-            code.append(f"{var} = s.{attrs_of_field[0]}")
+            code = [f"{var} = s.{attrs_of_field[0]}"]
             if len(names) > 1 or not (required or optional_none):
                 for alias_attr in attrs_of_field[1:]:
                     code.append(f"if {var} is _UNSET: {var} = s.{alias_attr}")
                 if required:
                     code.append(f"if {var} is _UNSET: _bad()")
-                elif isinstance(a.default, attrs.Factory):  # type: ignore[arg-type]
-                    factory = self._ref(a.default.factory)
-                    code.append(f"if {var} is _UNSET: {var} = {factory}()")
-                    code.append(f"else: {var} = {convert(var)}")
-                    args.append((a.name, var))
-                    continue
                 else:
-                    code.append(f"if {var} is _UNSET: {var} = {self._ref(a.default)}")
+                    default = (
+                        f"{self._ref(a.default.factory)}()"
+                        if isinstance(a.default, attrs.Factory)  # type: ignore[arg-type]
+                        else self._ref(a.default)
+                    )
+                    code.append(f"if {var} is _UNSET: {var} = {default}")
                     code.append(f"else: {var} = {convert(var)}")
-                    args.append((a.name, var))
+                    steps.append((a.name, code, var))
                     continue
             if checked and not aliases:
                 plain.add(a.name)
             expression = convert(var)
-            if expression != var:
+            if expression == var and len(code) == 1:
+                steps.append((a.name, [], f"s.{attrs_of_field[0]}"))  # stored as decoded
+            else:
                 code.append(f"{var} = {expression}")
-            args.append((a.name, var))
+                steps.append((a.name, code, var))
         if envelope:
             fields.append(("errcode", _int_type(), 0))
             fields.append(("errmsg", msgspec.Raw, msgspec.UNSET))
@@ -293,16 +294,22 @@ class _Mirror:
         self.structs[cls] = struct
         builder = f"_b{next(_names)}"
         self.builders[cls] = builder
-        lines = [f"def {builder}(s):", *(f"    {line}" for line in code)]
+        lines = [f"def {builder}(s):"]
         if _plain_init(cls):
+            # Its __init__ would only store each value: stored here, without the keyword call.
             lines.append(f"    obj = {self._ref(object.__new__)}({self._ref(cls)})")
             if keep_extra:
                 lines.append(
                     f"    obj.extra = {self._ref(attrs.fields_dict(cls)['extra'].default)}"
                 )
-            lines.extend(f"    obj.{name} = {var}" for name, var in args)
+            for name, code, value in steps:
+                lines.extend(f"    {line}" for line in code)
+                lines.append(f"    obj.{name} = {value}")
         else:
-            call = ", ".join(f"{attrs.fields_dict(cls)[name].alias}={var}" for name, var in args)
+            lines.extend(f"    {line}" for _, code, _ in steps for line in code)
+            call = ", ".join(
+                f"{attrs.fields_dict(cls)[name].alias}={value}" for name, _, value in steps
+            )
             lines.append(f"    obj = {self._ref(cls)}({call})")
         lines.append("    return obj")
         self.lines.extend(lines)
@@ -337,6 +344,11 @@ class _Mirror:
             builder = self.builders[tp]
             return struct, lambda v: f"{builder}({v})", False
         origin, args = get_origin(tp), get_args(tp)
+        if origin in (list, Sequence, MutableSequence) and len(args) == 1 and _is_model(args[0]):
+            struct, _, _ = self._struct(args[0])
+            builder = self.builders[args[0]]
+            # a tuple, as below: untracked once the collector has seen it
+            return tuple[struct, ...], lambda v: f"list(map({builder}, {v}))", False  # type: ignore[valid-type]
         if origin in (list, Sequence, MutableSequence) and len(args) == 1:
             item_tp, item_convert, _ = self._field(args[0])
             x = f"x{next(_names)}"
