@@ -76,6 +76,7 @@ class HttpxTransport:
                     max_keepalive_connections=max_connections,
                     keepalive_expiry=keepalive_expiry,
                 ),
+                verify=_ssl_context(),
             )
             _check_reused_connections(client)
         else:
@@ -129,12 +130,27 @@ class HttpxTransport:
 
 async def _take_slot(slots: anyio.Semaphore, wait: float | None) -> None:
     try:
+        slots.acquire_nowait()  # a free slot: no timer to set up (fast_acquire: no yield)
+    except anyio.WouldBlock:
+        pass
+    else:
+        return
+    try:
         with anyio.fail_after(wait):
             await slots.acquire()
     except TimeoutError:
         raise SendError(
             Failure.NEVER_SENT, f"PoolTimeout: no free connection within {wait:g} s"
         ) from None
+
+
+@functools.cache
+def _ssl_context() -> ssl.SSLContext | bool:
+    """One TLS context for every client made here (loading the CA bundle costs ~20 ms a
+    client), made as httpx makes its default one; True (httpx's own) where httpx is too old to
+    make it for us."""
+    create = getattr(httpx, "create_ssl_context", None)
+    return create() if create is not None else True
 
 
 def _httpcore_pool(client: httpx.AsyncClient) -> httpcore.AsyncConnectionPool | None:
@@ -199,6 +215,9 @@ class _CheckedStream(httpcore.AsyncNetworkStream):
     def __init__(self, stream: httpcore.AsyncNetworkStream) -> None:
         self._stream = stream
         self._reused = False  # a reply was read: the next write starts another request
+        # Asked for once: httpcore asks "is_readable" of every idle connection each time it
+        # assigns a request, and anyio builds its attribute table anew on every question.
+        self._socket = stream.get_extra_info("socket")
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:  # noqa: ASYNC109
         data = await self._stream.read(max_bytes, timeout)
@@ -208,7 +227,7 @@ class _CheckedStream(httpcore.AsyncNetworkStream):
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:  # noqa: ASYNC109
         if self._reused:
             self._reused = False
-            if closed_by_peer(self._stream.get_extra_info("socket")):
+            if closed_by_peer(self._socket):
                 raise httpcore.ConnectionNotAvailable()
         await self._stream.write(buffer, timeout)
 
@@ -225,6 +244,11 @@ class _CheckedStream(httpcore.AsyncNetworkStream):
         return _CheckedStream(stream)
 
     def get_extra_info(self, info: str) -> Any:
+        if info == "socket":
+            return self._socket
+        if info == "is_readable":
+            # As httpcore reads it: no socket is as good as closed.
+            return self._socket is None or closed_by_peer(self._socket)
         return self._stream.get_extra_info(info)
 
 
