@@ -934,9 +934,10 @@ class OrderSync:
 
     async def _load(self) -> bool:
         """``async for`` alone: when nothing is ready, read on with ``concurrency`` requests in
-        flight, processing each page in order as it comes, until as many pages as the sync may
-        hold ahead are read (or nothing more can be planned before they are handed out); then
-        hand them out. Nothing runs between two calls."""
+        flight until as many pages as the sync may hold ahead are fetched (or nothing more can
+        be planned before these are processed), then process them in order, each as its
+        orders are handed out (built then: pages waiting hold no models for the collector to
+        scan). Nothing runs between two calls."""
         while not self._ready:
             head = self._head()
             if head is not None and head.finished:
@@ -949,17 +950,6 @@ class OrderSync:
             async with anyio.create_task_group() as tg:
                 for _ in range(self._concurrency):
                     tg.start_soon(self._fetcher, True)
-                # Processed while the others are fetched, not after: then only handing the
-                # orders out is left between two reads (a failed page is left to raise above).
-                while True:
-                    head = self._head()
-                    if head is not None and head.finished and head.error is None:
-                        self._take(head)
-                        self._idle.wake_one()  # a page fewer ahead: one more may be planned
-                    elif self._in_flight:
-                        await self._fetch_end()
-                    else:
-                        break
         return True
 
     def _head(self) -> _Page | None:
@@ -974,8 +964,7 @@ class OrderSync:
 
         Long-lived fetchers, not a task per page: a task costs more than planning a page."""
         while True:
-            # At most 2 * concurrency pages ahead of the consumer, processed or not.
-            page = self._plan(ahead=self._unprocessed + len(self._ready) < 2 * self._concurrency)
+            page = self._plan(ahead=self._unprocessed < 2 * self._concurrency)
             if page is None:
                 if until_idle and not self._in_flight:
                     self._idle.wake_all()  # the others return too
@@ -993,14 +982,12 @@ class OrderSync:
             finally:
                 self._in_flight -= 1
                 page.finished = True
-                # The consumer waits for the head page (or, in a batch, for the last fetch).
-                ended = self._fetch_ended
-                if ended is not None and (not self._in_flight or page is self._head()):
-                    ended.set()
+                # The consumer (pipelined) waits for the head page only.
+                if self._fetch_ended is not None and page is self._head():
+                    self._fetch_ended.set()
 
     async def _fetch_end(self) -> None:
-        """Wait until the head page's fetch ends, or the last one in flight (the consumer's
-        only wait)."""
+        """Wait until the head page's fetch ends (the consumer's only wait)."""
         self._fetch_ended = ended = anyio.Event()
         try:
             await ended.wait()
