@@ -91,9 +91,7 @@ def profile(client: str, orders: int, runs: int, latency: float = 0.02) -> dict[
     total_us = cpu / (pages * runs) * 1e6
     gc_us = gc_clock.seconds / (pages * runs) * 1e6
     counted = sum(sampler.samples.values()) or 1
-    figures = {
-        part: (total_us - gc_us) * n / counted for part, n in sampler.samples.most_common()
-    }
+    figures = {part: (total_us - gc_us) * n / counted for part, n in sampler.samples.most_common()}
     figures["garbage collection"] = gc_us
     figures["total"] = total_us
     return figures
