@@ -15,13 +15,15 @@ _ROOT_START = re.compile(rb"<[A-Za-z_:]")
 _DECLARATION = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 
 _PARSER: Any = None
+_ETREE: Any = None  # lxml.etree, imported with the parser: not on every push
 
 
 def _parser() -> Any:
-    global _PARSER
+    global _PARSER, _ETREE
     if _PARSER is None:
         from lxml import etree
 
+        _ETREE = etree
         # No entities, no DTD, no network: XXE and billion-laughs have nothing to expand.
         _PARSER = etree.XMLParser(
             resolve_entities=False,
@@ -37,14 +39,14 @@ def _parser() -> Any:
 
 def xml_fields(body: bytes) -> dict[str, Any]:
     """The root element's children as ``{tag: text}`` (nested elements as dicts)."""
-    from lxml import etree
-
+    parser = _parser()
+    etree = _ETREE
     root_start = _ROOT_START.search(body)
     prolog = body[: root_start.start()] if root_start else body
     if _DECLARATION.search(prolog):
         raise MalformedMessageError("XML with a DOCTYPE or ENTITY declaration is refused")
     try:
-        root = etree.fromstring(body, _parser())
+        root = etree.fromstring(body, parser)
     except etree.XMLSyntaxError as exc:
         raise MalformedMessageError(f"malformed XML: {exc}") from None
     except ValueError as exc:  # e.g. an unknown encoding in the declaration
@@ -63,7 +65,8 @@ def _name(element: Any) -> str:
 
 
 def _value(element: Any) -> Any:
-    children = [c for c in element if isinstance(c.tag, str)]
+    # len() first: a push's leaves have no child nodes at all, and it costs no list.
+    children = [c for c in element if isinstance(c.tag, str)] if len(element) else None
     if children:
         return {_name(c): _value(c) for c in children}
     # WeChat pads values with spaces around the CDATA ("<Event> <![CDATA[x]]> </Event>").
