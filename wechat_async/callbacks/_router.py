@@ -352,7 +352,7 @@ class CallbackRouter:
 
 def _digest(*parts: str | bytes) -> str:
     """A fixed-size store key for any parts: 32 hex characters however long they are."""
-    chunks = []
+    chunks: list[bytes] = []
     for part in parts:
         raw = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
         chunks += (len(raw).to_bytes(8, "big"), raw)  # length-prefixed: ("ab", "c") != ("a", "bc")
