@@ -74,11 +74,12 @@ class CallbackRouter:
     With ``encoding_aes_key`` only safe-mode pushes are taken: ``Encrypt`` present and
     ``msg_signature`` verified over token, timestamp, nonce and ``Encrypt``; plain bodies are
     refused. Without it (plain mode) ``signature`` covers token, timestamp and nonce, never the
-    body: anyone who sees one push's URL can sign any body with it. The router accepts each
-    signed ``(timestamp, nonce)`` pair for one push only (remembered in the ``dedupe`` store
-    while the timestamp is inside ``replay_window``), so a seen URL carries no second body,
-    but a body sent first under a URL taken in transit still wins: use safe mode where pushes
-    cross networks you do not control.
+    body: anyone who sees one push's URL can sign any body with it. In plain mode the router
+    accepts each signed ``(timestamp, nonce)`` pair for one push only (remembered in the
+    ``dedupe`` store while the timestamp is inside ``replay_window``), so a seen URL carries no
+    second body, but a body sent first under a URL taken in transit still wins: use safe mode
+    where pushes cross networks you do not control (there ``msg_signature`` binds the pair to
+    its ``Encrypt``, so nothing needs remembering).
 
     >>> router = CallbackRouter(token="...", app_id="wx...")  # doctest: +SKIP
     >>> @router.on(GiftCardPayDone)  # doctest: +SKIP
@@ -203,12 +204,10 @@ class CallbackRouter:
                 content_type = value
         as_json = is_json(body, content_type)
         fields = body_fields(body, content_type)
-        content: str | bytes = body  # what the (timestamp, nonce) pair is bound to
         if self._crypto is not None:
             # Compatibility mode puts plain fields beside Encrypt: unsigned, so never read.
             if "Encrypt" not in fields:
                 raise UnencryptedPushError("no Encrypt field: this router takes safe mode only")
-            content = str(fields["Encrypt"])
             fields = decrypt_envelope(fields, self._crypto, query)
         elif is_encrypted(fields):
             raise CallbackError("encrypted push but no encoding_aes_key configured")
@@ -216,11 +215,13 @@ class CallbackRouter:
         # Written before anything runs: a push no reply can answer is refused here, and a
         # handler that ran is never followed by a reply that fails.
         reply = acknowledge(event, now=int(self._clock()), as_json=as_json, crypto=self._crypto)
-        await self._use_nonce(timestamp, nonce, content)
+        if self._crypto is None:
+            # Safe mode needs no marker: msg_signature, checked above, covers the body.
+            await self._use_nonce(timestamp, nonce, body)
         return await self._dispatch(event, reply)
 
-    async def _use_nonce(self, timestamp: str, nonce: str, content: str | bytes) -> None:
-        """Accept a signed ``(timestamp, nonce)`` pair for one push only.
+    async def _use_nonce(self, timestamp: str, nonce: str, content: bytes) -> None:
+        """Accept a plain push's signed ``(timestamp, nonce)`` pair for one body only.
 
         Whether WeChat re-signs a retry or sends it again as it was is not documented, so the
         same pair with the same push passes (the dedupe layer answers it: a retry must never
