@@ -32,7 +32,7 @@ from ._parse import (
     is_json,
 )
 from ._replies import CallbackReply, UnanswerablePushError, acknowledge, text_reply
-from ._runs import Runs
+from ._runs import Runs, RunWatch
 from ._signature import check_signature
 
 __all__ = [
@@ -255,7 +255,8 @@ class CallbackRouter:
 
     async def _dispatch(self, event: Event | UnknownEvent, reply: CallbackReply) -> CallbackReply:
         """Run the push's handler once across deliveries; ``reply`` is its acknowledgement."""
-        taken_at = self._runs.here().now()  # the claim's TTL counts from before it is taken
+        watch = self._runs.here()
+        taken_at = watch.now()  # the claim's TTL counts from before it is taken
         # A digest, not the identity's text: a kept push costs a fixed few bytes of key.
         claimed = await self._dedupe.claim(_digest(event.identity()), self._claim_ttl)
         if claimed is Claim.RUNNING:
@@ -267,7 +268,7 @@ class CallbackRouter:
                 with anyio.CancelScope(shield=True):
                     await self._complete(claimed, event)
             else:
-                failure = await self._run(handler, event, claimed, taken_at)
+                failure = await self._run(handler, event, claimed, watch, taken_at)
                 if failure is not None:
                     return text_reply(failure[0], failure[1], event)
         return reply
@@ -296,7 +297,12 @@ class CallbackRouter:
             logger.warning("push claim not released, it expires by itself: %s", exc)
 
     async def _run(
-        self, handler: Handler, event: Event | UnknownEvent, ticket: Ticket, taken_at: float
+        self,
+        handler: Handler,
+        event: Event | UnknownEvent,
+        ticket: Ticket,
+        watch: RunWatch,
+        taken_at: float,
     ) -> tuple[int, str] | None:
         """Run one handler under its claim, then record the push done. None when it
         succeeded; else the retryable reply to give, its claim released (WeChat's retry runs
@@ -312,7 +318,6 @@ class CallbackRouter:
         succeeded = False
         try:
             with anyio.CancelScope() as scope:
-                watch = self._runs.here()
                 run = watch.start(scope, taken_at, ticket, event.event)
                 try:
                     await handler(event)

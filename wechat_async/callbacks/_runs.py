@@ -29,8 +29,8 @@ Renew = Callable[[Ticket], Awaitable[bool]]
 
 
 class Run:
-    """One handler running under its claim. ``timed_out`` and ``lost`` say why its scope
-    was cancelled, if it was."""
+    """One handler running under its claim; ``lost`` when its scope was cancelled because
+    the claim could not be kept (else a cancelled scope means the handler timed out)."""
 
     __slots__ = ("armed", "ended", "lost", "renewal", "scope", "taken_at", "ticket", "what")
 
@@ -44,10 +44,6 @@ class Run:
         self.lost = False
         self.renewal: anyio.CancelScope | None = None
 
-    @property
-    def timed_out(self) -> bool:
-        return self.scope.cancel_called and not self.lost
-
 
 class Runs:
     """A router's running handlers, one ``RunWatch`` per event loop (Flask runs each request
@@ -60,7 +56,7 @@ class Runs:
         self.watches: dict[object, RunWatch] = {}
 
     def here(self) -> RunWatch:
-        """The running loop's watch; call ``start`` on it with no await in between."""
+        """The running loop's watch (``start`` brings its watcher back if it ended since)."""
         key = _loop_key()
         watch = self.watches.get(key)
         if watch is None:
