@@ -48,11 +48,12 @@ logger = logging.getLogger("wechat_async.callbacks")
 E = TypeVar("E", bound="Event | UnknownEvent")
 Handler = Callable[[Any], Awaitable[Any]]
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
-#: How long a handler may run before it is cancelled, its claim released and the push answered
-#: 503. Longer than WeChat's 5 s reply wait on purpose: a slow handler (10 s of upstream calls)
-#: finishes with its claim renewed while WeChat's retries get 503 "push in progress", and the
-#: retry after it is acknowledged; a timeout under 5 s would cancel such a handler on every
-#: retry, and the push would be lost. Far below WeChat's retry span, so a hung one is re-run.
+#: How long a handler may run (counted from its claim) before it is cancelled, its claim
+#: released and the push answered 503. Longer than WeChat's 5 s reply wait on purpose: a slow
+#: handler (10 s of upstream calls) finishes with its claim renewed while WeChat's retries get
+#: 503 "push in progress", and the retry after it is acknowledged; a timeout under 5 s would
+#: cancel such a handler on every retry, and the push would be lost. Far below WeChat's retry
+#: span, so a hung one is re-run.
 DEFAULT_HANDLER_TIMEOUT = 30.0
 
 
