@@ -186,6 +186,22 @@ def test_each_event_loop_has_its_own_watcher() -> None:
     assert router._runs.watches == {}
 
 
+def test_pushes_that_run_no_handler_leave_no_watch_behind() -> None:
+    """Before: a duplicate, answered from the store, left a watch keyed by its event loop;
+    with a loop a request (Flask) that was one loop kept a push."""
+    router = _router()
+
+    @router.on(GiftCardPayDone)
+    async def paid(event: GiftCardPayDone) -> None:
+        pass
+
+    assert anyio.run(router.handle, "POST", signed(), pay_done()).status == 200
+    for backend in ("asyncio", "trio", "asyncio"):
+        duplicate = anyio.run(router.handle, "POST", signed(), pay_done(), backend=backend)
+        assert duplicate.status == 200
+    assert router._runs.watches == {}
+
+
 async def test_a_renewal_started_late_renews_at_once_and_knows_when_the_hold_lapses() -> None:
     asked: list[float] = []
 

@@ -56,12 +56,11 @@ class Runs:
         self.watches: dict[object, RunWatch] = {}
 
     def here(self) -> RunWatch:
-        """The running loop's watch (``start`` brings its watcher back if it ended since)."""
+        """The running loop's watch; a new one is kept once a run starts on it (a push that
+        runs no handler leaves nothing behind, even in a loop of its own)."""
         key = _loop_key()
         watch = self.watches.get(key)
-        if watch is None:
-            watch = self.watches[key] = RunWatch(self, key)
-        return watch
+        return RunWatch(self, key) if watch is None else watch
 
 
 class RunWatch:
