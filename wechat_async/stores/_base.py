@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import itertools
 import math
+import os
 import secrets
 from typing import Protocol, runtime_checkable
 
@@ -46,8 +48,23 @@ class Ticket:
     owner: str
 
 
+# Owner ids: a random prefix per process and a counter, unique like a random id each without
+# a system call each. A forked child draws a prefix of its own: it would repeat its parent's ids.
+_owner_prefix = secrets.token_hex(8)
+_owner_count = itertools.count()
+
+
+def _new_owner_prefix() -> None:
+    global _owner_prefix
+    _owner_prefix = secrets.token_hex(8)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_owner_prefix)
+
+
 def new_ticket(key: str) -> Ticket:
-    return Ticket(key, secrets.token_hex(16))
+    return Ticket(key, f"{_owner_prefix}{next(_owner_count):016x}")
 
 
 @runtime_checkable
