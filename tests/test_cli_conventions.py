@@ -509,3 +509,11 @@ def test_version_prints_the_package_version() -> None:
     result = _run("--version")
     assert result.exit_code == 0
     assert result.output == f"wechat-async, version {wechat_async.__version__}\n"
+
+
+def test_the_version_is_written_once() -> None:
+    """A release changes one line: the build reads wechat_async.__version__ too."""
+    pyproject = (Path(__file__).parent.parent / "pyproject.toml").read_text(encoding="utf-8")
+    assert re.search(r'^dynamic = \["version"\]', pyproject, re.M)
+    assert not re.search(r"^version *=", pyproject, re.M)
+    assert '[tool.hatch.version]\npath = "wechat_async/__init__.py"\n' in pyproject
