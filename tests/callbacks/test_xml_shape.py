@@ -9,8 +9,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from wechat_async.errors import MalformedMessageError
 from wechat_async.callbacks._xml import _flat_fields, _lxml_fields, xml_fields
+from wechat_async.errors import MalformedMessageError
 
 # Characters that matter to XML: markup, entities, CDATA's end, whitespace XML does and does
 # not count, line ends a parser rewrites, characters XML 1.0 refuses, and some beyond ASCII.
