@@ -18,7 +18,7 @@ except ImportError as exc:  # pragma: no cover - depends on the install
 
 from .. import __version__
 from .._errors import RequestValidationError, WeChatError
-from .._redact import RedactingFilter, install_log_redaction
+from .._redact import install_log_redaction
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -92,9 +92,8 @@ class _ClickHandler(logging.Handler):
 def _debug(ctx: click.Context, _: click.Parameter, on: bool) -> None:
     if not on:
         return
-    install_log_redaction()  # records are masked when made
+    install_log_redaction()  # records are masked when made, before any handler sees them
     handler = _ClickHandler()
-    handler.addFilter(RedactingFilter())  # and records made before that, too
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logger = logging.getLogger("wechat_async")
     level = logger.level
