@@ -188,6 +188,18 @@ class WeChatClient:
         clone._retry = policy
         return clone
 
+    def _for_account(self, appid: str, tokens: TokenManager) -> WeChatClient:
+        """A client of another account on this one's connection pool, retry budget, rate
+        limiter and settings, whose access tokens come from ``tokens`` (a third-party
+        platform's authorizer clients). Closing it leaves the pool to this client."""
+        clone = self.with_options()
+        clone.appid = appid
+        clone._tokens = tokens
+        clone._secret = None
+        clone._token_provider = None
+        clone._state = {}  # per-account namespace settings (delivery carrier accounts)
+        return clone
+
     # -- namespaces --------------------------------------------------------------------------
     @cached_property
     def cityservice(self) -> CityServiceNamespace:

@@ -24,7 +24,9 @@ class RefreshAuthority:
         if refresh_token != self.current:
             self.refused += 1
             raise RefreshTokenInvalidError(
-                61023, "refresh_token is invalid", endpoint="/cgi-bin/component/api_authorizer_token"
+                61023,
+                "refresh_token is invalid",
+                endpoint="/cgi-bin/component/api_authorizer_token",
             )
         self.exchanges += 1
         self._issued += 1

@@ -48,7 +48,9 @@ class FlakyStore(MemoryTokenStore):
         return result
 
     async def get_credential(self, key: str) -> str | None:
-        return await self._fail("get_credential", lambda: super(FlakyStore, self).get_credential(key))  # type: ignore[no-any-return]
+        return await self._fail(
+            "get_credential", lambda: super(FlakyStore, self).get_credential(key)
+        )  # type: ignore[no-any-return]
 
     async def swap_credential(self, key: str, expected: str | None, value: str | None) -> bool:
         return await self._fail(  # type: ignore[no-any-return]
@@ -233,7 +235,9 @@ async def test_a_crash_at_any_step_loses_nothing_and_the_next_process_serves(ste
     assert wx.exchanges <= 2  # at most one exchange besides the crashed one's
 
 
-async def test_recovered_token_is_logged_without_its_value(caplog: pytest.LogCaptureFixture) -> None:
+async def test_recovered_token_is_logged_without_its_value(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     caplog.set_level(logging.DEBUG)
     store, wx = MemoryTokenStore(), RefreshAuthority("refreshtoken@@@secret-value-123456")
     await process(store, wx)()

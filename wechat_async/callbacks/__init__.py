@@ -10,11 +10,16 @@
 from ._asgi import CallbackApp
 from ._crypto import AppIdMismatchError, MessageCrypto
 from ._events import (
+    Authorized,
+    ComponentEvent,
+    ComponentVerifyTicket,
     Event,
     GiftCardPayDone,
     GiftCardSendToFriend,
     GiftCardUserAccept,
+    Unauthorized,
     UnknownEvent,
+    UpdateAuthorized,
     UpdateWaybillStatus,
     UserAuthorizeInvoice,
     UserGetCard,
@@ -35,9 +40,12 @@ from ._signature import check_signature
 
 __all__ = [
     "AppIdMismatchError",
+    "Authorized",
     "CallbackApp",
     "CallbackReply",
     "CallbackRouter",
+    "ComponentEvent",
+    "ComponentVerifyTicket",
     "Event",
     "GiftCardPayDone",
     "GiftCardSendToFriend",
@@ -47,8 +55,10 @@ __all__ = [
     "PayloadTooLargeError",
     "StaleTimestampError",
     "UnanswerablePushError",
+    "Unauthorized",
     "UnencryptedPushError",
     "UnknownEvent",
+    "UpdateAuthorized",
     "UpdateWaybillStatus",
     "UserAuthorizeInvoice",
     "UserGetCard",

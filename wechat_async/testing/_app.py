@@ -235,6 +235,9 @@ class EmulatorApp:
         #: called with (path, JSON body) before a token-checked route runs (tests use it to
         #: change the state between two requests, e.g. insert orders mid-sync)
         self.on_request: Callable[[str, Any], None] | None = None
+        #: for a token of another account (a third-party platform's authorizer): the app
+        #: holding that account's state, or the refusal of this path; None: this app's own
+        self.accounts: Callable[[str, str], EmulatorApp | Reply | None] | None = None
 
     def route(self, method: str, path: str, handler: Handler, *, auth: bool = True) -> None:
         """Serve ``path``: one handler per path (a second registration is a bug)."""
@@ -362,9 +365,16 @@ class EmulatorApp:
                 return 502, {"errcode": -1, "errmsg": "bad gateway"}, 0.0
             if self.on_request is not None:
                 self.on_request(path, body)
+        handler = route.handler
+        if appid is not None and self.accounts is not None:
+            account = self.accounts(appid, path)
+            if isinstance(account, tuple):
+                return (*account, 0.0)
+            if account is not None:
+                handler = account._routes[(method, path)].handler
         call = Call(method, path, query, body, raw, headers, appid)
         try:
-            status, payload = await route.handler(call)
+            status, payload = await handler(call)
         except BadField as bad:
             return (*error(47001, str(bad)), 0.0)
         if route.auth:
