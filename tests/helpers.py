@@ -15,10 +15,7 @@ import pytest
 import respx
 
 from wechat_async import Namespace, RetryPolicy, WeChatClient
-from wechat_async.cityservice import CityServiceNamespace
-from wechat_async.delivery import DeliveryNamespace
-from wechat_async.giftcard import GiftCardNamespace
-from wechat_async.invoice import InvoiceNamespace
+from wechat_async._registry import namespaces
 
 BASE = "https://api.weixin.qq.com"
 TOKEN = "ACCESS_TOKEN_abc123"
@@ -26,12 +23,8 @@ SECRET = "app-secret-xyz789"
 APPID = "wx0123456789abcdef"
 FIXTURES = Path(__file__).parent / "fixtures"
 
-NAMESPACES: dict[str, type[Namespace]] = {
-    "cityservice": CityServiceNamespace,
-    "giftcard": GiftCardNamespace,
-    "invoice": InvoiceNamespace,
-    "delivery": DeliveryNamespace,
-}
+#: every namespace, by name (the SDK's registry)
+NAMESPACES: dict[str, type[Namespace]] = namespaces()
 
 
 #: One failure of each ambiguous kind: WeChat may or may not have acted on the request.

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import typing
+
 import httpx
 import pytest
 import respx
 
 from tests.helpers import APPID, BASE, SECRET, client_for, mock_token
 from wechat_async import ConfigurationError, Endpoint, WeChatClient
+from wechat_async._endpoint import NamespaceSlot
+from wechat_async._registry import Namespaces, endpoints, namespaces
 from wechat_async.cityservice import CityServiceNamespace
 from wechat_async.transports import HttpxTransport
 
@@ -36,6 +42,40 @@ async def test_namespaces_and_bound_endpoints_are_built_once() -> None:
         assert bound.endpoint is CityServiceNamespace.send_msg_data
         assert isinstance(CityServiceNamespace.send_msg_data, Endpoint)
         assert "send_msg_data" in repr(bound)
+
+
+def test_the_client_has_each_registered_namespace_as_mypy_sees_it() -> None:
+    found = namespaces()
+    assert found
+    hints = typing.get_type_hints(Namespaces, localns={c.__name__: c for c in found.values()})
+    client = WeChatClient(APPID, SECRET)
+    for name, cls in found.items():
+        assert hints[name] == NamespaceSlot[cls]  # type: ignore[valid-type]
+        assert type(getattr(client, name)) is cls
+        assert cls.domain == name
+    assert {e.domain for e in endpoints()} == set(found)
+
+
+def test_a_slot_naming_another_namespace_is_refused() -> None:
+    class Wrong:
+        giftcard: NamespaceSlot[CityServiceNamespace] = NamespaceSlot()
+
+    with pytest.raises(TypeError, match="no namespace CityServiceNamespace"):
+        _ = Wrong.giftcard.cls
+
+    class Swapped:
+        cityservice: NamespaceSlot[typing.Any] = NamespaceSlot()
+
+    with pytest.raises(TypeError, match="annotate"):
+        _ = Swapped.cityservice.cls
+
+
+def test_importing_the_package_imports_no_domain() -> None:
+    code = "import sys, wechat_async; print(sorted(m for m in sys.modules if 'giftcard' in m))"
+    proc = subprocess.run(  # noqa: S603 - fixed arguments
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert proc.stdout.strip() == "[]"
 
 
 def test_namespace_lists_its_endpoints() -> None:
@@ -80,3 +120,45 @@ async def test_access_token_is_url_encoded() -> None:
 def test_appid_is_required(appid: object) -> None:
     with pytest.raises(ConfigurationError, match="appid"):
         WeChatClient(appid, SECRET)  # type: ignore[arg-type]
+
+
+def test_credentials_and_base_url_come_from_the_environment_when_not_given(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("WECHAT_APPID", "wxenv")
+    monkeypatch.setenv("WECHAT_SECRET", "env-secret")
+    monkeypatch.setenv("WECHAT_BASE_URL", "http://127.0.0.1:9/")
+    client = WeChatClient()
+    assert (client.appid, client._secret, client._base_url) == (
+        "wxenv",
+        "env-secret",
+        "http://127.0.0.1:9",
+    )
+    given = WeChatClient("wxgiven", "given-secret", base_url="http://127.0.0.1:8")
+    assert (given.appid, given._secret, given._base_url) == (
+        "wxgiven",
+        "given-secret",
+        "http://127.0.0.1:8",
+    )
+
+
+def test_a_missing_credential_names_its_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("WECHAT_APPID", "WECHAT_SECRET", "WECHAT_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(ConfigurationError, match="WECHAT_APPID"):
+        WeChatClient()
+    with pytest.raises(ConfigurationError, match="WECHAT_SECRET"):
+        WeChatClient("wx1")
+    monkeypatch.setenv("WECHAT_SECRET", "")  # empty is missing, not a secret
+    with pytest.raises(ConfigurationError, match="WECHAT_SECRET"):
+        WeChatClient("wx1")
+
+
+def test_a_token_provider_needs_no_secret_and_reads_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WECHAT_SECRET", "env-secret")
+
+    async def provider() -> str:
+        return "token"
+
+    client = WeChatClient("wx1", token_provider=provider)
+    assert client._secret is None

@@ -76,7 +76,7 @@ def test_unknown_keys_are_kept_in_extra_at_every_level() -> None:
     [
         (("total_count",), "1", "total_count"),
         (("total_count",), True, "total_count"),
-        (("order_list",), {"not": "a list"}, "order_list[0]"),
+        (("order_list",), {"not": "a list"}, "order_list"),
         (("order_list", 0, "order_id"), 5, "order_list[0].order_id"),
         (("order_list", 0, "card_list", 0, "price"), 1.5, "order_list[0].card_list[0].price"),
         (("order_list", 0, "IsChatRoom"), "maybe", "order_list[0].is_chat_room"),

@@ -86,6 +86,23 @@ def test_primitives_are_strict(value: object, typ: type) -> None:
         converter.structure(value, typ)
 
 
+@pytest.mark.parametrize("value", ["abc", b"ab", {"a": "b"}])
+@pytest.mark.parametrize("outgoing", [False, True], ids=["reply", "request"])
+def test_a_list_is_never_read_from_a_string_or_an_object(value: object, outgoing: bool) -> None:
+    conv = make_converter(outgoing=outgoing)
+    with pytest.raises((TypeError, ValueError)):
+        conv.structure(value, list[str])
+    assert conv.structure(("a", "b"), list[str]) == ["a", "b"]
+
+
+def test_a_reply_with_a_string_for_a_list_is_refused() -> None:
+    from wechat_async._convert import structure_response
+    from wechat_async.giftcard.models import ListPagesResponse
+
+    with pytest.raises(cattrs.ClassValidationError):
+        structure_response({"page_id_list": "abc"}, ListPagesResponse)
+
+
 @pytest.mark.parametrize("text", ["0.01", "12.30", "4999.99", "5000", "0.1", "123456789.12"])
 def test_decimal_money_round_trips_through_json_text(text: str) -> None:
     value = Decimal(text)

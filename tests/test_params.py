@@ -1,36 +1,33 @@
 """Nested request structures take plain dicts (``<Model>Param`` TypedDicts) as well as models.
 
-Each TypedDict is written beside its attrs model; these tests keep the two from drifting.
+The TypedDicts and the converters are generated from the attrs models (each domain's
+``_dicts.py``, by ``python -m wechat_async._paramgen``); these tests keep them in step.
 """
 
 from __future__ import annotations
 
+import importlib
+import subprocess
 import sys
 import typing
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 
 import attrs
 import pytest
 import respx
 
 from tests.helpers import BASE, client_for, mock_token
-from wechat_async import Namespace, RequestValidationError, Upload
+from wechat_async import RequestValidationError, Response, Upload
 from wechat_async._models import WIRE
-from wechat_async.cityservice import CityServiceNamespace, SendMsgDataRequest, TemplateValue
-from wechat_async.delivery import Address, Cargo, DeliveryNamespace, Goods, GoodsDetail
+from wechat_async._paramgen import render
+from wechat_async._registry import endpoints, namespaces
+from wechat_async.cityservice import SendMsgDataRequest, TemplateValue
+from wechat_async.delivery import Address, Cargo, Goods, GoodsDetail
 from wechat_async.delivery.models import AddOrderRequest
-from wechat_async.giftcard import GiftCardNamespace, Page, Theme
-from wechat_async.invoice import InvoiceNamespace
-
-
-def _namespaces() -> list[type[Namespace]]:
-    return [
-        CityServiceNamespace,
-        GiftCardNamespace,
-        InvoiceNamespace,
-        DeliveryNamespace,
-    ]
+from wechat_async.giftcard import Page, Theme
+from wechat_async.giftcard.models import CreateCardRequest, Sku
 
 
 def _models_in(tp: object) -> Iterator[type]:
@@ -50,13 +47,69 @@ def _nested_request_models() -> list[type]:
                     found[model] = None
                     walk(model)
 
-    for namespace in _namespaces():
-        for endpoint in namespace.endpoints():
-            walk(endpoint.request)
+    for endpoint in endpoints():
+        walk(endpoint.request)
     return list(found)
 
 
 NESTED = _nested_request_models()
+
+
+def test_regenerating_the_param_dicts_changes_nothing() -> None:
+    files = render()
+    assert {p.parent.name for p in files} == set(namespaces())
+    for path, text in files.items():
+        assert path.read_text(encoding="utf-8") == text, (
+            f"{path} is stale: run python -m wechat_async._paramgen"
+        )
+
+
+def test_the_generator_runs_from_a_fresh_process() -> None:
+    # A fresh process imports the models with the generated modules stood in for: a model may
+    # name a converter only this run writes.
+    proc = subprocess.run(
+        [sys.executable, "-m", "wechat_async._paramgen", "--check"],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parent.parent,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def _read_back() -> set[type]:
+    """The models some reply carries (nested in a response model)."""
+    found: set[type] = set()
+
+    def walk(cls: type) -> None:
+        for a_type in typing.get_type_hints(cls).values():
+            for model in _models_in(a_type):
+                if model not in found:
+                    found.add(model)
+                    walk(model)
+
+    for endpoint in endpoints():
+        walk(endpoint.response)
+    return found
+
+
+READ_BACK = _read_back()
+
+
+@pytest.mark.parametrize("model", NESTED, ids=lambda m: f"{m.__module__}.{m.__name__}")
+def test_a_nested_request_model_keeps_unknown_keys_only_when_a_reply_carries_it(
+    model: type,
+) -> None:
+    # Replies keep what WeChat adds (``Response.extra``); a request sends only declared fields.
+    assert issubclass(model, Response) == (model in READ_BACK)
+
+
+def test_a_request_only_model_takes_no_extra_keys() -> None:
+    with pytest.raises(TypeError):
+        Sku(quantity=1, extra={"stock": 2})  # type: ignore[call-arg]
+    with pytest.raises(RequestValidationError) as info:
+        CreateCardRequest(card={"general_card": {"base_info": {"extra": {}}}})  # type: ignore[typeddict-item]
+    assert "general_card.base_info.extra" in info.value.fields
 
 
 def test_the_walk_finds_the_nested_shapes_users_write() -> None:
@@ -67,11 +120,14 @@ def test_the_walk_finds_the_nested_shapes_users_write() -> None:
 
 @pytest.mark.parametrize("model", NESTED, ids=lambda m: f"{m.__module__}.{m.__name__}")
 def test_each_nested_model_has_a_param_typeddict_with_the_same_keys(model: type) -> None:
-    module = sys.modules[model.__module__]
-    param = getattr(module, f"{model.__name__}Param", None)
-    assert param is not None, f"{model.__name__}Param missing beside {model.__name__}"
+    domain = model.__module__.split(".")[1]
+    name = f"{model.__name__}Param"
+    module = importlib.import_module(f"wechat_async.{domain}.models")
+    param = getattr(module, name, None)
+    assert param is not None, f"{name} missing beside {model.__name__}"
     assert typing.is_typeddict(param)
-    assert f"{model.__name__}Param" in module.__all__
+    assert name in module.__all__
+    assert getattr(importlib.import_module(f"wechat_async.{domain}"), name) is param
     fields = [a for a in attrs.fields(model) if a.name != "extra"]
     wire = {str(a.metadata.get(WIRE, a.name)): a for a in fields}
     # Annotations are strings (postponed evaluation): NotRequired is read from the text.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import os
 import math
 import time
 from collections.abc import Awaitable, Callable
@@ -21,6 +22,7 @@ from ._endpoint import Endpoint, Namespace, RawResponse
 from ._errors import ConfigurationError, TransportError
 from ._ratelimit import RateLimiter
 from ._redact import install_log_redaction, mask, remember_secret
+from ._registry import Namespaces
 from ._request import (
     EncodedRequest,
     build_payload,
@@ -46,11 +48,6 @@ from .stores import AccessToken, MemoryTokenStore, TokenStore
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-    from .cityservice import CityServiceNamespace
-    from .delivery import DeliveryNamespace
-    from .giftcard import GiftCardNamespace
-    from .invoice import InvoiceNamespace
-
 __all__ = ["TokenProvider", "TransportName", "WeChatClient"]
 
 logger = logging.getLogger("wechat_async")
@@ -65,8 +62,9 @@ _UNSET: Any = object()
 _MAX_TOKEN_REPLAYS = 3
 
 
-class WeChatClient:
-    """Async client for WeChat's server APIs.
+class WeChatClient(Namespaces):
+    """Async client for WeChat's server APIs; its namespaces (``client.giftcard``...) come
+    from ``Namespaces``.
 
     >>> async with WeChatClient(appid="wx123", secret="...") as client:  # doctest: +SKIP
     ...     order = await client.giftcard.get_order(order_id="Z2y2rY74ksZX1ceuGA")
@@ -74,10 +72,10 @@ class WeChatClient:
 
     def __init__(
         self,
-        appid: str,
+        appid: str | None = None,
         secret: str | None = None,
         *,
-        base_url: str = _config.DEFAULT_BASE_URL,
+        base_url: str | None = None,
         http_client: httpx.AsyncClient | None = None,
         transport: Transport | TransportName | None = None,
         token_store: TokenStore | None = None,
@@ -87,10 +85,20 @@ class WeChatClient:
         timeout: float | httpx.Timeout | Timeouts | None = None,
         rate_limiter: RateLimiter | None = None,
     ) -> None:
-        if not appid or not isinstance(appid, str):
-            raise ConfigurationError("appid is required")
+        # Read from the environment when not given, as openai's and stripe's clients do.
+        if appid is None:
+            appid = os.environ.get(_config.ENV_APPID) or None
         if secret is None and token_provider is None:
-            raise ConfigurationError("pass secret, or token_provider to supply tokens yourself")
+            secret = os.environ.get(_config.ENV_SECRET) or None
+        if base_url is None:
+            base_url = os.environ.get(_config.ENV_BASE_URL) or _config.DEFAULT_BASE_URL
+        if not appid or not isinstance(appid, str):
+            raise ConfigurationError(f"appid is required: pass appid= or set {_config.ENV_APPID}")
+        if secret is None and token_provider is None:
+            raise ConfigurationError(
+                f"secret is required: pass secret= or set {_config.ENV_SECRET} (or pass "
+                "token_provider= to supply tokens yourself)"
+            )
         if token_endpoint not in ("stable", "token"):
             raise ConfigurationError(
                 f"token_endpoint must be 'stable' or 'token', got {token_endpoint!r}"
@@ -200,31 +208,7 @@ class WeChatClient:
         clone._state = {}  # per-account namespace settings (delivery carrier accounts)
         return clone
 
-    # -- namespaces --------------------------------------------------------------------------
-    @cached_property
-    def cityservice(self) -> CityServiceNamespace:
-        from .cityservice import CityServiceNamespace
-
-        return CityServiceNamespace(self)
-
-    @cached_property
-    def giftcard(self) -> GiftCardNamespace:
-        from .giftcard import GiftCardNamespace
-
-        return GiftCardNamespace(self)
-
-    @cached_property
-    def invoice(self) -> InvoiceNamespace:
-        from .invoice import InvoiceNamespace
-
-        return InvoiceNamespace(self)
-
-    @cached_property
-    def delivery(self) -> DeliveryNamespace:
-        from .delivery import DeliveryNamespace
-
-        return DeliveryNamespace(self)
-
+    # -- the token endpoints (the public namespaces are ``Namespaces``') ----------------------
     @cached_property
     def _auth(self) -> AuthNamespace:
         return AuthNamespace(self)

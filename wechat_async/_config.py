@@ -6,6 +6,11 @@ from typing import Final
 
 DEFAULT_BASE_URL: Final = "https://api.weixin.qq.com"
 
+#: Environment variables ``WeChatClient()`` reads when appid, secret or base_url is not given.
+ENV_APPID: Final = "WECHAT_APPID"
+ENV_SECRET: Final = "WECHAT_SECRET"
+ENV_BASE_URL: Final = "WECHAT_BASE_URL"
+
 #: Per-attempt HTTP timeouts. WeChat answers most calls in well under a second.
 DEFAULT_CONNECT_TIMEOUT: Final = 5.0
 DEFAULT_READ_TIMEOUT: Final = 10.0

@@ -19,6 +19,7 @@ from typing import Any, Literal, NewType, TypeVar, Union, get_args, get_origin
 import attrs
 import cattrs
 import cattrs.v
+from cattrs.cols import list_structure_factory
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from ._checks import INT32, Bounded
@@ -221,6 +222,10 @@ def _structure_bytes(value: Any, _: type) -> bytes:
     raise _WrongType(f"expected bytes, got {_type_name(value)}")
 
 
+def _is_list(tp: Any) -> bool:
+    return tp is list or get_origin(tp) is list
+
+
 def _is_literal(tp: Any) -> bool:
     return get_origin(tp) is Literal
 
@@ -308,6 +313,19 @@ def make_converter(
     )
 
     conv.register_structure_hook_factory(_is_literal, _literal_hook)
+
+    def list_factory(tp: Any) -> Callable[[Any, Any], Any]:
+        # cattrs takes any iterable for a list: a string would become a list of characters.
+        each = list_structure_factory(tp, conv)
+
+        def structure(value: Any, cls: Any) -> Any:
+            if isinstance(value, (str, bytes, bytearray, Mapping)):
+                raise _WrongType(f"expected a list, got {_type_name(value)}")
+            return each(value, cls)
+
+        return structure
+
+    conv.register_structure_hook_factory(_is_list, list_factory)
 
     # IntEnum subclasses int: registered by class so the int hook does not win and hand
     # back a bare int.

@@ -6,6 +6,9 @@ through a ``ParamSpec``) and its return type.
 
 from __future__ import annotations
 
+import importlib
+import inspect
+import re
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Generic, Literal, ParamSpec, TypeVar, overload
 from urllib.parse import urlencode
@@ -17,14 +20,24 @@ from ._errors import APIError
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from typing_extensions import Self
+
     from ._client import WeChatClient
 
-__all__ = ["BoundEndpoint", "Endpoint", "Namespace", "OffsetPaging", "RawResponse"]
+__all__ = [
+    "BoundEndpoint",
+    "Endpoint",
+    "Namespace",
+    "NamespaceSlot",
+    "OffsetPaging",
+    "RawResponse",
+]
 
 P = ParamSpec("P")
 ReqT = TypeVar("ReqT")
 RespT = TypeVar("RespT")
 T = TypeVar("T")
+NS = TypeVar("NS", bound="Namespace")
 
 Layer = Literal["errcode", "resultcode"]
 BodyKind = Literal["json", "query", "multipart", "none"]
@@ -94,6 +107,8 @@ class Endpoint(Generic[P, ReqT, RespT]):
         secret_reply: bool = False,
         source: str = "",
     ) -> None:
+        """``source`` is the official document's URL; ``paging`` how a helper pages through
+        it (``OffsetPaging``)."""
         self.method = method
         self.path = path
         self.request: type[ReqT] = request  # type: ignore[assignment]
@@ -121,6 +136,35 @@ class Endpoint(Generic[P, ReqT, RespT]):
     def __repr__(self) -> str:
         return f"<Endpoint {self.name} {self.method} {self.path}>"
 
+    @property
+    def signature(self) -> inspect.Signature:
+        """The call's keyword parameters, as ``help()`` and ``inspect.signature`` show them
+        on a bound endpoint: the request model's fields, returning the response model."""
+        fields = inspect.signature(self.request).parameters.values()
+        return inspect.Signature(
+            [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in fields],
+            return_annotation=self.response.__name__,
+        )
+
+    @property
+    def doc(self) -> str:
+        """What ``help(client.<namespace>.<name>)`` says: the request, its retry safety and
+        where WeChat documents it."""
+        query = f"?{self.query_string}" if self.query_string else ""
+        safety = (
+            "retry-safe"
+            if self.idempotent
+            else "not retry-safe: an ambiguous failure is raised with may_have_been_applied"
+        )
+        lines = [f"{self.method} {self.path}{query} ({safety}).", ""]
+        request_doc = inspect.getdoc(self.request)
+        if request_doc:
+            lines += [request_doc, ""]
+        lines.append(f"Returns {self.response.__name__}.")
+        if self.source:
+            lines.append(f"Official document: {self.source}")
+        return "\n".join(lines)
+
     @overload
     def __get__(self, obj: None, owner: type[Any]) -> Endpoint[P, ReqT, RespT]: ...
 
@@ -139,7 +183,9 @@ class Endpoint(Generic[P, ReqT, RespT]):
 
 
 class BoundEndpoint(Generic[P, ReqT, RespT]):
-    """An endpoint bound to a client: await it with the request's fields as keywords."""
+    # An endpoint bound to a client: await it with the request's fields as keywords. Its
+    # __doc__, __signature__ and __name__ are the endpoint's own (help() shows the call's real
+    # parameters); __get__ makes pydoc document it as a routine, as it does a method.
 
     __slots__ = ("_endpoint", "_namespace")
 
@@ -173,6 +219,21 @@ class BoundEndpoint(Generic[P, ReqT, RespT]):
     def __repr__(self) -> str:
         return f"<bound {self._endpoint!r}>"
 
+    @property
+    def __doc__(self) -> str:  # type: ignore[override]
+        return self._endpoint.doc
+
+    @property
+    def __signature__(self) -> inspect.Signature:
+        return self._endpoint.signature
+
+    @property
+    def __name__(self) -> str:
+        return self._endpoint.name
+
+    def __get__(self, obj: object, owner: type[Any] | None = None) -> Self:
+        return self
+
 
 class Namespace:
     """Base of ``client.cityservice``, ``client.giftcard``...: a class of Endpoint attributes."""
@@ -188,6 +249,7 @@ class Namespace:
 
     @classmethod
     def endpoints(cls) -> Iterator[Endpoint[Any, Any, Any]]:
+        """Every endpoint of the namespace, in declaration order (base classes first)."""
         for klass in reversed(cls.__mro__):
             for value in vars(klass).values():
                 if isinstance(value, Endpoint):
@@ -195,3 +257,60 @@ class Namespace:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} of {self._client!r}>"
+
+
+class NamespaceSlot(Generic[NS]):
+    """A client attribute holding one namespace, made on first access and kept per client.
+
+    Declared as ``giftcard: NamespaceSlot[GiftCardNamespace] = NamespaceSlot()``: the
+    attribute's name is the namespace's package (``wechat_async.giftcard``) and ``domain``, the
+    annotation names its class, which is imported on first use (``import wechat_async`` stays
+    light).
+    """
+
+    __slots__ = ("_cls", "name", "owner")
+
+    def __init__(self) -> None:
+        self.name = ""
+        self.owner: type = object
+        self._cls: type[NS] | None = None
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name, self.owner = name, owner
+
+    @property
+    def cls(self) -> type[NS]:
+        """The namespace class, imported now if it was not yet."""
+        if self._cls is None:
+            self._cls = self._load()
+        return self._cls
+
+    def _load(self) -> Any:
+        annotation = str(self.owner.__annotations__[self.name])
+        match = re.fullmatch(r"NamespaceSlot\[(\w+)\]", annotation)
+        if match is None:
+            raise TypeError(f"{self.name}: annotate it NamespaceSlot[<Namespace class>]")
+        module = importlib.import_module(f"{__package__}.{self.name}")
+        cls = getattr(module, match.group(1), None)
+        if not (isinstance(cls, type) and issubclass(cls, Namespace)):
+            raise TypeError(f"{module.__name__} has no namespace {match.group(1)}")
+        if cls.domain != self.name:
+            raise TypeError(f"{self.name} holds the {cls.domain!r} namespace")
+        return cls
+
+    @overload
+    def __get__(self, obj: None, owner: type[Any]) -> NamespaceSlot[NS]: ...
+
+    @overload
+    def __get__(self, obj: WeChatClient, owner: type[Any]) -> NS: ...
+
+    def __get__(self, obj: WeChatClient | None, owner: type[Any]) -> NamespaceSlot[NS] | NS:
+        if obj is None:
+            return self
+        made = self.cls(obj)
+        # Non-data descriptor: later lookups hit the instance dict and skip this method.
+        obj.__dict__[self.name] = made
+        return made
+
+    def __repr__(self) -> str:
+        return f"<namespace {self.name}>"

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import attrs
 
 __all__ = [
+    "EmptyRequest",
     "EmptyResponse",
     "OpenValues",
     "Response",
@@ -89,6 +90,11 @@ class Response:
     kept in ``extra`` instead of being dropped."""
 
     extra: Mapping[str, Any] = attrs.field(default=_NO_EXTRA, repr=False, eq=False)
+
+
+@attrs.define(kw_only=True)
+class EmptyRequest:
+    """The ``{}`` body of a call that sends no fields."""
 
 
 @attrs.define(kw_only=True)

@@ -33,6 +33,7 @@ from ._errcodes import (
 )
 from ._errors import APIError
 from ._models import WIRE
+from ._registry import namespaces
 
 __all__ = [
     "FieldDoc",
@@ -59,17 +60,7 @@ _DOMAIN_ERRORS: Mapping[str, type[APIError]] = {
 def endpoints_by_namespace() -> dict[str, list[Endpoint[Any, Any, Any]]]:
     """Every documented endpoint, by the client attribute that holds it (``delivery``...):
     the one place the reference reads endpoints from."""
-    return {ns.domain: list(ns.endpoints()) for ns in _namespace_classes().values()}
-
-
-def _namespace_classes() -> dict[str, type[Namespace]]:
-    from .cityservice import CityServiceNamespace
-    from .delivery import DeliveryNamespace
-    from .giftcard import GiftCardNamespace
-    from .invoice import InvoiceNamespace
-
-    classes = (CityServiceNamespace, GiftCardNamespace, InvoiceNamespace, DeliveryNamespace)
-    return {ns.domain: ns for ns in classes}
+    return {name: list(cls.endpoints()) for name, cls in namespaces().items()}
 
 
 @attrs.frozen
@@ -296,7 +287,7 @@ def _index(namespaces: Mapping[str, list[Endpoint[Any, Any, Any]]]) -> str:
 
 
 def _namespace_page(name: str, endpoints: list[Endpoint[Any, Any, Any]]) -> str:
-    cls = _namespace_classes()[name]
+    cls = namespaces()[name]
     lines = [f"# client.{name}", ""]
     lines += ["| endpoint | method and path | retry-safe |", "|---|---|---|"]
     for e in endpoints:
@@ -338,6 +329,8 @@ def _endpoint_page(namespace: str, e: Endpoint[Any, Any, Any]) -> str:
     facts = [f"`{e.method} {e.path}{query}`", body]
     if not e.auth:
         facts.append("no access_token")
+    if e.source.startswith("https://"):
+        facts.append(f"[official document]({e.source})")
     # The page's three headings need no table of contents beside its wide tables.
     lines = ["---", "hide: [toc]", "---", "", f"# client.{namespace}.{e.name}", ""]
     lines += [" · ".join(facts), ""]

@@ -123,3 +123,18 @@ async def test_a_never_authorized_order_is_errcode_0_never_auth_over_raw_http() 
         # another merchant's s_pappid is still refused
         theirs = {"s_pappid": "wxtheirs", "order_id": "O-never"}
         assert (await raw.post("/card/invoice/getauthdata", theirs))["errcode"] == 72030
+
+
+async def test_setbizattr_serves_each_action_by_its_own_route_and_refuses_others() -> None:
+    wx = Emulator()
+    async with raw_http(wx) as raw:
+        for action in ("get_pay_mch", "get_auth_field"):
+            reply = await raw.post("/card/invoice/setbizattr", {}, query={"action": action})
+            assert reply["errcode"] in (72028, 72029), reply  # each its own "not set"
+        unknown = await raw.post("/card/invoice/setbizattr", {}, query={"action": "get_all"})
+        assert unknown["errcode"] == 40097
+        assert "action 'get_all'" in unknown["errmsg"]
+        missing = await raw.post("/card/invoice/setbizattr", {})
+        assert missing["errcode"] == 40097
+        assert "action None" in missing["errmsg"]
+    assert wx.requests["/card/invoice/setbizattr"] == 4

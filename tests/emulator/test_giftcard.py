@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.emulator._raw import raw_http
 from tests.emulator._shelf import CARD, shelf_page
 from wechat_async import (
     AccessTokenError,
@@ -197,3 +198,18 @@ async def test_uploadimg_refuses_what_the_sdk_would_not_send(
         )
     assert reply.json()["errcode"] == errcode
     assert wx.giftcards.images == []
+
+
+async def test_the_test_whitelist_is_replaced_whole_and_holds_ten() -> None:
+    wx = Emulator()
+    async with wx.client() as client:
+        await client.giftcard.set_test_whitelist(openid=["oA", "oB"], username=["tester"])
+        assert wx.giftcards.testers == {"openid": ["oA", "oB"], "username": ["tester"]}
+        await client.giftcard.set_test_whitelist(username=["other"])
+        assert wx.giftcards.testers == {"openid": [], "username": ["other"]}
+    # What WeChat answers past the documented 10, or to a string (the SDK refuses both first).
+    async with raw_http(wx) as raw:
+        eleven = {"openid": [f"o{i}" for i in range(11)]}
+        assert (await raw.post("/card/testwhitelist/set", eleven))["errcode"] == 40097
+        assert (await raw.post("/card/testwhitelist/set", {"openid": "oA"}))["errcode"] == 47001
+    assert wx.giftcards.testers == {"openid": [], "username": ["other"]}

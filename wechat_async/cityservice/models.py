@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TypedDict
-
 import attrs
 
 from .._checks import matches, min_len
 from .._models import Response, meta
-from .._params import to_model_map
-
-if TYPE_CHECKING:
-    from collections.abc import Mapping
-
-    from typing_extensions import NotRequired
+from . import _dicts
+from ._dicts import TemplateValueParam
 
 __all__ = ["SendMsgDataRequest", "SendMsgDataResponse", "TemplateValue", "TemplateValueParam"]
 
@@ -29,19 +23,6 @@ class TemplateValue:
     )
 
 
-class TemplateValueParam(TypedDict):
-    """``TemplateValue`` as a plain dict (keys are wire names)."""
-
-    value: str
-    color: NotRequired[str | None]
-
-
-def _to_template_value_map(
-    values: Mapping[str, TemplateValue | TemplateValueParam],
-) -> dict[str, TemplateValue]:
-    return to_model_map(TemplateValue, values)
-
-
 @attrs.define(kw_only=True)
 class SendMsgDataRequest:
     """``POST /cityservice/sendmsgdata``. Which style ids are required depends on the pages the
@@ -52,7 +33,7 @@ class SendMsgDataRequest:
     #: Transactions with the same order number are merged into one record.
     order_no: str = attrs.field(metadata=meta(check=min_len(1)))
     data: dict[str, TemplateValue] = attrs.field(
-        converter=_to_template_value_map, metadata=meta(check=min_len(1))
+        converter=_dicts.to_template_value_map, metadata=meta(check=min_len(1))
     )
     #: the jump link of notifications and result pages; WeChat judges it (82025 when invalid)
     url: str | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
@@ -13,11 +14,18 @@ import click
 
 from .._client import WeChatClient
 from .._convert import converter
-from .._errors import WeChatError
-from ..giftcard import SortType, SyncCheckpoint, SyncProgress
+from .._errors import RequestValidationError, WeChatError
+from ..giftcard import (
+    OrderSync,
+    SortType,
+    SyncCheckpoint,
+    SyncProgress,
+    UnreadOrder,
+    UnreadOrdersError,
+)
 from ._calls import call_json, client_options
 from ._main import credentials, main, parse_time
-from ._sinks import Sink, open_sink
+from ._sinks import OutputChangedError, Sink, open_sink
 
 _CHECKPOINT_EVERY = 1000
 
@@ -126,32 +134,80 @@ class _SyncJob:
                 parse_time(end, end_of_day=True) if end else wx.end_time,
             )
 
-    def _load_checkpoint(self) -> tuple[SyncCheckpoint, int] | None:
-        """The saved position and how far into OUT it goes."""
-        if self.checkpoint_path is None or not self.checkpoint_path.exists():
+    def _identity(self, appid: str, begin: int, end: int) -> dict[str, Any]:
+        """What a checkpoint belongs to: resuming anything else would skip or repeat orders."""
+        return {
+            "appid": appid,
+            "begin": begin,
+            "end": end,
+            "sort": self.sort,
+            "out": str(self.out.resolve()),
+        }
+
+    def _load_checkpoint(self, identity: dict[str, Any]) -> tuple[SyncCheckpoint, int] | None:
+        """The saved position and how far into OUT it goes, checked to be this sync's."""
+        path = self.checkpoint_path
+        if path is None or not path.exists():
             return None
         try:
-            saved = json.loads(self.checkpoint_path.read_text())
-            return SyncCheckpoint.from_dict(saved["sync"]), int(saved["out_bytes"])
-        except (ValueError, KeyError, TypeError) as exc:
-            raise click.ClickException(
-                f"{self.checkpoint_path} is not a checkpoint of this command ({exc!r})"
-            ) from None
+            saved = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(saved, dict):
+                raise ValueError("not a JSON object")
+            missing = sorted({*identity, "out_size", "sync"} - set(saved))
+            if missing:
+                raise ValueError(f"no {', '.join(missing)}")
+            size = saved["out_size"]
+            if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+                raise ValueError(f"out_size must be a count >= 0, got {size!r}")
+            sync = SyncCheckpoint.from_dict(saved["sync"])
+        except (ValueError, TypeError, UnicodeDecodeError) as exc:
+            raise _CheckpointError(f"{path} is not a checkpoint of this command: {exc}") from None
+        for key, wanted in identity.items():
+            if saved[key] != wanted:
+                raise _CheckpointError(
+                    f"{path} belongs to a sync with {key} {saved[key]!r}, not {wanted!r}: "
+                    "pass another --checkpoint, or delete it to start over"
+                )
+        if (sync.begin_time, sync.end_time, sync.sort_type) != (
+            identity["begin"],
+            identity["end"],
+            identity["sort"],
+        ):
+            raise _CheckpointError(f"{path} is damaged: its position is for another range")
+        return sync, size
 
-    def _save_checkpoint(self, checkpoint: SyncCheckpoint, sink: Sink) -> None:
+    def _save_checkpoint(
+        self, checkpoint: SyncCheckpoint, sink: Sink, identity: dict[str, Any]
+    ) -> None:
         if self.checkpoint_path is None:
             return
         # Orders first, then the checkpoint, atomically: a crash never skips an order. How
         # far OUT went goes with it: orders written after it are cut off on resume, not
         # written twice.
-        sink.flush()
-        state = {"sync": checkpoint.to_dict(), "out_bytes": sink.position()}
+        try:
+            sink.flush()
+            size = sink.position()
+        except OSError as exc:
+            raise _cannot_write(self.out, exc) from None
+        state = {**identity, "out_size": size, "sync": checkpoint.to_dict()}
         tmp = self.checkpoint_path.with_suffix(self.checkpoint_path.suffix + ".tmp")
         try:
             tmp.write_text(json.dumps(state))
             tmp.replace(self.checkpoint_path)
         except OSError as exc:
             raise _cannot_write(self.checkpoint_path, exc) from None
+
+    def _close(self, sync: OrderSync, sink: Sink, identity: dict[str, Any], *, save: bool) -> None:
+        """Save where the sync stands and close OUT. Not after OUT failed a write: what the
+        sync handed out may not all be in it, and the last checkpoint is right."""
+        try:
+            if save:
+                self._save_checkpoint(sync.checkpoint, sink, identity)
+        finally:
+            try:
+                sink.close()
+            except OSError as exc:
+                raise _cannot_write(self.out, exc) from None
 
     def _check_checkpoint_writable(self) -> None:
         # Before OUT is opened (and truncated) and any order is fetched: a checkpoint that
@@ -167,24 +223,25 @@ class _SyncJob:
 
     def _open_out(self, resume_at: int | None) -> Sink:
         if resume_at is not None and not self.out.exists():
-            raise click.ClickException(f"{self.out} is missing: cannot resume into it")
+            raise _CheckpointError(f"{self.out} is missing: cannot resume into it")
         try:
             return open_sink(self.out, resume_at)
+        except OutputChangedError as exc:
+            raise _CheckpointError(f"{exc}: delete --checkpoint to start over") from None
         except OSError as exc:
             raise _cannot_write(self.out, exc) from None
 
-    async def run(
-        self, appid: str, secret: str, base_url: str | None, begin: int, end: int
-    ) -> None:
-        options: dict[str, Any] = {"base_url": base_url} if base_url else {}
-        resume = self._load_checkpoint()
-        started = time.perf_counter()
-        written = fen = 0
-        self._check_checkpoint_writable()
-        reporter = _Reporter()
-        sink = self._open_out(resume[1] if resume else None)
-        async with WeChatClient(appid, secret, **options) as client:
-            sync = client.giftcard.iter_orders(
+    def _start(
+        self,
+        client: WeChatClient,
+        begin: int,
+        end: int,
+        resume: tuple[SyncCheckpoint, int] | None,
+        reporter: _Reporter,
+    ) -> OrderSync:
+        """The sync, before OUT is opened: a checkpoint that does not fit is refused first."""
+        try:
+            return client.giftcard.iter_orders(
                 begin,
                 end,
                 sort_type=self.sort,
@@ -192,18 +249,55 @@ class _SyncJob:
                 checkpoint=resume[0] if resume else None,
                 progress=reporter.update,
             )
+        except RequestValidationError as exc:
+            if any(field.startswith("checkpoint") for field in exc.fields):
+                raise _CheckpointError(
+                    f"{self.checkpoint_path} does not fit this sync: {exc}"
+                ) from None
+            raise
+
+    async def run(
+        self, appid: str, secret: str, base_url: str | None, begin: int, end: int
+    ) -> None:
+        options: dict[str, Any] = {"base_url": base_url} if base_url else {}
+        identity = self._identity(appid, begin, end)
+        resume = self._load_checkpoint(identity)
+        started = time.perf_counter()
+        written = fen = 0
+        async with WeChatClient(appid, secret, **options) as client:
+            reporter = _Reporter()
             try:
-                # inside async with: pages are prefetched while orders are written
-                async with sync:
-                    async for order in sync:
-                        sink.write(converter.unstructure(order))
-                        written += 1
-                        fen += order.total_price or 0
-                        if written % _CHECKPOINT_EVERY == 0:
-                            self._save_checkpoint(sync.checkpoint, sink)
+                sync = self._start(client, begin, end, resume, reporter)
+                self._check_checkpoint_writable()
+                sink = self._open_out(resume[1] if resume else None)
+                out_failed = False
+                unread: UnreadOrdersError | None = None
+                try:
+                    # inside async with: pages are prefetched while orders are written
+                    async with sync:
+                        async for order in sync:
+                            try:
+                                sink.write(converter.unstructure(order))
+                            except OSError as exc:  # a full disk...
+                                out_failed = True
+                                raise _cannot_write(self.out, exc) from None
+                            written += 1
+                            fen += order.total_price or 0
+                            if written % _CHECKPOINT_EVERY == 0:
+                                out_failed = True  # until the save has gone through
+                                self._save_checkpoint(sync.checkpoint, sink, identity)
+                                out_failed = False
+                except UnreadOrdersError as exc:
+                    unread = exc  # and every other order is written: finish as usual
+                except BaseException:
+                    # The error in flight is the one to report (in one line); a checkpoint that
+                    # cannot be saved now leaves the last one, which a resume starts from.
+                    with contextlib.suppress(click.ClickException):
+                        self._close(sync, sink, identity, save=not out_failed)
+                    raise
+                self._close(sync, sink, identity, save=True)
+                self._write_unread(sync.unread)
             finally:
-                self._save_checkpoint(sync.checkpoint, sink)
-                sink.close()
                 reporter.close()
         elapsed = time.perf_counter() - started
         rate = written / elapsed if elapsed else 0.0
@@ -212,6 +306,44 @@ class _SyncJob:
             f"({rate:,.0f} orders/s)",
             err=True,
         )
+        if unread is not None:
+            raise _UnreadError(
+                f"{len(unread.unread):,} order(s) could not be read (WeChat failed every page "
+                f"holding them; every other order was written): their positions and errors "
+                f"are in {self._unread_path()}"
+            )
+
+    def _unread_path(self) -> Path:
+        return self.out.with_name(self.out.name + ".unread.jsonl")
+
+    def _write_unread(self, unread: tuple[UnreadOrder, ...]) -> None:
+        """Beside OUT, one JSON line per order WeChat would not serve; none, no file (one left
+        by an earlier run over OUT is removed)."""
+        path = self._unread_path()
+        try:
+            if not unread:
+                path.unlink(missing_ok=True)
+                return
+            tmp = path.with_name(path.name + ".tmp")
+            tmp.write_text(
+                "".join(json.dumps(u.to_dict(), ensure_ascii=False) + "\n" for u in unread),
+                encoding="utf-8",
+            )
+            tmp.replace(path)
+        except OSError as exc:
+            raise _cannot_write(path, exc) from None
+
+
+class _UnreadError(click.ClickException):
+    """The sync finished, but some orders could not be read (exit 3)."""
+
+    exit_code = 3
+
+
+class _CheckpointError(click.ClickException):
+    """--checkpoint does not fit this command: a usage error (exit 2), in one line."""
+
+    exit_code = 2
 
 
 def _cannot_write(path: Path, exc: OSError) -> click.ClickException:

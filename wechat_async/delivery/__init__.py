@@ -10,10 +10,10 @@ from typing import Any
 
 import attrs
 
-from .._endpoint import Endpoint, Namespace
+from .._endpoint import Endpoint
 from .._errors import ConfigurationError
 from .._redact import remember_secret
-from . import _endpoints
+from ._endpoints import DeliveryEndpoints
 from ._sign import CarrierAccount, delivery_sign
 from ._status import OrderStatus
 from .models import (
@@ -75,22 +75,8 @@ __all__ = [
 _ACCOUNTS = "delivery.accounts"
 
 
-class DeliveryNamespace(Namespace):
-    domain = "delivery"
-    get_all_delivery = _endpoints.get_all_delivery
-    get_bind_account = _endpoints.get_bind_account
-    open = _endpoints.open
-    bind_account = _endpoints.bind_account
-    pre_add_order = _endpoints.pre_add_order
-    add_order = _endpoints.add_order
-    re_add_order = _endpoints.re_add_order
-    add_tips = _endpoints.add_tips
-    get_order = _endpoints.get_order
-    pre_cancel_order = _endpoints.pre_cancel_order
-    cancel_order = _endpoints.cancel_order
-    confirm_return = _endpoints.confirm_return
-    mock_update_order = _endpoints.mock_update_order
-    real_mock_update_order = _endpoints.real_mock_update_order
+class DeliveryNamespace(DeliveryEndpoints):
+    """``client.delivery``: the endpoints, signed with the carrier accounts added here."""
 
     @property
     def _accounts(self) -> dict[str, CarrierAccount]:

@@ -8,19 +8,22 @@ from __future__ import annotations
 
 import enum
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Literal, TypedDict
+from typing import Any, Literal
 
 import attrs
 
 from .._checks import between, max_bytes, max_json_len, max_len, min_len, one_of, unix_time
-from .._models import OpenValues, Response, meta
-from .._params import to_model, to_models
+from .._models import EmptyRequest, OpenValues, Response, meta
+from . import _dicts
+from ._dicts import (
+    AddressParam,
+    CargoParam,
+    GoodsDetailParam,
+    GoodsParam,
+    OrderInfoParam,
+    ShopParam,
+)
 from ._status import OrderStatus
-
-if TYPE_CHECKING:
-    from collections.abc import Sequence
-
-    from typing_extensions import NotRequired
 
 __all__ = [
     "AddOrderRequest",
@@ -76,11 +79,6 @@ def _yuan(low_open: bool = False, high: int | None = None) -> dict[str, Any]:
         return None
 
     return meta(check=(between(0, high, low_open=low_open), two_places))
-
-
-@attrs.define(kw_only=True)
-class EmptyRequest:
-    """The ``{}`` body."""
 
 
 class DeliveryId(OpenValues, str, enum.Enum):
@@ -162,23 +160,6 @@ class Address:
     coordinate_type: int | None = attrs.field(default=None, metadata=meta(check=one_of({0, 1})))
 
 
-class AddressParam(TypedDict):
-    """``Address`` as a plain dict (keys are wire names)."""
-
-    name: str
-    city: str
-    address: str
-    phone: str
-    lng: float
-    lat: float
-    address_detail: NotRequired[str | None]
-    coordinate_type: NotRequired[int | None]
-
-
-def _to_address(value: Address | AddressParam) -> Address:
-    return to_model(Address, value)
-
-
 @attrs.define(kw_only=True)
 class Goods:
     good_count: int = attrs.field(metadata=meta(check=between(0, low_open=True)))
@@ -187,32 +168,11 @@ class Goods:
     good_unit: str | None = attrs.field(default=None, metadata=meta(check=max_len(20)))
 
 
-class GoodsParam(TypedDict):
-    """``Goods`` as a plain dict (keys are wire names)."""
-
-    good_count: int
-    good_name: str
-    good_price: NotRequired[Decimal | None]
-    good_unit: NotRequired[str | None]
-
-
-def _to_goods_list(values: Sequence[Goods | GoodsParam]) -> list[Goods]:
-    return to_models(Goods, values)
-
-
 @attrs.define(kw_only=True)
 class GoodsDetail:
-    goods: list[Goods] = attrs.field(converter=_to_goods_list, metadata=meta(check=min_len(1)))
-
-
-class GoodsDetailParam(TypedDict):
-    """``GoodsDetail`` as a plain dict (keys are wire names)."""
-
-    goods: Sequence[Goods | GoodsParam]
-
-
-def _to_goods_detail(value: GoodsDetail | GoodsDetailParam) -> GoodsDetail:
-    return to_model(GoodsDetail, value)
+    goods: list[Goods] = attrs.field(
+        converter=_dicts.to_goods_list, metadata=meta(check=min_len(1))
+    )
 
 
 #: Weight and sizes: the documents give (0, 50] kg and (0, 45/65/50] cm, but live orders were
@@ -237,30 +197,11 @@ class Cargo:
     #: at most 10,240 characters as sent (JSON)
     goods_detail: GoodsDetail | None = attrs.field(
         default=None,
-        converter=attrs.converters.optional(_to_goods_detail),
+        converter=attrs.converters.optional(_dicts.to_goods_detail),
         metadata=meta(check=max_json_len(10240)),
     )
     goods_pickup_info: str | None = attrs.field(default=None, metadata=meta(check=max_len(100)))
     goods_delivery_info: str | None = attrs.field(default=None, metadata=meta(check=max_len(100)))
-
-
-class CargoParam(TypedDict):
-    """``Cargo`` as a plain dict (keys are wire names)."""
-
-    goods_value: Decimal
-    goods_weight: float
-    cargo_first_class: str
-    cargo_second_class: str
-    goods_height: NotRequired[float | None]
-    goods_length: NotRequired[float | None]
-    goods_width: NotRequired[float | None]
-    goods_detail: NotRequired[GoodsDetail | GoodsDetailParam | None]
-    goods_pickup_info: NotRequired[str | None]
-    goods_delivery_info: NotRequired[str | None]
-
-
-def _to_cargo(value: Cargo | CargoParam) -> Cargo:
-    return to_model(Cargo, value)
 
 
 _UNIX_TIME = meta(check=unix_time())
@@ -301,32 +242,6 @@ class OrderInfo:
         return []
 
 
-class OrderInfoParam(TypedDict):
-    """``OrderInfo`` as a plain dict (keys are wire names)."""
-
-    delivery_service_code: NotRequired[str | None]
-    order_type: NotRequired[int | None]
-    expected_delivery_time: NotRequired[int | None]
-    expected_finish_time: NotRequired[int | None]
-    expected_pick_time: NotRequired[int | None]
-    poi_seq: NotRequired[str | None]
-    note: NotRequired[str | None]
-    order_time: NotRequired[int | None]
-    is_insured: NotRequired[int | None]
-    declared_value: NotRequired[Decimal | None]
-    tips: NotRequired[Decimal | None]
-    is_direct_delivery: NotRequired[int | None]
-    cash_on_delivery: NotRequired[Decimal | None]
-    cash_on_pickup: NotRequired[Decimal | None]
-    rider_pick_method: NotRequired[int | None]
-    is_finish_code_needed: NotRequired[int | None]
-    is_pickup_code_needed: NotRequired[int | None]
-
-
-def _to_order_info(value: OrderInfo | OrderInfoParam) -> OrderInfo:
-    return to_model(OrderInfo, value)
-
-
 @attrs.define(kw_only=True)
 class Shop:
     """Shown to the user in WeChat's delivery notifications."""
@@ -340,20 +255,6 @@ class Shop:
     wxa_appid: str | None = None
 
 
-class ShopParam(TypedDict):
-    """``Shop`` as a plain dict (keys are wire names)."""
-
-    img_url: str
-    goods_name: str
-    goods_count: int
-    wxa_path: NotRequired[str | None]
-    wxa_appid: NotRequired[str | None]
-
-
-def _to_shop(value: Shop | ShopParam) -> Shop:
-    return to_model(Shop, value)
-
-
 @attrs.define(kw_only=True)
 class PreAddOrderRequest:
     """The order body of ``order/pre_add``; ``delivery_sign`` is filled in from the carrier
@@ -363,12 +264,12 @@ class PreAddOrderRequest:
     shop_order_id: str = attrs.field(metadata=meta(check=(min_len(1), max_bytes(128))))
     delivery_id: str = attrs.field(metadata=meta(check=min_len(1)))
     openid: str = attrs.field(metadata=meta(check=min_len(1)))
-    receiver: Address = attrs.field(converter=_to_address)
-    cargo: Cargo = attrs.field(converter=_to_cargo)
-    order_info: OrderInfo = attrs.field(converter=_to_order_info)
-    shop: Shop = attrs.field(converter=_to_shop)
+    receiver: Address = attrs.field(converter=_dicts.to_address)
+    cargo: Cargo = attrs.field(converter=_dicts.to_cargo)
+    order_info: OrderInfo = attrs.field(converter=_dicts.to_order_info)
+    shop: Shop = attrs.field(converter=_dicts.to_shop)
     sender: Address | None = attrs.field(
-        default=None, converter=attrs.converters.optional(_to_address)
+        default=None, converter=attrs.converters.optional(_dicts.to_address)
     )
     shop_no: str | None = None
     sub_biz_id: str | None = None

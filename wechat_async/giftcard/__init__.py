@@ -5,10 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from .._endpoint import Namespace
-from . import _endpoints
+from ._endpoints import GiftCardEndpoints
 from ._links import JumpParams, parse_jump, shelf_url
-from ._sync import MAX_WINDOW_ORDERS, OrderSync, SyncCheckpoint, SyncProgress, split_windows
+from ._sync import (
+    MAX_WINDOW_ORDERS,
+    OrderSync,
+    SyncCheckpoint,
+    SyncInUseError,
+    SyncProgress,
+    UnreadOrder,
+    UnreadOrdersError,
+    split_windows,
+)
 from .models import (
     MAX_ORDER_WINDOW,
     AddPageResponse,
@@ -123,11 +131,14 @@ __all__ = [
     "SkuParam",
     "SortType",
     "SyncCheckpoint",
+    "SyncInUseError",
     "SyncProgress",
     "TextImage",
     "TextImageParam",
     "Theme",
     "ThemeParam",
+    "UnreadOrder",
+    "UnreadOrdersError",
     "UpdateUserCardResponse",
     "UploadImageResponse",
     "UserCardStatus",
@@ -137,25 +148,8 @@ __all__ = [
 ]
 
 
-class GiftCardNamespace(Namespace):
-    domain = "giftcard"
-    upload_image = _endpoints.upload_image
-    create_card = _endpoints.create_card
-    add_page = _endpoints.add_page
-    get_page = _endpoints.get_page
-    update_page = _endpoints.update_page
-    list_pages = _endpoints.list_pages
-    set_maintain = _endpoints.set_maintain
-    add_pay_whitelist = _endpoints.add_pay_whitelist
-    bind_submch = _endpoints.bind_submch
-    set_wxa = _endpoints.set_wxa
-    get_order = _endpoints.get_order
-    batch_get_orders = _endpoints.batch_get_orders
-    refund_order = _endpoints.refund_order
-    update_user_card = _endpoints.update_user_card
-    consume_code = _endpoints.consume_code
-    get_code = _endpoints.get_code
-    decrypt_code = _endpoints.decrypt_code
+class GiftCardNamespace(GiftCardEndpoints):
+    """``client.giftcard``: the endpoints, and ``iter_orders`` over ``batch_get_orders``."""
 
     def iter_orders(
         self,

@@ -44,7 +44,18 @@ import anyio
 import anyio.abc
 import attrs
 
-from .._errors import FieldError, RequestValidationError, ResponseValidationError
+from .._checks import unix_time
+from .._errors import (
+    AccessTokenError,
+    APIError,
+    ConfigurationError,
+    FieldError,
+    PermissionDeniedError,
+    QuotaExceededError,
+    RequestValidationError,
+    ResponseValidationError,
+    WeChatError,
+)
 from .._models import datetime_to_unix
 from .models import MAX_ORDER_WINDOW, BatchGetOrdersResponse, Order
 
@@ -52,7 +63,10 @@ __all__ = [
     "MAX_WINDOW_ORDERS",
     "OrderSync",
     "SyncCheckpoint",
+    "SyncInUseError",
     "SyncProgress",
+    "UnreadOrder",
+    "UnreadOrdersError",
     "split_windows",
 ]
 
@@ -67,6 +81,81 @@ _MAX_REREADS = 3
 
 _BATCHGET = "/card/giftcard/order/batchget"
 
+_UNIX_TIME = unix_time()
+
+#: Narrowing a failing page: this many failed reads in a row, none succeeding, say the error
+#: is about the call, not about an order (one bad order in a page of 100 takes at most 8).
+_MAX_BLIND_READS = 16
+
+#: Errors about the call as a whole: no narrower read can succeed where these failed.
+_CALL_ERRORS = (AccessTokenError, ConfigurationError, PermissionDeniedError, QuotaExceededError)
+
+
+def _may_be_one_order(exc: BaseException) -> bool:
+    """WeChat fails a whole batchget page over one order it cannot read (seen: errmsg
+    "接收者的openid不能为空" for an order neither given nor received): any errcode not about the
+    call, -1 included once the client's retries are spent."""
+    return isinstance(exc, APIError) and not isinstance(exc, _CALL_ERRORS)
+
+
+class SyncInUseError(WeChatError, RuntimeError):
+    """Another task is already reading this sync: an ``OrderSync`` has one consumer (hand its
+    orders to other tasks through a memory object stream)."""
+
+
+@attrs.frozen
+class UnreadOrder:
+    """An order WeChat would not serve: every page holding it failed, while the orders around
+    it were read. Where it sits (its 0-based ``offset`` among the window's orders in
+    ``sort_type`` order, when it was read) and what WeChat said; its id is unknown."""
+
+    #: the window's index in the sync, and its bounds (Unix seconds, inclusive)
+    window: int
+    begin_time: int
+    end_time: int
+    sort_type: str
+    offset: int
+    errcode: int
+    errmsg: str
+    rid: str | None = None
+
+    def __str__(self) -> str:
+        where = f"order {self.offset} of {self.begin_time}..{self.end_time} ({self.sort_type})"
+        return f"{where}: [errcode {self.errcode}] {self.errmsg}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return attrs.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: object) -> UnreadOrder:
+        """The inverse of ``to_dict``; ValueError on anything else."""
+        fields = attrs.fields_dict(cls)
+        if not isinstance(data, dict) or not set(fields) - {"rid"} <= set(data) <= set(fields):
+            raise ValueError(f"not an UnreadOrder: {data!r}")
+        for name, value in data.items():
+            wanted: tuple[type, ...] = (str,) if name in ("sort_type", "errmsg") else (int,)
+            if name == "rid":
+                wanted = (str, type(None))
+            if type(value) not in wanted or (
+                type(value) is int and value < 0 and name != "errcode"
+            ):
+                raise ValueError(f"UnreadOrder.{name} is not a value a sync writes: {value!r}")
+        return cls(**data)
+
+
+class UnreadOrdersError(WeChatError):
+    """The sync is over, every other order yielded once, but WeChat would not serve these
+    orders (``unread``; also in ``sync.unread`` and ``sync.checkpoint.unread``)."""
+
+    def __init__(self, unread: tuple[UnreadOrder, ...]) -> None:
+        self.unread = unread
+        shown = "; ".join(str(u) for u in unread[:3])
+        more = f"; and {len(unread) - 3} more" if len(unread) > 3 else ""
+        super().__init__(
+            f"{len(unread)} order(s) could not be read (every page holding them failed; each "
+            f"other order was yielded once): {shown}{more}"
+        )
+
 
 @attrs.frozen
 class SyncCheckpoint:
@@ -79,6 +168,11 @@ class SyncCheckpoint:
     changed while it was read, before a re-read settled it, points to that window's start:
     its offsets no longer name the same orders, so the resume may repeat orders, never skip one.
 
+    ``carried`` holds ``(create_time, order_id)`` of the orders already handed out on the
+    seconds the checkpoint's window shares with its neighbours: an order created on such a
+    second is served by both windows, and the resume must know it went out, wherever the
+    pages before the checkpoint ended.
+
     >>> SyncCheckpoint.from_dict(sync.checkpoint.to_dict())  # doctest: +SKIP
     """
 
@@ -89,6 +183,9 @@ class SyncCheckpoint:
     window: int = 0
     offset: int = 0
     skip: int = 0
+    carried: tuple[tuple[int, str], ...] = ()
+    #: orders before this point that WeChat would not serve: reported again at the end
+    unread: tuple[UnreadOrder, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return attrs.asdict(self)
@@ -99,14 +196,64 @@ class SyncCheckpoint:
         fields = attrs.fields_dict(cls)
         if not isinstance(data, dict) or not set(data) <= set(fields):
             raise ValueError(f"not a SyncCheckpoint: {data!r}")
+        values = dict(data)
         for name, value in data.items():
+            if name == "carried":
+                values[name] = _carried_from(value)
+                continue
+            if name == "unread":
+                if not isinstance(value, (list, tuple)):
+                    raise ValueError(f"SyncCheckpoint.unread must be a list: {value!r}")
+                values[name] = tuple(UnreadOrder.from_dict(u) for u in value)
+                continue
             wanted = str if name == "sort_type" else int
             if type(value) is not wanted:
                 raise ValueError(f"SyncCheckpoint.{name} must be {wanted.__name__}: {value!r}")
         try:
-            return cls(**data)
+            checkpoint = cls(**values)
         except TypeError as exc:  # a field missing
             raise ValueError(f"not a SyncCheckpoint: {exc}") from None
+        problems = checkpoint._problems()
+        if problems:
+            raise ValueError("; ".join(f"SyncCheckpoint.{p}" for p in problems))
+        return checkpoint
+
+    def _problems(self) -> list[FieldError]:
+        """Values no sync can have written (the window count is checked by the sync)."""
+        problems = []
+        for name in ("begin_time", "end_time"):
+            problem = _UNIX_TIME(getattr(self, name))
+            if problem is not None:
+                problems.append(FieldError(name, problem))
+        if self.end_time < self.begin_time:
+            problems.append(FieldError("end_time", "must not be before begin_time"))
+        if self.sort_type not in ("ASC", "DESC"):
+            problems.append(FieldError("sort_type", f"must be 'ASC' or 'DESC': {self.sort_type!r}"))
+        if not 1 <= self.page_size <= 100:
+            problems.append(FieldError("page_size", f"must be 1..100, got {self.page_size}"))
+        for name in ("window", "offset"):
+            if getattr(self, name) < 0:
+                problems.append(FieldError(name, f"must be >= 0, got {getattr(self, name)}"))
+        if not 0 <= self.skip <= max(self.page_size, 0):
+            problems.append(FieldError("skip", f"must be 0..page_size, got {self.skip}"))
+        return problems
+
+
+def _carried_from(value: object) -> tuple[tuple[int, str], ...]:
+    """``carried`` as JSON gives it back: a list of ``[create_time, order_id]`` pairs."""
+    if not isinstance(value, (list, tuple)):
+        raise ValueError(f"SyncCheckpoint.carried must be a list: {value!r}")
+    pairs = []
+    for pair in value:
+        if (
+            not isinstance(pair, (list, tuple))
+            or len(pair) != 2
+            or not _is_int(pair[0])
+            or not isinstance(pair[1], str)
+        ):
+            raise ValueError(f"SyncCheckpoint.carried holds [create_time, order_id]: {pair!r}")
+        pairs.append((pair[0], pair[1]))
+    return tuple(pairs)
 
 
 @attrs.define
@@ -120,6 +267,8 @@ class SyncProgress:
     #: sum of ``total_count`` over the windows read so far (an order created on the second
     #: two windows share is in both totals, and yielded once)
     orders_total: int = 0
+    #: orders passed over because WeChat would not serve them (``OrderSync.unread``)
+    orders_unread: int = 0
 
 
 def split_windows(begin_time: int, end_time: int) -> list[tuple[int, int]]:
@@ -129,14 +278,40 @@ def split_windows(begin_time: int, end_time: int) -> list[tuple[int, int]]:
     order created on that second must not fall between two windows); the sync drops the
     repeat.
     """
-    windows = []
-    start = begin_time
-    while True:
-        stop = min(start + MAX_ORDER_WINDOW, end_time)
-        windows.append((start, stop))
-        if stop >= end_time:
-            return windows
-        start = stop
+    windows = _Windows(begin_time, end_time, descending=False)
+    return [windows[i] for i in range(len(windows))]
+
+
+@attrs.frozen
+class _Windows:
+    """The windows of ``[begin, end]`` in reading order (DESC: the newest first), each
+    computed when asked for: a range of decades is a few numbers, not a list."""
+
+    begin: int
+    end: int
+    descending: bool
+
+    def __len__(self) -> int:
+        return max(1, -(-(self.end - self.begin) // MAX_ORDER_WINDOW))
+
+    def __getitem__(self, index: int) -> tuple[int, int]:
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        if self.descending:
+            index = len(self) - 1 - index
+        start = self.begin + index * MAX_ORDER_WINDOW
+        return start, min(start + MAX_ORDER_WINDOW, self.end)
+
+    def shared(self, index: int) -> int | None:
+        """The second window ``index`` shares with the window read after it."""
+        if not 0 <= index < len(self) - 1:
+            return None
+        begin, end = self[index]
+        return begin if self.descending else end
+
+    def edges(self, index: int) -> tuple[int, ...]:
+        """The seconds window ``index`` shares with the windows read before and after it."""
+        return tuple(s for s in (self.shared(index - 1), self.shared(index)) if s is not None)
 
 
 def _is_int(value: object) -> bool:
@@ -155,14 +330,42 @@ def _as_unix(name: str, value: object, errors: list[FieldError]) -> int:
     """Unix seconds from an int or an aware datetime; anything else is a field error."""
     if isinstance(value, dt.datetime):
         try:
-            return datetime_to_unix(value)
+            value = datetime_to_unix(value)
         except ValueError as exc:
             errors.append(FieldError(name, str(exc)))
-    elif isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
+            return 0
+    if isinstance(value, int) and not isinstance(value, bool):
+        problem = _UNIX_TIME(value)
+        if problem is None:
+            return value
+        errors.append(FieldError(name, problem))
     else:
         errors.append(FieldError(name, f"must be Unix seconds or an aware datetime: {value!r}"))
     return 0
+
+
+def _checkpoint_problems(
+    checkpoint: SyncCheckpoint, windows: _Windows, sort_type: str, size: int, max_total: int
+) -> list[FieldError]:
+    if (checkpoint.begin_time, checkpoint.end_time, checkpoint.sort_type, checkpoint.page_size) != (
+        windows.begin,
+        windows.end,
+        sort_type,
+        size,
+    ):
+        return [FieldError("checkpoint", "was made for another range or page size")]
+    problems = [attrs.evolve(p, path=f"checkpoint.{p.path}") for p in checkpoint._problems()]
+    if checkpoint.window > len(windows):
+        problems.append(
+            FieldError("checkpoint.window", f"must be 0..{len(windows)}, got {checkpoint.window}")
+        )
+    elif checkpoint.window == len(windows) and (checkpoint.offset or checkpoint.skip):
+        problems.append(FieldError("checkpoint.offset", "a finished sync has no page position"))
+    if checkpoint.offset > max_total:
+        problems.append(
+            FieldError("checkpoint.offset", f"beyond the {max_total} orders a window may hold")
+        )
+    return problems
 
 
 @attrs.define(eq=False)
@@ -172,6 +375,8 @@ class _Window:
     index: int
     begin: int
     end: int
+    #: the seconds it shares with its neighbours
+    edges: tuple[int, ...] = ()
     #: orders before the resume offset: handed out before the checkpoint, ids unknown
     base: int = 0
     #: the largest ``total_count`` seen (totals only grow); -1 before the first page
@@ -180,8 +385,10 @@ class _Window:
     seen: set[str] = attrs.field(factory=set)
     #: its total grew while it was read: orders may have landed before a page already read
     grew: bool = False
-    #: read to the end with every order found (or given up on after ``_MAX_REREADS``)
+    #: read to the end with every order found
     settled: bool = False
+    #: orders WeChat would not serve, by offset (as read by the latest reading from the start)
+    unread: dict[int, UnreadOrder] = attrs.field(factory=dict)
 
     def describe(self) -> str:
         return f"window {self.begin}..{self.end}"
@@ -205,6 +412,19 @@ def _vanished(window: _Window, offset: int) -> ResponseValidationError:
     )
 
 
+def _short(window: _Window, found: int, total: int) -> ResponseValidationError:
+    return ResponseValidationError(
+        _BATCHGET,
+        [
+            FieldError(
+                "total_count",
+                f"{window.describe()}: found {found} of the {total} orders its total_count "
+                f"claims, after {_MAX_REREADS} re-reads (the last one page at a time)",
+            )
+        ],
+    )
+
+
 @attrs.define(eq=False)
 class _Run:
     """One reading of a window's pages in order, from offset ``start`` on."""
@@ -222,11 +442,16 @@ class _Run:
     closed_at: int | None = None
     #: a re-read that found every order: the pages still coming are dropped
     stopped: bool = False
+    #: the last re-read: one page at a time, which misses no order that existed when its
+    #: first page was served (orders are only added: one can only move to a later offset)
+    sequential: bool = False
+    #: a sequential run's first total: how many orders it is sure to find
+    first_total: int | None = None
 
     def plannable(self) -> bool:
         if self.patch is not None:
             return True
-        if self.stopped or self.closed_at is not None:
+        if self.stopped or self.closed_at is not None or (self.sequential and self.pages):
             return False
         if self.window.total < 0:  # the first page tells the total: one page until then
             return not self.pages
@@ -238,6 +463,13 @@ class _Page:
     run: _Run
     offset: int
     orders: list[Order] | None = None
+    #: the reply's total_count
+    total: int = -1
+    #: a narrowed page: each order's 1-based position in the page (the others unread)
+    slots: list[int] | None = None
+    #: a narrowed page: how many positions it covers (fewer than asked: the window's end)
+    extent: int | None = None
+    unread: list[UnreadOrder] = attrs.field(factory=list)
     error: Exception | None = None
     #: pipelined mode: set when the fetch ended (``orders`` or ``error`` is set)
     done: anyio.Event | None = None
@@ -276,7 +508,9 @@ class OrderSync:
     when orders arrive mid-sync). A window claiming more than ``max_window_orders`` is a
     ``ResponseValidationError``; sync shorter ranges, or raise the bound.
 
-    One iteration per object: after an error, start a new sync from ``checkpoint``.
+    One iteration per object, by one task at a time (another task asking for an order while
+    the first waits for one gets ``SyncInUseError``); after an error, start a new sync from
+    ``checkpoint``.
 
     >>> async with client.giftcard.iter_orders(b, e, concurrency=32) as sync:  # doctest: +SKIP
     ...     async for order in sync:
@@ -311,18 +545,16 @@ class OrderSync:
             errors.append(
                 FieldError("max_window_orders", f"must be an int >= 1, got {max_window_orders!r}")
             )
-        if checkpoint is not None and (
-            (checkpoint.begin_time, checkpoint.end_time, checkpoint.sort_type, checkpoint.page_size)
-            != (begin, end, sort_type, page_size)
-        ):
-            errors.append(FieldError("checkpoint", "was made for another range or page size"))
         if errors:
             raise RequestValidationError("iter_orders", errors)
-        windows = split_windows(begin, end)
         # DESC reads the newest window first; each window shares one second with the next.
-        if sort_type == "DESC":
-            windows.reverse()
-        self._shared = [w[0] if sort_type == "DESC" else w[1] for w in windows]
+        windows = _Windows(begin, end, descending=sort_type == "DESC")
+        if checkpoint is not None:
+            errors = _checkpoint_problems(
+                checkpoint, windows, sort_type, page_size, max_window_orders
+            )
+            if errors:
+                raise RequestValidationError("iter_orders", errors)
         self._windows = windows
         self._fetch = fetch
         self._concurrency = concurrency
@@ -331,9 +563,21 @@ class OrderSync:
         self._on_progress = progress
         self._start = checkpoint or SyncCheckpoint(begin, end, sort_type, page_size)
         self._position = (self._start.window, self._start.offset, self._start.skip)
+        #: handed out before the checkpoint on a second its window shares: never again
+        self._known = frozenset(order_id for _, order_id in self._start.carried)
+        #: orders handed out on the seconds the window being handed out shares, and which
+        self._edge_window = self._start.window
+        self._edge_orders = {order_id: second for second, order_id in self._start.carried}
+        #: unread orders the checkpoint passed, and the windows with unread orders found since
+        self._start_unread = {(u.window, u.offset): u for u in self._start.unread}
+        self._unread_windows: dict[int, _Window] = {}
         #: the last page of orders fully handed out: the resume point, unless one is under way
         self._done_ready: _Ready | None = None
-        self.progress = SyncProgress(windows_total=len(windows), windows_done=self._start.window)
+        self.progress = SyncProgress(
+            windows_total=len(windows),
+            windows_done=self._start.window,
+            orders_unread=len(self._start_unread),
+        )
         # Reading: the runs under way in hand-out order (the head is processed first), the
         # next window to open, and the orders processed but not handed out yet.
         self._runs: deque[_Run] = deque()
@@ -345,6 +589,7 @@ class OrderSync:
         self._unprocessed = 0  # pages planned and not processed yet
         self._in_flight = 0
         self._failed: BaseException | None = None
+        self._reading = False  # a consumer waits in _next_ready
         # pipelined mode (``async with``)
         self._started = False
         self._closed = False
@@ -355,7 +600,33 @@ class OrderSync:
     def checkpoint(self) -> SyncCheckpoint:
         """Resume point: every order already handed to the consumer counts as done."""
         window, offset, skip = self._resume_point()
-        return attrs.evolve(self._start, window=window, offset=offset, skip=skip)
+        edges = self._windows.edges(window)
+        carried = sorted((t, i) for i, t in self._edge_orders.items() if t in edges)
+        return attrs.evolve(
+            self._start,
+            window=window,
+            offset=offset,
+            skip=skip,
+            carried=tuple(carried),
+            unread=self._passed_unread(window, offset + skip),
+        )
+
+    @property
+    def unread(self) -> tuple[UnreadOrder, ...]:
+        """The orders WeChat would not serve that the sync has gone past (every page holding
+        one failed; the orders around it were read). Once iteration ends, the sync raises
+        ``UnreadOrdersError`` with them instead of stopping quietly."""
+        return self.checkpoint.unread
+
+    def _passed_unread(self, window: int, offset: int) -> tuple[UnreadOrder, ...]:
+        """Unread orders before window ``window``'s order ``offset``: those after it are met
+        again by a resume."""
+        passed = dict(self._start_unread)
+        for state in self._unread_windows.values():
+            for u in state.unread.values():
+                if state.index < window or (state.index == window and u.offset < offset):
+                    passed[u.window, u.offset] = u
+        return tuple(passed[key] for key in sorted(passed))
 
     def _resume_point(self) -> tuple[int, int, int]:
         last = self._ready[0] if self._ready else None
@@ -369,10 +640,26 @@ class OrderSync:
     async def __anext__(self) -> Order:
         ready = self._ready[0] if self._ready else None
         if ready is None or ready.taken == len(ready.orders):
-            ready = await self._next_ready()
+            if self._reading:
+                # Two readers would both pop and plan from the same queues.
+                raise SyncInUseError(
+                    "another task is already reading this sync: one task reads an OrderSync"
+                )
+            self._reading = True
+            try:
+                ready = await self._next_ready()
+            finally:
+                self._reading = False
         order = ready.orders[ready.taken]
         ready.taken += 1
         self.progress.orders_done += 1
+        window = ready.state
+        if window.index != self._edge_window:
+            # the second shared with the window before stays: the resume may start there
+            self._edge_window = window.index
+            self._edge_orders = {i: t for i, t in self._edge_orders.items() if t in window.edges}
+        if order.create_time in window.edges:
+            self._edge_orders[order.order_id] = order.create_time
         return order
 
     async def _next_ready(self) -> _Ready:
@@ -389,14 +676,17 @@ class OrderSync:
         try:
             while not self._ready:
                 if not await (self._load_pipelined() if self._tg else self._load()):
-                    self._position, self._done_ready = (len(self._windows), 0, 0), None
-                    raise StopAsyncIteration
-        except StopAsyncIteration:
-            raise
+                    break
         except BaseException as exc:  # cancelled too: the pages in flight are gone
             self._failed = exc
             raise
-        return self._ready[0]
+        if self._ready:
+            return self._ready[0]
+        self._position, self._done_ready = (len(self._windows), 0, 0), None
+        unread = self.unread
+        if unread:  # never a silent skip
+            raise UnreadOrdersError(unread)
+        raise StopAsyncIteration
 
     async def __aenter__(self) -> OrderSync:
         if self._started or self._tg is not None:
@@ -456,7 +746,7 @@ class OrderSync:
         self._opened += 1
         begin, end = self._windows[index]
         offset = self._start.offset if index == self._start.window else 0
-        window = _Window(index, begin, end, base=offset)
+        window = _Window(index, begin, end, self._windows.edges(index), base=offset)
         self._runs.append(_Run(window, offset, offset))
         return self._plan()
 
@@ -466,12 +756,21 @@ class OrderSync:
     # -- fetching ---------------------------------------------------------------------------------
     async def _get(self, page: _Page) -> None:
         window = page.run.window
+        try:
+            page.orders, page.total = await self._read(window, page.offset, self._size)
+        except Exception as exc:
+            if not _may_be_one_order(exc):
+                raise
+            await self._narrow(page, exc)
+
+    async def _read(self, window: _Window, offset: int, count: int) -> tuple[list[Order], int]:
+        """One batchget, checked; the window's total follows it."""
         response = await self._fetch(
             begin_time=window.begin,
             end_time=window.end,
             sort_type=self._start.sort_type,
-            offset=page.offset,
-            count=self._size,
+            offset=offset,
+            count=count,
         )
         total, orders = response.total_count, response.order_list
         problem = None
@@ -480,21 +779,92 @@ class OrderSync:
                 f"{total} for {window.describe()}: more than the {self._max_total} orders a "
                 "window may hold (max_window_orders); sync shorter ranges or raise it"
             )
-        elif len(orders) > self._size:
-            problem = f"{len(orders)} orders in a page of count={self._size}"
-        elif not orders and page.offset < total:
-            problem = (
-                f"{total} for {window.describe()}, but its page at offset {page.offset} is empty"
-            )
+        elif len(orders) > count:
+            problem = f"{len(orders)} orders in a page of count={count}"
+        elif not orders and offset < total:
+            problem = f"{total} for {window.describe()}, but its page at offset {offset} is empty"
         if problem is not None:
             raise ResponseValidationError(_BATCHGET, [FieldError("total_count", problem)])
-        page.orders = orders
         if window.total >= 0 and total != window.total:
             # Whichever page came back first, two totals mean orders landed between the pages.
             window.grew = True
         if total > window.total:
             self.progress.orders_total += total - max(window.total, 0)
             window.total = total
+        return orders, total
+
+    async def _narrow(self, page: _Page, error: Exception) -> None:
+        """The page failed as a whole, maybe over one order WeChat cannot serve: read it again
+        in halves, and halves of the halves that fail, down to single orders. Those are the
+        unread ones; every other order of the page is read. An error that no narrower read
+        escapes is about the call: it is raised as it came."""
+        window = page.run.window
+        orders: list[Order] = []
+        slots: list[int] = []
+        unread: list[UnreadOrder] = []
+        total = -1
+        end: int | None = None  # where the window ended, once a read came back short
+        failed_in_a_row = 1
+        read_any = False
+        todo: list[tuple[int, int]] = []  # (offset, count), the next to read last
+        if self._size == 1:
+            unread.append(self._unread_order(window, page.offset, error))
+        else:
+            half = (self._size + 1) // 2
+            todo += [(page.offset + half, self._size - half), (page.offset, half)]
+        while todo:
+            offset, count = todo.pop()
+            if end is not None and offset >= end:
+                continue
+            try:
+                got, seen_total = await self._read(window, offset, count)
+            except Exception as exc:
+                if not _may_be_one_order(exc):
+                    raise
+                failed_in_a_row += 1
+                if failed_in_a_row > _MAX_BLIND_READS:
+                    raise error from None
+                if count == 1:
+                    unread.append(self._unread_order(window, offset, exc))
+                else:
+                    half = (count + 1) // 2
+                    todo += [(offset + half, count - half), (offset, half)]
+                continue
+            failed_in_a_row, read_any, total = 0, True, max(total, seen_total)
+            first = offset - page.offset + 1
+            slots += range(first, first + len(got))
+            orders += got
+            if len(got) < count:
+                end = offset + len(got)
+        probe = page.offset + self._size
+        while not read_any:
+            # Every read failed (a page of one, or of unreadable orders only): an order after
+            # the page read tells one order's error from an error about the call.
+            try:
+                _, total = await self._read(window, probe, 1)
+                read_any = True
+            except Exception as exc:
+                if not _may_be_one_order(exc):
+                    raise
+                failed_in_a_row += 1
+                if failed_in_a_row > _MAX_BLIND_READS:
+                    raise error from None
+                probe += 1
+        page.orders, page.total, page.slots, page.unread = orders, total, slots, unread
+        page.extent = self._size if end is None else end - page.offset
+
+    def _unread_order(self, window: _Window, offset: int, exc: Exception) -> UnreadOrder:
+        assert isinstance(exc, APIError)
+        return UnreadOrder(
+            window.index,
+            window.begin,
+            window.end,
+            self._start.sort_type,
+            offset,
+            exc.errcode,
+            exc.errmsg,
+            exc.rid,
+        )
 
     async def _load(self) -> bool:
         """``async for`` alone: when nothing is ready, read on with ``concurrency`` requests in
@@ -590,11 +960,16 @@ class OrderSync:
         orders = page.orders
         assert orders is not None
         page.orders = None  # memory stays at the pages in flight
+        if run.sequential and run.first_total is None:
+            run.first_total = page.total
         if not run.stopped:
-            self._keep_new(window, page.offset, orders)
-            if len(orders) < self._size:
-                self._after_short_page(run, page.offset, len(orders))
-            if run.reread and window.base + len(window.seen) >= window.total:
+            self._keep_new(window, page.offset, orders, page.slots)
+            if page.unread:
+                self._keep_unread(window, page.unread)
+            extent = len(orders) if page.extent is None else page.extent
+            if extent < self._size:
+                self._after_short_page(run, page.offset, extent)
+            if run.reread and self._found(window) >= window.total:
                 run.stopped = True
         self.progress.pages_done += 1
         if not run.pages and not run.plannable():
@@ -602,29 +977,38 @@ class OrderSync:
         if self._on_progress is not None:
             self._on_progress(self.progress)
 
-    def _keep_new(self, window: _Window, offset: int, orders: list[Order]) -> None:
+    def _keep_new(
+        self, window: _Window, offset: int, orders: list[Order], slots: list[int] | None
+    ) -> None:
         seen = window.seen
-        shared = self._shared[window.index]
-        # Resuming inside this page: its first ``skip`` orders went out before the checkpoint.
-        # They still count as seen (one on the shared second must not reappear next window).
+        shared = self._windows.shared(window.index)
+        # Resuming inside this page: its first ``skip`` positions went out before the
+        # checkpoint. Their orders still count as seen (one on the shared second must not
+        # reappear next window).
         skip, self._skip = self._skip, 0
         fresh: list[Order] = []
-        indexes: list[int] | None = None
-        for index, order in enumerate(orders, start=1):
+        indexes: list[int] = []
+        for index, order in zip(slots or range(1, len(orders) + 1), orders, strict=True):
             order_id = order.order_id
             if order_id not in seen:
                 seen.add(order_id)
-                if order.create_time == shared:
+                if shared is not None and order.create_time == shared:
                     self._carried.add(order_id)
-                if index > skip:
+                if index > skip and order_id not in self._known:
                     fresh.append(order)
-                    if indexes is not None:
-                        indexes.append(index)
-                    continue
-            if indexes is None:  # from here on, positions no longer follow the list
-                indexes = list(range(1, len(fresh) + 1))
+                    indexes.append(index)
         if fresh:
-            self._ready.append(_Ready(window, offset, fresh, indexes))
+            # positions 1..n, the common case, need no list
+            plain = indexes[-1] == len(indexes)
+            self._ready.append(_Ready(window, offset, fresh, None if plain else indexes))
+
+    def _keep_unread(self, window: _Window, unread: list[UnreadOrder]) -> None:
+        for u in unread:
+            window.unread[u.offset] = u
+        self._unread_windows[window.index] = window
+        keys = set(self._start_unread)
+        keys.update((w.index, o) for w in self._unread_windows.values() for o in w.unread)
+        self.progress.orders_unread = len(keys)
 
     def _after_short_page(self, run: _Run, offset: int, count: int) -> None:
         """A page with fewer orders than asked held the window's end when it was served."""
@@ -633,13 +1017,15 @@ class OrderSync:
             # The last page planned: the run has read the window as it was then. Orders
             # created since are for the next sync (chasing them need never end).
             run.closed_at = end
-        elif count:
+        elif end < run.window.total:
             # Pages after it were planned from a total served later: read what follows it.
+            if not count:
+                raise _vanished(run.window, offset)
             run.patch = _Page(run, end)
             run.pages.appendleft(run.patch)
             self._unprocessed += 1
-        else:
-            raise _vanished(run.window, offset)
+        # Else it reached the largest total yet (orders were appended while the window was
+        # read): the pages still queued were planned below that end and are read as they came.
 
     def _finish(self, run: _Run) -> None:
         """A run has read its window: read on, read it again, or close it.
@@ -656,14 +1042,41 @@ class OrderSync:
             # A page served after the last one said more orders arrived: read on from there.
             if run.closed_at <= run.start:  # and this run read on from there already
                 raise _vanished(window, run.closed_at)
-            self._runs.appendleft(_Run(window, run.closed_at, run.closed_at, reread=run.reread))
-        elif window.base + len(window.seen) < window.total and window.rereads < _MAX_REREADS:
-            # Orders landed before what was read (pages shifted): read it again from the start,
-            # until every order is found.
-            window.rereads += 1
-            self._runs.appendleft(_Run(window, 0, 0, reread=True))
-        else:
+            self._runs.appendleft(
+                attrs.evolve(
+                    run,
+                    start=run.closed_at,
+                    next_offset=run.closed_at,
+                    closed_at=None,
+                    pages=deque(),
+                )
+            )
+        elif self._found(window) >= window.total:
             self._settle(window)
+        elif run.sequential:
+            # Read one page after another: every order that existed when its first page was
+            # served was met. Orders created while it read are left to the next sync; fewer
+            # than that first total means orders the window claims were never served.
+            assert run.first_total is not None
+            if self._found(window) < run.first_total:
+                raise _short(window, self._found(window), run.first_total)
+            self._settle(window)
+        else:
+            # Orders landed before what was read (pages shifted): read it again from the start,
+            # until every order is found; the last time one page at a time. A re-read meets
+            # the orders before a resume point again: it counts them as it finds them.
+            window.rereads += 1
+            window.base = 0
+            # it meets its unread orders again, where they are now
+            window.unread.clear()
+            for key in [k for k in self._start_unread if k[0] == window.index]:
+                del self._start_unread[key]
+            last = window.rereads == _MAX_REREADS
+            self._runs.appendleft(_Run(window, 0, 0, reread=True, sequential=last))
+
+    @staticmethod
+    def _found(window: _Window) -> int:
+        return window.base + len(window.seen) + len(window.unread)
 
     def _settle(self, window: _Window) -> None:
         window.settled = True

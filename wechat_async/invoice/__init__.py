@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from .._endpoint import Namespace
-from . import _endpoints
+from ._endpoints import InvoiceEndpoints
 from .models import (
     AuthField,
     AuthFieldParam,
@@ -48,10 +47,5 @@ __all__ = [
 ]
 
 
-class InvoiceNamespace(Namespace):
-    domain = "invoice"
-    set_pay_mch = _endpoints.set_pay_mch
-    get_pay_mch = _endpoints.get_pay_mch
-    set_auth_field = _endpoints.set_auth_field
-    get_auth_field = _endpoints.get_auth_field
-    get_auth_data = _endpoints.get_auth_data
+class InvoiceNamespace(InvoiceEndpoints):
+    """``client.invoice``: the merchant's invoicing settings and the users' authorizations."""

@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING, TypedDict
 
 import attrs
 
 from .._checks import min_len, one_of
-from .._models import OpenValues, Response, meta
-from .._params import to_model, to_models
-
-if TYPE_CHECKING:
-    from collections.abc import Sequence
-
-    from typing_extensions import NotRequired
+from .._models import EmptyRequest, OpenValues, Response, meta
+from . import _dicts
+from ._dicts import AuthFieldParam, BizFieldParam, CustomFieldParam, PayMchInfoParam, UserFieldParam
 
 __all__ = [
     "AuthField",
@@ -45,11 +40,6 @@ _FLAG = meta(check=one_of({0, 1}))
 
 
 @attrs.define(kw_only=True)
-class EmptyRequest:
-    """The ``{}`` body of the ``get_*`` actions."""
-
-
-@attrs.define(kw_only=True)
 class PayMchInfo(Response):
     #: WeChat Pay merchant number
     mchid: str = attrs.field(metadata=meta(check=min_len(1)))
@@ -58,20 +48,9 @@ class PayMchInfo(Response):
     s_pappid: str = attrs.field(metadata=meta(check=min_len(1)))
 
 
-class PayMchInfoParam(TypedDict):
-    """``PayMchInfo`` as a plain dict (keys are wire names)."""
-
-    mchid: str
-    s_pappid: str
-
-
-def _to_pay_mch_info(value: PayMchInfo | PayMchInfoParam) -> PayMchInfo:
-    return to_model(PayMchInfo, value)
-
-
 @attrs.define(kw_only=True)
 class SetPayMchRequest:
-    paymch_info: PayMchInfo = attrs.field(converter=_to_pay_mch_info)
+    paymch_info: PayMchInfo = attrs.field(converter=_dicts.to_pay_mch_info)
 
 
 @attrs.define(kw_only=True)
@@ -89,16 +68,6 @@ class CustomField(Response):
     key: str = attrs.field(metadata=meta(check=min_len(1)))
 
 
-class CustomFieldParam(TypedDict):
-    """``CustomField`` as a plain dict (keys are wire names)."""
-
-    key: str
-
-
-def _to_custom_fields(values: Sequence[CustomField | CustomFieldParam]) -> list[CustomField]:
-    return to_models(CustomField, values)
-
-
 @attrs.define(kw_only=True)
 class UserField(Response):
     """What a person fills in for a personal invoice (1 = ask, 0 = don't)."""
@@ -107,21 +76,8 @@ class UserField(Response):
     show_phone: int | None = attrs.field(default=None, metadata=_FLAG)
     show_email: int | None = attrs.field(default=None, metadata=_FLAG)
     custom_field: list[CustomField] | None = attrs.field(
-        default=None, converter=attrs.converters.optional(_to_custom_fields)
+        default=None, converter=attrs.converters.optional(_dicts.to_custom_field_list)
     )
-
-
-class UserFieldParam(TypedDict):
-    """``UserField`` as a plain dict (keys are wire names)."""
-
-    show_title: NotRequired[int | None]
-    show_phone: NotRequired[int | None]
-    show_email: NotRequired[int | None]
-    custom_field: NotRequired[Sequence[CustomField | CustomFieldParam] | None]
-
-
-def _to_user_field(value: UserField | UserFieldParam) -> UserField:
-    return to_model(UserField, value)
 
 
 @attrs.define(kw_only=True)
@@ -135,50 +91,23 @@ class BizField(Response):
     show_bank_type: int | None = attrs.field(default=None, metadata=_FLAG)
     show_bank_no: int | None = attrs.field(default=None, metadata=_FLAG)
     custom_field: list[CustomField] | None = attrs.field(
-        default=None, converter=attrs.converters.optional(_to_custom_fields)
+        default=None, converter=attrs.converters.optional(_dicts.to_custom_field_list)
     )
-
-
-class BizFieldParam(TypedDict):
-    """``BizField`` as a plain dict (keys are wire names)."""
-
-    show_title: NotRequired[int | None]
-    show_tax_no: NotRequired[int | None]
-    show_addr: NotRequired[int | None]
-    show_phone: NotRequired[int | None]
-    show_bank_type: NotRequired[int | None]
-    show_bank_no: NotRequired[int | None]
-    custom_field: NotRequired[Sequence[CustomField | CustomFieldParam] | None]
-
-
-def _to_biz_field(value: BizField | BizFieldParam) -> BizField:
-    return to_model(BizField, value)
 
 
 @attrs.define(kw_only=True)
 class AuthField(Response):
     user_field: UserField | None = attrs.field(
-        default=None, converter=attrs.converters.optional(_to_user_field)
+        default=None, converter=attrs.converters.optional(_dicts.to_user_field)
     )
     biz_field: BizField | None = attrs.field(
-        default=None, converter=attrs.converters.optional(_to_biz_field)
+        default=None, converter=attrs.converters.optional(_dicts.to_biz_field)
     )
-
-
-class AuthFieldParam(TypedDict):
-    """``AuthField`` as a plain dict (keys are wire names)."""
-
-    user_field: NotRequired[UserField | UserFieldParam | None]
-    biz_field: NotRequired[BizField | BizFieldParam | None]
-
-
-def _to_auth_field(value: AuthField | AuthFieldParam) -> AuthField:
-    return to_model(AuthField, value)
 
 
 @attrs.define(kw_only=True)
 class SetAuthFieldRequest:
-    auth_field: AuthField = attrs.field(converter=_to_auth_field)
+    auth_field: AuthField = attrs.field(converter=_dicts.to_auth_field)
 
     def _check_fields(self) -> list[tuple[str, str]]:
         return [

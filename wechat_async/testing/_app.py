@@ -1,8 +1,11 @@
 """The emulator's HTTP face: an ASGI app that reads a request, checks what WeChat checks
 (token, quotas), injects the configured faults, and hands the call to its route.
 
-A domain adds its endpoints with ``app.route(method, path, handler, auth=True)``; a handler
-takes a ``Call`` and returns ``(HTTP status, JSON object)``. Errors are shaped as WeChat
+Routes are keyed by method, path and fixed query (``setbizattr?action=...`` is four routes), as
+the SDK's endpoint registry declares them: ``app.serve_namespace(GiftCardNamespace, handlers)``
+routes each endpoint to the handler method named like it. That is all the emulator reads from
+the SDK (how WeChat is reached); what WeChat does there is the emulator's own. A handler takes a
+``Call`` and returns ``(HTTP status, JSON object)``. Errors are shaped as WeChat
 shapes them: ``{"errcode": ..., "errmsg": "... rid: ..."}`` (``hint: [...]`` on the card, gift-card
 and delivery APIs, which still answer in that older form).
 """
@@ -15,7 +18,7 @@ import secrets
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qsl
 
 import anyio
@@ -23,6 +26,9 @@ import attrs
 import httpx
 
 from .._redact import redact_data
+
+if TYPE_CHECKING:
+    from .._endpoint import Endpoint, Namespace
 
 __all__ = [
     "BadField",
@@ -40,6 +46,8 @@ __all__ = [
 
 Reply = tuple[int, dict[str, Any]]
 Handler = Callable[["Call"], Awaitable[Reply]]
+#: A route's fixed query, as sorted ``(key, value)`` pairs (``()`` when none)
+Query = tuple[tuple[str, str], ...]
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
@@ -218,7 +226,8 @@ class EmulatorApp:
         clock: Callable[[], float] = time.time,
         request_log: int = 1000,
     ) -> None:
-        self._routes: dict[tuple[str, str], _Route] = {}
+        #: (method, path) -> its routes by fixed query, the most specific first
+        self._routes: dict[tuple[str, str], list[tuple[Query, _Route]]] = {}
         self._check_token = check_token
         self.faults = faults
         self.path_faults = dict(path_faults)
@@ -239,15 +248,48 @@ class EmulatorApp:
         #: holding that account's state, or the refusal of this path; None: this app's own
         self.accounts: Callable[[str, str], EmulatorApp | Reply | None] | None = None
 
-    def route(self, method: str, path: str, handler: Handler, *, auth: bool = True) -> None:
-        """Serve ``path``: one handler per path (a second registration is a bug)."""
-        if any(known == path for _, known in self._routes):
-            raise ValueError(f"{path} is already routed")
-        self._routes[(method, path)] = _Route(handler, auth)
+    def route(
+        self,
+        method: str,
+        path: str,
+        handler: Handler,
+        *,
+        auth: bool = True,
+        query: Mapping[str, str] | None = None,
+    ) -> None:
+        """Serve ``path`` with ``query`` (its fixed part, e.g. ``{"action": "get_pay_mch"}``):
+        one handler each (a second registration is a bug)."""
+        fixed: Query = tuple(sorted((query or {}).items()))
+        if any(p == path and q == fixed for _, p, q in self.routes):
+            raise ValueError(f"{path} {dict(fixed) or ''} is already routed")
+        routes = self._routes.setdefault((method, path), [])
+        routes.append((fixed, _Route(handler, auth)))
+        routes.sort(key=lambda item: -len(item[0]))
+
+    def serve(self, endpoint: Endpoint[Any, Any, Any], handler: Handler) -> None:
+        """Serve an SDK endpoint where its descriptor says WeChat serves it."""
+        self.route(
+            endpoint.method, endpoint.path, handler, auth=endpoint.auth, query=endpoint.query
+        )
+
+    def serve_namespace(
+        self,
+        namespace: type[Namespace],
+        handlers: object,
+        wrap: Callable[[str, Handler], Handler] | None = None,
+    ) -> None:
+        """Serve each endpoint of ``namespace`` with the method of ``handlers`` named like it
+        (passed through ``wrap(path, handler)`` when given); one without a method stays
+        unrouted, and tests/emulator/test_coverage.py names it."""
+        for endpoint in namespace.endpoints():
+            handler = getattr(handlers, endpoint.name, None)
+            if handler is not None:
+                self.serve(endpoint, wrap(endpoint.path, handler) if wrap else handler)
 
     @property
-    def paths(self) -> list[tuple[str, str]]:
-        return sorted(self._routes)
+    def routes(self) -> list[tuple[str, str, Query]]:
+        """Every route as (method, path, fixed query)."""
+        return sorted((m, p, q) for (m, p), routes in self._routes.items() for q, _ in routes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -329,14 +371,15 @@ class EmulatorApp:
         raw: bytes,
         headers: dict[str, str],
     ) -> tuple[int, dict[str, Any], float]:
-        route = self._routes.get((method, path))
-        if route is None:
+        routes = self._routes.get((method, path))
+        if routes is None:
             other = "GET" if method == "POST" else "POST"
             if (other, path) in self._routes:  # WeChat names the method the path wants
                 self._count_path(path)
                 return (*error(43001 if other == "GET" else 43002, f"require {other} method"), 0.0)
             self._count_path(UNROUTED)
             return (404, error(40066, f"invalid url {path[:_MAX_LOGGED_PATH]}")[1], 0.0)
+        route = _match(routes, query)
         self._count_path(path)
         faults = self.path_faults.get(path, self.faults)
         if faults.latency:
@@ -371,7 +414,7 @@ class EmulatorApp:
             if isinstance(account, tuple):
                 return (*account, 0.0)
             if account is not None:
-                handler = account._routes[(method, path)].handler
+                handler = _match(account._routes[(method, path)], query).handler
         call = Call(method, path, query, body, raw, headers, appid)
         try:
             status, payload = await handler(call)
@@ -406,6 +449,21 @@ class EmulatorApp:
         if quota.per_minute is not None and self._minute[minute] > quota.per_minute:
             return error(45011, "api minute-quota reach limit, must slower, retry next minute")
         return None
+
+
+def _match(routes: list[tuple[Query, _Route]], query: Mapping[str, str]) -> _Route:
+    """The route whose fixed query the request carries; none is a call of an action the path
+    does not have, which WeChat refuses as an invalid argument (after the token checks)."""
+    for fixed, route in routes:
+        if all(query.get(key) == value for key, value in fixed):
+            return route
+    key = routes[0][0][0][0]  # no route matched: every one fixes a query
+    refusal = error(40097, f"invalid args: {key} {query.get(key)!r}")
+
+    async def refuse(call: Call) -> Reply:
+        return refusal
+
+    return _Route(refuse, any(route.auth for _, route in routes))
 
 
 def _forget_before(counts: dict[tuple[str, int], int], period: int) -> None:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
-from ._app import Call, EmulatorApp, Reply, error, expect, ok
+from ._app import Call, Reply, error, expect, ok
 
 __all__ = ["CityService"]
 
@@ -48,9 +48,6 @@ class CityService:
         self.messages: list[dict[str, Any]] = []
         self._sent: dict[str, list[float]] = {}
         self._order_owner: dict[str, str] = {}
-
-    def register(self, app: EmulatorApp) -> None:
-        app.route("POST", "/cityservice/sendmsgdata", self.send_msg_data)
 
     def visit(self, openid: str) -> None:
         """The user opens the service from City Service: messages to them are allowed for

@@ -22,6 +22,12 @@ on ``push_schedule``: in the background of a started emulator (``await wx.settle
 every push was acknowledged or given up), or before the call returns when it is not started.
 ``wx.push_log`` records every attempt with WeChat's verdict; ``wx.redeliver(attempt)`` sends a
 past push again, as a WeChat retry would.
+
+The emulator reads one thing from the SDK: its endpoint registry, for where WeChat answers
+(methods, paths, the ``action`` queries). Every rule behind those routes is its own, restated
+from WeChat's documents and the wire, never imported from the SDK's models or checks (the order
+window, the final delivery statuses, carrier accounts and signatures are declared again on
+purpose): the SDK's tests against it then test something.
 """
 
 from __future__ import annotations
@@ -35,6 +41,11 @@ import anyio
 import anyio.abc
 import httpx
 
+from .._auth import AuthNamespace
+from ..cityservice import CityServiceNamespace
+from ..delivery import DeliveryNamespace
+from ..giftcard import GiftCardNamespace
+from ..invoice import InvoiceNamespace
 from ._app import Call, EmulatorApp, Faults, Quota, RecordedRequest, Reply
 from ._catalog import stock
 from ._cityservice import CityService
@@ -134,13 +145,12 @@ class Emulator:
             clock=clock,
             request_log=request_log,
         )
-        self.app.route("POST", "/cgi-bin/stable_token", self.tokens.stable_token, auth=False)
-        self.app.route("GET", "/cgi-bin/token", self.tokens.token, auth=False)
+        self.app.serve_namespace(AuthNamespace, self.tokens)
         self.app.route("GET", STATS_PATH, self._stats, auth=False)
-        self.giftcards.register(self.app)
-        self.invoice.register(self.app)
-        self.cityservice.register(self.app)
-        self.delivery.register(self.app)
+        self.app.serve_namespace(GiftCardNamespace, self.giftcards)
+        self.app.serve_namespace(InvoiceNamespace, self.invoice)
+        self.app.serve_namespace(CityServiceNamespace, self.cityservice)
+        self.app.serve_namespace(DeliveryNamespace, self.delivery, self.delivery.wrap)
         stock(self.giftcards, book.orders())
         #: the open platform, for one third-party platform (``wx.platform.authorize(...)``)
         self.platform = Platform(

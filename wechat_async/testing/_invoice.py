@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ._app import Call, EmulatorApp, Reply, error, ok
+from ._app import Call, Reply, error, ok
 
 __all__ = ["NEVER_AUTHORIZED", "Invoicing"]
 
@@ -29,35 +29,31 @@ class Invoicing:
         #: (s_pappid, order_id) -> the user's authorization
         self.authorizations: dict[tuple[str, str], dict[str, Any]] = {}
 
-    def register(self, app: EmulatorApp) -> None:
-        app.route("POST", "/card/invoice/setbizattr", self.setbizattr)
-        app.route("POST", "/card/invoice/getauthdata", self.get_auth_data)
+    # The four ``setbizattr?action=`` calls; an action WeChat does not have answers 40097.
+    async def set_pay_mch(self, call: Call) -> Reply:
+        info = call.body.get("paymch_info")
+        if not isinstance(info, dict) or not info.get("mchid") or not info.get("s_pappid"):
+            return error(72031, "invalid params: paymch_info.mchid and s_pappid")
+        self.paymch_info = dict(info)
+        return ok()
 
-    async def setbizattr(self, call: Call) -> Reply:
-        action = call.query.get("action")
-        body = call.body
-        if action == "set_pay_mch":
-            info = body.get("paymch_info")
-            if not isinstance(info, dict) or not info.get("mchid") or not info.get("s_pappid"):
-                return error(72031, "invalid params: paymch_info.mchid and s_pappid")
-            self.paymch_info = dict(info)
-            return ok()
-        if action == "get_pay_mch":
-            if self.paymch_info is None:
-                return error(72028, "invoice pay mch not set")
-            return ok(paymch_info=self.paymch_info)
-        if action == "set_auth_field":
-            field = body.get("auth_field")
-            # Both parts are required (section 12.2.2's table), as the SDK's model says.
-            if not isinstance(field, dict) or not {"user_field", "biz_field"} <= set(field):
-                return error(72031, "invalid params: auth_field.user_field and biz_field")
-            self.auth_field = dict(field)
-            return ok()
-        if action == "get_auth_field":
-            if self.auth_field is None:
-                return error(72029, "invoice auth field not set")
-            return ok(auth_field=self.auth_field)
-        return error(40097, f"invalid args: action {action!r}")
+    async def get_pay_mch(self, call: Call) -> Reply:
+        if self.paymch_info is None:
+            return error(72028, "invoice pay mch not set")
+        return ok(paymch_info=self.paymch_info)
+
+    async def set_auth_field(self, call: Call) -> Reply:
+        field = call.body.get("auth_field")
+        # Both parts are required (section 12.2.2's table), as the SDK's model says.
+        if not isinstance(field, dict) or not {"user_field", "biz_field"} <= set(field):
+            return error(72031, "invalid params: auth_field.user_field and biz_field")
+        self.auth_field = dict(field)
+        return ok()
+
+    async def get_auth_field(self, call: Call) -> Reply:
+        if self.auth_field is None:
+            return error(72029, "invoice auth field not set")
+        return ok(auth_field=self.auth_field)
 
     async def get_auth_data(self, call: Call) -> Reply:
         s_pappid, order_id = call.body.get("s_pappid"), call.body.get("order_id")

@@ -23,6 +23,8 @@ class OrderBook:
         self._added = 0
         #: ids of orders added after generation, in order (new codes to index)
         self.added_ids: list[str] = []
+        #: orders WeChat cannot serve: ``order/batchget`` fails every page holding one
+        self.unreadable: set[str] = set()
 
     @classmethod
     def generate(cls, count: int, *, start: int, days: int, seed: int = 0) -> OrderBook:
@@ -50,6 +52,13 @@ class OrderBook:
         self.add(order)
         self.added_ids.append(order["order_id"])
         return order
+
+    def make_unreadable(self, order_id: str) -> None:
+        """Every ``order/batchget`` page holding this order fails as a whole, as WeChat's did
+        for an order neither given nor received ("接收者的openid不能为空")."""
+        if order_id not in self._orders:
+            raise KeyError(order_id)
+        self.unreadable.add(order_id)
 
     def orders(self) -> list[dict[str, Any]]:
         return list(self._orders.values())
