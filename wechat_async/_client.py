@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-import os
 import math
+import os
 import time
 from collections.abc import Awaitable, Callable
 from functools import cached_property

@@ -147,10 +147,7 @@ class Emulator:
         )
         self.app.serve_namespace(AuthNamespace, self.tokens)
         self.app.route("GET", STATS_PATH, self._stats, auth=False)
-        self.app.serve_namespace(GiftCardNamespace, self.giftcards)
-        self.app.serve_namespace(InvoiceNamespace, self.invoice)
-        self.app.serve_namespace(CityServiceNamespace, self.cityservice)
-        self.app.serve_namespace(DeliveryNamespace, self.delivery, self.delivery.wrap)
+        _serve_domains(self.app, self.giftcards, self.invoice, self.cityservice, self.delivery)
         stock(self.giftcards, book.orders())
         #: the open platform, for one third-party platform (``wx.platform.authorize(...)``)
         self.platform = Platform(
@@ -257,8 +254,7 @@ class Emulator:
             "cityservice": CityService(clock=self._clock),
             "delivery": Delivery(self._carrier_accounts, clock=self._clock, via_platform=True),
         }
-        for domain in domains.values():
-            domain.register(app)
+        _serve_domains(app, **domains)
         stock(domains["giftcards"], book.orders())
         return app, domains
 
@@ -605,6 +601,20 @@ class Emulator:
         if order is None:
             raise KeyError(f"no gift-card order {order_id!r}")
         return order
+
+
+def _serve_domains(
+    app: EmulatorApp,
+    giftcards: GiftCards,
+    invoice: Invoicing,
+    cityservice: CityService,
+    delivery: Delivery,
+) -> None:
+    """One account's domain endpoints, where the SDK's registry says WeChat serves them."""
+    app.serve_namespace(GiftCardNamespace, giftcards)
+    app.serve_namespace(InvoiceNamespace, invoice)
+    app.serve_namespace(CityServiceNamespace, cityservice)
+    app.serve_namespace(DeliveryNamespace, delivery, delivery.wrap)
 
 
 #: Statuses with a rider on the order: taken (102) until the end, unless cancelled before.
