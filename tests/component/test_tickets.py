@@ -84,7 +84,7 @@ async def test_no_ticket_yet_says_what_to_check() -> None:
     message = str(caught.value)
     assert "no component_verify_ticket has been received for wxplatform000000" in message
     assert "authorisation event URL" in message
-    assert "CallbackApp(component.router)" in message
+    assert "CallbackApp(platform.router)" in message
     assert "start_push_ticket" in message
     assert isinstance(caught.value, VerifyTicketError)
 

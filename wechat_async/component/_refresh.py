@@ -55,7 +55,17 @@ Recover = Callable[[], Awaitable[str | None]]
 class AuthorizerRefresh:
     """The access-token fetch of one authorizer (see the module docstring)."""
 
-    __slots__ = ("_appid", "_exchange", "_key", "_known", "_recover", "_store", "_unsaved")
+    __slots__ = (
+        "__weakref__",
+        "_appid",
+        "_exchange",
+        "_key",
+        "_known",
+        "_recover",
+        "_store",
+        "_unsaved",
+        "_unstored",
+    )
 
     def __init__(
         self,
@@ -74,9 +84,17 @@ class AuthorizerRefresh:
         self._known: str | None = None
         #: a rotation the store did not take (it was down): (the token it replaced, the new one)
         self._unsaved: tuple[str, str] | None = None
+        #: an authorisation's refresh token the store did not take (it was down)
+        self._unstored = False
 
     def __repr__(self) -> str:
         return f"AuthorizerRefresh(appid={self._appid!r})"
+
+    @property
+    def unsaved(self) -> bool:
+        """This process holds a refresh token the store may not have: keep this object
+        until a refresh saves it."""
+        return self._unsaved is not None or self._unstored
 
     async def __call__(self) -> AccessToken:
         current = await self._read()
@@ -98,6 +116,7 @@ class AuthorizerRefresh:
         remember_secret(refresh_token)
         self._known = refresh_token
         self._unsaved = None
+        self._unstored = False
         try:
             for _ in range(_SWAP_ROUNDS):
                 stored = await self._store.get_credential(self._key)
@@ -111,6 +130,7 @@ class AuthorizerRefresh:
                 self._appid,
                 exc,
             )
+            self._unstored = True
             return
         raise StoreError(f"authorizer {self._appid}: the refresh token kept changing in the store")
 
@@ -139,6 +159,7 @@ class AuthorizerRefresh:
             )
             return self._known
         self._unsaved = None
+        self._unstored = False
         if stored is not None:
             remember_secret(stored)
             self._known = stored

@@ -77,8 +77,8 @@ class VerifyTickets:
         raise VerifyTicketMissingError(
             f"{problem} (a ticket lives 12 h): WeChat pushes one every 10 minutes to the "
             "platform's authorisation event URL. Check that URL in the open platform's console, "
-            "that CallbackApp(component.router) serves it and answers 'success', that the "
+            "that CallbackApp(platform.router) serves it and answers 'success', that the "
             "ComponentClient has the token and EncodingAESKey configured there, and that its "
-            "logs show no refused pushes; component.start_push_ticket() asks WeChat to push "
-            "one now"
+            "logs show no refused pushes; platform.component.start_push_ticket() asks WeChat "
+            "to push one now"
         )

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from .._errors import ConfigurationError
 
-__all__ = ["authorization_url", "mobile_authorization_url"]
+__all__ = ["authorization_url", "check_redirect_uri", "mobile_authorization_url"]
 
 PC_PAGE = "https://mp.weixin.qq.com/cgi-bin/componentloginpage"
 MOBILE_PAGE = "https://open.weixin.qq.com/wxaopen/safe/bindcomponent"
@@ -69,9 +69,8 @@ def _query(
     biz_appid: str | None,
 ) -> dict[str, str]:
     if not pre_auth_code:
-        raise ConfigurationError("pre_auth_code is required (create_pre_auth_code gives one)")
-    if not redirect_uri.startswith(("https://", "http://")):
-        raise ConfigurationError(f"redirect_uri must be an http(s) URL, got {redirect_uri!r}")
+        raise ConfigurationError("pre_auth_code is required (get_pre_auth_code gives one)")
+    check_redirect_uri(redirect_uri)
     query = {
         "component_appid": component_appid,
         "pre_auth_code": pre_auth_code,
@@ -82,6 +81,13 @@ def _query(
     if biz_appid is not None:
         query["biz_appid"] = biz_appid
     return query
+
+
+def check_redirect_uri(redirect_uri: str) -> None:
+    """Where WeChat sends the merchant back: an http(s) URL (on the platform's authorised
+    domain, which only WeChat checks)."""
+    if not isinstance(redirect_uri, str) or not redirect_uri.startswith(("https://", "http://")):
+        raise ConfigurationError(f"redirect_uri must be an http(s) URL, got {redirect_uri!r}")
 
 
 def _with_sets(query: dict[str, str], sets: Iterable[int] | None) -> dict[str, str]:

@@ -266,10 +266,17 @@ class EmulatorApp:
         routes.append((fixed, _Route(handler, auth)))
         routes.sort(key=lambda item: -len(item[0]))
 
-    def serve(self, endpoint: Endpoint[Any, Any, Any], handler: Handler) -> None:
-        """Serve an SDK endpoint where its descriptor says WeChat serves it."""
+    def serve(
+        self, endpoint: Endpoint[Any, Any, Any], handler: Handler, *, auth: bool | None = None
+    ) -> None:
+        """Serve an SDK endpoint where its descriptor says WeChat serves it; ``auth=False``:
+        its handler checks the token itself (a platform's component token)."""
         self.route(
-            endpoint.method, endpoint.path, handler, auth=endpoint.auth, query=endpoint.query
+            endpoint.method,
+            endpoint.path,
+            handler,
+            auth=endpoint.auth if auth is None else auth,
+            query=endpoint.query,
         )
 
     def serve_namespace(
@@ -277,6 +284,8 @@ class EmulatorApp:
         namespace: type[Namespace],
         handlers: object,
         wrap: Callable[[str, Handler], Handler] | None = None,
+        *,
+        auth: bool | None = None,
     ) -> None:
         """Serve each endpoint of ``namespace`` with the method of ``handlers`` named like it
         (passed through ``wrap(path, handler)`` when given); one without a method stays
@@ -284,7 +293,7 @@ class EmulatorApp:
         for endpoint in namespace.endpoints():
             handler = getattr(handlers, endpoint.name, None)
             if handler is not None:
-                self.serve(endpoint, wrap(endpoint.path, handler) if wrap else handler)
+                self.serve(endpoint, wrap(endpoint.path, handler) if wrap else handler, auth=auth)
 
     @property
     def routes(self) -> list[tuple[str, str, Query]]:

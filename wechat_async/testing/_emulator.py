@@ -42,7 +42,9 @@ import anyio.abc
 import httpx
 
 from .._auth import AuthNamespace
+from ..callbacks import CallbackApp
 from ..cityservice import CityServiceNamespace
+from ..component import ComponentClient, ComponentNamespace
 from ..delivery import DeliveryNamespace
 from ..giftcard import GiftCardNamespace
 from ..invoice import InvoiceNamespace
@@ -75,6 +77,9 @@ __all__ = ["STATS_PATH", "Emulator"]
 STATS_PATH = "/__emulator__/stats"
 #: the emulated app's appid unless one is given
 DEFAULT_APPID = "wxemulator000000"
+#: the authorisation event URL's push token and EncodingAESKey ``component_client`` uses
+PLATFORM_PUSH_TOKEN = "platform-push-token"
+PLATFORM_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 
 
 class Emulator:
@@ -161,7 +166,7 @@ class Emulator:
             push_schedule=push_schedule,
             clock=clock,
         )
-        self.platform.register(self.app)
+        self.app.serve_namespace(ComponentNamespace, self.platform, auth=False)
         self.app.accounts = self.platform.account_for
         self._host, self._port = host, port
         self._url = "http://<not started>"
@@ -269,6 +274,28 @@ class Emulator:
                 self.appid, self.secret, base_url="http://emulator", http_client=http, **options
             )
         return WeChatClient(self.appid, self.secret, base_url=self._url, **options)
+
+    def component_client(self, **options: Any) -> ComponentClient:
+        """A ``ComponentClient`` of the emulated third-party platform, bound to this emulator
+        as ``client()`` is; unless ``wx.platform.push_to`` was set, the platform's pushes
+        (tickets, authorisations) go to its router in-process. ``token`` and
+        ``encoding_aes_key`` (the authorisation event URL's) have test defaults."""
+        options.setdefault("token", PLATFORM_PUSH_TOKEN)
+        options.setdefault("encoding_aes_key", PLATFORM_AES_KEY)
+        if self._server is None and "http_client" not in options and "transport" not in options:
+            options["http_client"] = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app))
+            options.setdefault("base_url", "http://emulator")
+        options.setdefault("base_url", self._url)
+        platform = ComponentClient(
+            self.platform.component_appid, self.platform.component_secret, **options
+        )
+        if self.platform.pusher.target is None:
+            self.platform.push_to(
+                token=options["token"],
+                encoding_aes_key=options["encoding_aes_key"],
+                app=CallbackApp(platform.router),
+            )
+        return platform
 
     # -- serving -------------------------------------------------------------------------------
     async def __aenter__(self) -> Emulator:

@@ -53,7 +53,6 @@ TICKET_INTERVAL = 600.0
 PRE_AUTH_CODE_LIFE = 1800
 #: an authorization code lives an hour
 AUTH_CODE_LIFE = 3600
-_PREFIX = "/cgi-bin/component/"
 
 #: API path prefix -> the permission sets (any one) that let a platform call it for a merchant.
 #: Deliberately the emulator's own copy (the permission set pages and each API's page).
@@ -300,18 +299,8 @@ class Platform:
         return known.account
 
     # -- the component endpoints --------------------------------------------------------------
-    def register(self, app: EmulatorApp) -> None:
-        for name, handler in {
-            "api_component_token": self.api_component_token,
-            "api_start_push_ticket": self.api_start_push_ticket,
-            "api_create_preauthcode": self.api_create_preauthcode,
-            "api_query_auth": self.api_query_auth,
-            "api_authorizer_token": self.api_authorizer_token,
-            "api_get_authorizer_info": self.api_get_authorizer_info,
-            "api_get_authorizer_list": self.api_get_authorizer_list,
-        }.items():
-            app.route("POST", _PREFIX + name, handler, auth=False)
-
+    # Served where the SDK's registry says (``ComponentNamespace``), each by the method named
+    # like its endpoint; they check the component token themselves (``_component_token``).
     def _component(self, body: dict[str, Any]) -> Reply | None:
         appid = body.get("component_appid")
         if appid is None:
@@ -333,7 +322,7 @@ class Platform:
             return error(42001, "access_token expired")
         return self._component(call.body)
 
-    async def api_component_token(self, call: Call) -> Reply:
+    async def get_component_access_token(self, call: Call) -> Reply:
         body = call.body
         refused = self._component(body)
         if refused is not None:
@@ -360,7 +349,7 @@ class Platform:
         self.stats["component_tokens_issued"] += 1
         return ok(component_access_token=token, expires_in=self.token_ttl)
 
-    async def api_start_push_ticket(self, call: Call) -> Reply:
+    async def start_push_ticket(self, call: Call) -> Reply:
         body = call.body
         refused = self._component(body)
         if refused is not None:
@@ -376,7 +365,7 @@ class Platform:
     async def _push_ticket_quietly(self) -> None:
         await self.push_ticket()
 
-    async def api_create_preauthcode(self, call: Call) -> Reply:
+    async def get_pre_auth_code(self, call: Call) -> Reply:
         refused = self._component_token(call)
         if refused is not None:
             return refused
@@ -386,7 +375,7 @@ class Platform:
         self._pre_auth_codes[code] = now + PRE_AUTH_CODE_LIFE
         return ok(pre_auth_code=code, expires_in=PRE_AUTH_CODE_LIFE)
 
-    async def api_query_auth(self, call: Call) -> Reply:
+    async def query_auth(self, call: Call) -> Reply:
         refused = self._component_token(call)
         if refused is not None:
             return refused
@@ -411,7 +400,7 @@ class Platform:
             }
         )
 
-    async def api_authorizer_token(self, call: Call) -> Reply:
+    async def get_authorizer_access_token(self, call: Call) -> Reply:
         refused = self._component_token(call)
         if refused is not None:
             return refused
@@ -432,7 +421,7 @@ class Platform:
             authorizer_refresh_token=known.refresh_token,
         )
 
-    async def api_get_authorizer_info(self, call: Call) -> Reply:
+    async def get_authorizer_info(self, call: Call) -> Reply:
         refused = self._component_token(call)
         if refused is not None:
             return refused
@@ -459,7 +448,7 @@ class Platform:
             },
         )
 
-    async def api_get_authorizer_list(self, call: Call) -> Reply:
+    async def get_authorizer_list(self, call: Call) -> Reply:
         refused = self._component_token(call)
         if refused is not None:
             return refused
