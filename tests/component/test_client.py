@@ -23,13 +23,15 @@ from wechat_async import (
     VerifyTicketMissingError,
     WeChatClient,
 )
-from wechat_async.callbacks import Authorized
+from wechat_async.callbacks import Authorized, CallbackApp, CallbackRouter
 from wechat_async.component import ComponentClient
+from wechat_async.component import _client as component_client
 from wechat_async.errors import AuthorizationCodeError
 from wechat_async.testing import Emulator
 
 MERCHANT = "wxmerchant00001"
 COMPONENT = "wxplatform000000"
+AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 ORDERS = {"begin_time": 1_767_225_600, "end_time": 1_767_225_600 + 30 * 86400, "count": 10}
 
 
@@ -133,10 +135,26 @@ async def test_a_crowd_of_first_calls_fetches_one_component_token(
     assert wx.platform.stats["component_tokens_issued"] == 1
 
 
-async def test_no_ticket_yet_says_what_to_check(wx: Emulator) -> None:
-    async with wx.component_client() as platform:
-        with pytest.raises(VerifyTicketMissingError, match="authorisation event URL"):
+async def test_no_ticket_anywhere_asks_wechat_to_push_one_now(
+    wx: Emulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with wx.component_client() as platform:  # a store that lost it, or a first start
+        assert await platform.component.get_pre_auth_code()
+    assert wx.platform.stats["tickets_pushed"] == 1
+    assert "asking WeChat to push one now" in caplog.text
+
+
+async def test_no_ticket_arriving_says_what_to_check(
+    wx: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(component_client, "TICKET_WAIT", 0.3)
+    elsewhere = CallbackRouter("another-token", encoding_aes_key=AES_KEY, app_id=COMPONENT)
+    wx.platform.push_to(token="another-token", encoding_aes_key=AES_KEY, app=CallbackApp(elsewhere))
+    async with wx.component_client() as platform:  # its URL is not where WeChat pushes
+        with pytest.raises(VerifyTicketMissingError, match="authorisation event URL") as caught:
             await platform.component.get_pre_auth_code()
+    assert "none was stored within 0.3 s" in str(caught.value)
+    assert wx.platform.stats["tickets_pushed"] == 1
 
 
 async def test_start_push_ticket_sends_the_secret_for_the_caller(wx: Emulator) -> None:

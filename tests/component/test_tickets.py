@@ -149,3 +149,22 @@ async def test_store_down_uses_the_ticket_this_process_last_saw(
     store.down = True
     assert await tickets.current() == "ticket@@@seen"
     assert "using this process's ticket" in caplog.text
+
+
+async def test_a_store_that_lost_the_ticket_gets_this_processs_copy_back(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    store, clock = MemoryTokenStore(), Clock()
+    receiver = VerifyTickets(COMPONENT, store, clock=clock)
+    await receiver.record(
+        ComponentVerifyTicket(
+            app_id=COMPONENT,
+            create_time=int(clock.now),
+            info_type="component_verify_ticket",
+            component_verify_ticket="ticket@@@kept",
+        )
+    )
+    await store.invalidate(f"component-ticket:{COMPONENT}", "ticket@@@kept")  # a Redis restart
+    assert await receiver.current() == "ticket@@@kept"
+    assert "put back" in caplog.text
+    assert await VerifyTickets(COMPONENT, store, clock=clock).current() == "ticket@@@kept"

@@ -14,6 +14,7 @@ more than one), under keys named after the platform's appid:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import time
@@ -22,11 +23,13 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+import anyio
 import httpx
 
 from .. import _config
 from .._client import TransportName, WeChatClient
-from .._errors import ConfigurationError, StoreUnavailableError
+from .._errcodes import VerifyTicketMissingError
+from .._errors import ConfigurationError, StoreUnavailableError, WeChatError
 from .._ratelimit import RateLimiter
 from .._redact import mask, remember_secret
 from .._registry import PlatformNamespaces
@@ -49,6 +52,9 @@ if TYPE_CHECKING:
 __all__ = ["ComponentClient"]
 
 logger = logging.getLogger("wechat_async.component")
+
+#: how long a component token fetch waits for the ticket it asked WeChat to push
+TICKET_WAIT = 10.0
 
 
 class ComponentClient(PlatformNamespaces):
@@ -301,7 +307,33 @@ class ComponentClient(PlatformNamespaces):
 
     # -- the component token -------------------------------------------------------------------
     async def _fetch_component_token(self) -> AccessToken:
-        ticket = await self._tickets.current()
+        try:
+            ticket = await self._tickets.current()
+        except VerifyTicketMissingError as missing:
+            ticket = await self._ticket_pushed_now(missing)
         started = self._clock()
         reply = await self._fetches.get_component_access_token(component_verify_ticket=ticket)
         return AccessToken(reply.component_access_token, started + reply.expires_in)
+
+    async def _ticket_pushed_now(self, missing: VerifyTicketMissingError) -> str:
+        """No ticket this process or the store knows of (the store lost it, or none came
+        yet): ask WeChat to push one now, and wait for the router (in whichever process
+        serves the authorisation event URL) to store it."""
+        logger.warning(
+            "%s: no verify ticket here or in the store; asking WeChat to push one now "
+            "(api_start_push_ticket)",
+            self.component_appid,
+        )
+        try:
+            await self._fetches.start_push_ticket()
+        except WeChatError as exc:
+            raise missing from exc
+        with anyio.move_on_after(TICKET_WAIT):
+            while True:
+                with contextlib.suppress(VerifyTicketMissingError):
+                    return await self._tickets.current()
+                await anyio.sleep(0.2)
+        raise VerifyTicketMissingError(
+            f"{missing} (WeChat was asked to push one now; none was stored within "
+            f"{TICKET_WAIT:g} s)"
+        ) from missing

@@ -59,15 +59,18 @@ class VerifyTickets:
         to check when there is none younger than 12 hours."""
         try:
             stored = await self._store.get(self._key)
+            lost = stored is None
         except StoreUnavailableError as exc:
             logger.warning("token store unavailable (%s): using this process's ticket", exc)
-            stored = None
+            stored, lost = None, False
         known = self._known
         if stored is None or (known is not None and known.expires_at > stored.expires_at):
             stored = known
         now = self._clock()
         if stored is not None and stored.expires_at > now:
             self._known = stored
+            if lost:
+                await self._put_back(stored)
             return stored.value
         if stored is None:
             problem = f"no component_verify_ticket has been received for {self._appid}"
@@ -82,3 +85,12 @@ class VerifyTickets:
             "logs show no refused pushes; platform.component.start_push_ticket() asks WeChat "
             "to push one now"
         )
+
+    async def _put_back(self, ticket: AccessToken) -> None:
+        """The store answered without the ticket this process holds (a Redis restarted
+        without persistence): put it back for the processes that never saw it."""
+        try:
+            await self._store.set(self._key, ticket)
+        except StoreUnavailableError:
+            return
+        logger.warning("the store had lost the verify ticket: this process's copy put back")

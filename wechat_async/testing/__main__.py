@@ -1,7 +1,9 @@
 """``python -m wechat_async.testing --orders 20000 --latency 0.02``: serve the emulator.
 
 Prints ``listening <base_url> <appid> <secret>``, then ``platform <component_appid>
-<component_secret>``, then ``authorized <appid> <authorization_code>`` for each
+<component_secret>``, then ``ticket <component_verify_ticket>`` (a ticket just issued: what
+WeChat would push, for a parent with no authorisation event URL), then
+``authorized <appid> <authorization_code>`` for each
 ``--authorize APPID=SETS`` (a merchant authorising the platform with permission sets, e.g.
 ``wxmerchant0001=51,8``), then serves until interrupted. With ``--platform-push-to`` the
 platform's authorisation event URL gets the verify ticket every ``--ticket-interval`` seconds.
@@ -62,6 +64,7 @@ def main(argv: list[str] | None = None) -> None:
             # Parseable lines, so a parent process can find the port and the platform.
             print(f"listening {emulator.base_url} {emulator.appid} {emulator.secret}", flush=True)
             print(f"platform {platform.component_appid} {platform.component_secret}", flush=True)
+            print(f"ticket {await platform.push_ticket()}", flush=True)
             for appid, sets, orders in grants:
                 code = await platform.authorize(appid, permission_sets=sets, orders=orders)
                 print(f"authorized {appid} {code}", flush=True)
