@@ -10,137 +10,37 @@ the store, and with Redis restarted (no persistence: everything in it lost) mid-
 from __future__ import annotations
 
 import contextlib
-import json
 import math
-import subprocess
-import threading
 import time
-import urllib.request
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import anyio
 import attrs
 import pytest
 
+from tests.component._platform import Platform, authorise, emulated_platform, platform_client
 from tests.redis._processes import spawn, start_together
 from tests.redis._server import RedisServer
-from wechat_async.callbacks import CallbackApp
-from wechat_async.component import ComponentClient
-from wechat_async.stores.redis import RedisTokenStore
-from wechat_async.testing import AsgiServer
 
 TOKEN_TTL, RUN_SECONDS = 3, 6.5
 MERCHANT = "wxmerchant0001"
 BACKENDS = ("asyncio", "trio", "asyncio", "trio")
-PUSH_TOKEN = "platform-push-token"
-AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 
 
-@attrs.frozen
-class Platform:
-    """The emulator process and what it printed: where it listens, the platform and the
-    merchant's authorization code."""
-
-    process: subprocess.Popen[str]
-    base_url: str
-    component_appid: str
-    secret: str
-    code: str
-
-    def stats(self) -> dict[str, Any]:
-        url = f"{self.base_url}/__emulator__/stats"
-        with urllib.request.urlopen(url, timeout=10) as reply:  # noqa: S310 - our emulator
-            stats: dict[str, Any] = json.load(reply)
-        return stats
-
-
-@contextlib.contextmanager
-def _authorisation_event_url(redis: RedisServer, prefix: str) -> Iterator[str]:
-    """The platform's web process (a thread with its own event loop here): its router, on a
-    port of its own, keeps the tickets WeChat pushes in Redis."""
-    served: list[str] = []
-    ready, stop = threading.Event(), threading.Event()
-
-    async def serve() -> None:
-        async with (
-            RedisTokenStore(redis.url, prefix=prefix, timeout=0.3) as store,
-            ComponentClient(
-                "wxplatform000000",  # the emulator's platform
-                "emulator-component-secret",
-                token=PUSH_TOKEN,
-                encoding_aes_key=AES_KEY,
-                store=store,
-            ) as web,
-            AsgiServer(CallbackApp(web.router)) as server,
-        ):
-            served.append(f"{server.base_url}/platform")
-            ready.set()
-            while not stop.is_set():  # noqa: ASYNC110 - a thread's flag
-                await anyio.sleep(0.05)
-
-    thread = threading.Thread(target=anyio.run, args=(serve,), daemon=True)
-    thread.start()
-    try:
-        assert ready.wait(30), "the web process did not start"
-        yield served[0]
-    finally:
-        stop.set()
-        thread.join(30)
-
-
-@contextlib.contextmanager
-def _platform(redis: RedisServer, prefix: str) -> Iterator[Platform]:
-    """WeChat (the emulator's process) pushing to the platform's web process."""
-    with _authorisation_event_url(redis, prefix) as url:
-        process = spawn(
-            "wechat_async.testing",
-            *("--orders", "0", "--token-ttl", str(TOKEN_TTL), "--token-grace", "0"),
-            *("--platform-push-to", url, "--platform-push-token", PUSH_TOKEN),
-            *("--platform-aes-key", AES_KEY, "--authorize", f"{MERCHANT}=8/100"),
-        )
-        try:
-            assert process.stdout is not None
-            lines = [process.stdout.readline().split() for _ in range(4)]
-            (_, base_url, _, _), (_, appid, secret), _, (_, _, code) = lines
-            yield Platform(process, base_url, appid, secret, code)
-        finally:
-            process.terminate()
-            process.communicate(timeout=10)
-
-
-@contextlib.asynccontextmanager
-async def _client(redis: RedisServer, prefix: str, wx: Platform) -> AsyncIterator[ComponentClient]:
-    async with (
-        RedisTokenStore(redis.url, prefix=prefix) as store,
-        ComponentClient(
-            wx.component_appid,
-            wx.secret,
-            token=PUSH_TOKEN,
-            encoding_aes_key=AES_KEY,
-            store=store,
-            base_url=wx.base_url,
-        ) as platform,
-    ):
-        yield platform
-
-
-def _authorise(redis: RedisServer, prefix: str, wx: Platform) -> None:
-    """The merchant's authorization code exchanged (the ticket WeChat pushed is in Redis, or
-    asked for): its refresh token goes to Redis."""
-
-    async def run() -> None:
-        async with _client(redis, prefix, wx) as platform:
-            await platform.query_auth(wx.code)
-
-    anyio.run(run)
+def _platform(redis: RedisServer, prefix: str) -> contextlib.AbstractContextManager[Platform]:
+    return emulated_platform(
+        redis,
+        prefix,
+        {MERCHANT: "8/100"},
+        *("--orders", "0", "--token-ttl", str(TOKEN_TTL), "--token-grace", "0"),
+    )
 
 
 def _refresh_tokens(redis: RedisServer, prefix: str, wx: Platform) -> tuple[str | None, str | None]:
     """(the refresh token in Redis, the one WeChat holds)."""
 
     async def run() -> tuple[str | None, str | None]:
-        async with _client(redis, prefix, wx) as platform:
+        async with platform_client(redis, prefix, wx) as platform:
             stored = await platform._store.get_credential(platform._refresh_key(MERCHANT))
             info = await platform.component.get_authorizer_info(authorizer_appid=MERCHANT)
             return stored, info.authorization_info.authorizer_refresh_token
@@ -213,7 +113,7 @@ def test_4_processes_refresh_one_authorizer_once_a_lifetime_and_lose_no_refresh_
 
 
 def _refresh_once_a_lifetime(redis_server: RedisServer, prefix: str, platform: Platform) -> None:
-    _authorise(redis_server, prefix, platform)
+    authorise(redis_server, prefix, platform)
     run = _run(redis_server, prefix, platform)
     print(
         f"4 platform processes x {50} tasks, {TOKEN_TTL} s tokens, no grace, rotating refresh "
@@ -238,7 +138,7 @@ def test_a_process_killed_between_the_reply_and_the_store_loses_nothing(
 def _killed_and_served(
     redis_server: RedisServer, prefix: str, platform: Platform, mode: str
 ) -> None:
-    _authorise(redis_server, prefix, platform)
+    authorise(redis_server, prefix, platform)
     dying = _worker(mode, "asyncio", redis_server, prefix, platform)
     out, err = dying.communicate(timeout=60)
     assert dying.returncode == -9, (out, err)  # killed mid-refresh
@@ -268,7 +168,7 @@ def test_redis_restarted_without_persistence_mid_run_loses_no_refresh_token(
 
 
 def _restarted(own_redis_server: RedisServer, prefix: str, platform: Platform) -> None:
-    _authorise(own_redis_server, prefix, platform)
+    authorise(own_redis_server, prefix, platform)
 
     def restart(start: float) -> None:
         time.sleep(max(0.0, start + 2.0 - time.time()))
