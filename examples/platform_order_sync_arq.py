@@ -1,6 +1,7 @@
 """A third-party platform syncing its merchants' gift-card orders, one arq job per merchant,
 spread over as many worker processes as you start, all on the platform's one Redis.
 
+    pip install 'wechat-async[redis,examples]'   # arq (it pins redis-py below 6)
     python examples/platform_order_sync_arq.py 2026-01-01 2026-04-10   # one job a merchant
     python -m arq examples.platform_order_sync_arq.WorkerSettings      # start N of these
 

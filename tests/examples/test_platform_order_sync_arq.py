@@ -1,7 +1,8 @@
 """examples/platform_order_sync_arq.py against the emulator's process and one Redis: a job cut
 short resumes from its checkpoint in another worker with every order stored once; and jobs
 for eight merchants spread over two arq worker processes, each merchant's orders all stored.
-(arq runs on asyncio only: these tests run it there.)"""
+(arq runs on asyncio only: these tests run it there. It pins redis-py below 6, so it is not in
+the test extra: ``nox -s examples`` installs it, and these tests skip without it.)"""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ import pytest
 from tests.component._platform import Platform, authorise, emulated_platform, platform_client
 from tests.redis._server import RedisServer
 
-pytest.importorskip("arq")
+pytest.importorskip("arq", reason="the examples extra (nox -s examples)")
 
 from arq import create_pool
 from arq.jobs import Job
