@@ -22,6 +22,7 @@ from wechat_async._reference import (
     type_name,
 )
 from wechat_async.cityservice import CityServiceNamespace
+from wechat_async.component import ComponentNamespace
 from wechat_async.delivery import DeliveryNamespace
 from wechat_async.giftcard import GiftCardNamespace
 from wechat_async.invoice import InvoiceNamespace
@@ -116,7 +117,13 @@ def test_type_names_read_as_written() -> None:
 def test_every_endpoint_of_every_namespace_has_a_page_and_a_nav_entry() -> None:
     generated = pages()
     namespaces = endpoints_by_namespace()
-    classes = (CityServiceNamespace, GiftCardNamespace, InvoiceNamespace, DeliveryNamespace)
+    classes = (
+        CityServiceNamespace,
+        GiftCardNamespace,
+        InvoiceNamespace,
+        DeliveryNamespace,
+        ComponentNamespace,
+    )
     assert {name: [e.name for e in eps] for name, eps in namespaces.items()} == {
         ns.domain: [e.name for e in ns.endpoints()] for ns in classes
     }
@@ -165,3 +172,13 @@ def test_a_response_with_nothing_but_success_says_so() -> None:
 def test_the_reference_cites_no_internal_document(marker: str) -> None:
     for name, page in pages().items():
         assert marker not in page, name
+
+
+def test_a_platform_endpoint_is_shown_on_the_platform_client() -> None:
+    generated = pages()
+    page = generated["component/query_auth.md"]
+    assert "# platform.component.query_auth" in page
+    assert "await platform.component.query_auth(" in page
+    assert "`POST /cgi-bin/component/api_query_auth`" in page
+    assert "# platform.component" in generated["component/index.md"]
+    assert "{'platform.component': [" in str(nav())

@@ -192,6 +192,18 @@ class WeChatClient(Namespaces):
         clone._retry = policy
         return clone
 
+    def _for_account(self, appid: str, tokens: TokenManager) -> WeChatClient:
+        """A client of another account on this one's connection pool, retry budget, rate
+        limiter and settings, whose access tokens come from ``tokens`` (a third-party
+        platform's authorizer clients). Closing it leaves the pool to this client."""
+        clone = self.with_options()
+        clone.appid = appid
+        clone._tokens = tokens
+        clone._secret = None
+        clone._token_provider = None
+        clone._state = {}  # per-account namespace settings (delivery carrier accounts)
+        return clone
+
     # -- the token endpoints (the public namespaces are ``Namespaces``') ----------------------
     @cached_property
     def _auth(self) -> AuthNamespace:
