@@ -20,7 +20,7 @@ def tests(session: nox.Session) -> None:
 @nox.session
 def lint(session: nox.Session) -> None:
     session.install("ruff")
-    session.run("ruff", "check", "wechat_async", "tests", "benchmarks", "noxfile.py")
+    session.run("ruff", "check", "wechat_async", "tests", "benchmarks", "examples", "noxfile.py")
     session.run("ruff", "format", "--check", ".")  # README.md code blocks too
 
 
@@ -28,6 +28,7 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     session.install("-e", ".[dev]")
     session.run("mypy", "--strict", "wechat_async")
+    session.run("mypy", "--strict", "examples")  # what users copy (also run by the tests)
 
 
 @nox.session
