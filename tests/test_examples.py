@@ -72,8 +72,8 @@ def test_every_example_says_how_to_run_it_against_the_emulator_and_wechat() -> N
     for script in _scripts():
         doc = ast.get_docstring(ast.parse(script.read_text(encoding="utf-8")))
         assert doc, f"{script.name} has no docstring"
-        assert "emulator" in doc, f"{script.name}: how to run it against the emulator?"
-        assert "Against WeChat" in doc, f"{script.name}: how to run it against WeChat?"
+        assert "against the emulator" in doc.lower(), f"{script.name}: against the emulator?"
+        assert "against wechat" in doc.lower(), f"{script.name}: against WeChat?"
         assert "__main__" in script.read_text(encoding="utf-8"), f"{script.name} is no script"
 
 
@@ -189,7 +189,8 @@ async def test_a_month_of_orders_lands_once_and_a_stopped_sync_resumes(
     async with Emulator(orders=5000, seed=1, quota=Quota(per_day=6)) as wx:
         _wechat_environ(monkeypatch, wx)
         first, last = (int(t.timestamp()) for t in giftcard_orders_to_sqlite.month_bounds(JANUARY))
-        wanted = {o["order_id"] for o in wx.book.orders() if first <= o["create_time"] <= last}
+        in_month = [o for o in wx.book.orders() if first <= o["create_time"] <= last]
+        wanted = {o["order_id"] for o in in_month}
         pages = -(-len(wanted) // 100)
         assert pages >= 10
 
@@ -211,7 +212,7 @@ async def test_a_month_of_orders_lands_once_and_a_stopped_sync_resumes(
         assert await giftcard_orders_to_sqlite.main(JANUARY, str(db)) == len(wanted)
         assert wx.requests[batchget] == read_before
     totals = _rows(db, "SELECT sum(total_price) FROM orders")
-    assert totals == [(sum(wx.book.get(i)["total_price"] for i in wanted),)]  # type: ignore[index]
+    assert totals == [(sum(o["total_price"] for o in in_month),)]
 
 
 # -- delivery_flow ---------------------------------------------------------------------------
