@@ -5,8 +5,9 @@ status changes recorded in SQLite, each once however often WeChat retries.
     export WECHAT_APPID=wx... WECHAT_PUSH_TOKEN=... WECHAT_PUSH_AES_KEY=...
     python examples/push_receiver_fastapi.py --port 8000 --db pushes.sqlite
 
-Against the emulator: from a second shell with the same environment (any token, any 43-letter
-key), send signed, encrypted pushes as WeChat would and see whether WeChat takes the answer:
+Against the emulator: from a second shell with the same environment (any token; any key of
+43 letters and digits), send signed, encrypted pushes as WeChat would, and see whether
+WeChat would take the answer:
 
     wechat-async emulator push giftcard_pay_done --to http://127.0.0.1:8000/wechat/push \
         -f OrderId=O1
@@ -52,6 +53,8 @@ WHERE (excluded.action_time, excluded.status) > (waybills.action_time, waybills.
 
 
 def create_app(db_path: str = "pushes.sqlite") -> FastAPI:
+    """The app, recording into the SQLite file ``db_path``."""
+
     def execute(sql: str, *params: object) -> None:
         with contextlib.closing(sqlite3.connect(db_path)) as db, db:  # commits on success
             db.execute(sql, params)

@@ -10,12 +10,13 @@ another process runs once).
     # or: uvicorn --factory redis_workers:create_app --app-dir examples --workers 4
 
 Each paid gift card's push is handled by whichever worker gets it, which reads the order from
-WeChat. Against the emulator: `wechat-async emulator serve` and the variables WECHAT_BASE_URL=
-http://127.0.0.1:8080 WECHAT_APPID=wxemulator000000 WECHAT_SECRET=emulator-app-secret, then
-push a paid order (its orders are FAKE00000000, FAKE00000001...) as often as you like:
+WeChat. Against the emulator: serve it (`wechat-async emulator serve`; its orders are
+FAKE00000000, FAKE00000001...), start the workers with WECHAT_BASE_URL=http://127.0.0.1:8080
+WECHAT_APPID=wxemulator000000 WECHAT_SECRET=emulator-app-secret, then push a paid order,
+again and again with the same CreateTime as WeChat's retries do: one worker runs it, once.
 
-    wechat-async emulator push giftcard_pay_done --to http://127.0.0.1:8000/wechat/push \
-        -f OrderId=FAKE00000001
+    T=$(date +%s); wechat-async emulator push giftcard_pay_done \
+        --to http://127.0.0.1:8000/wechat/push -f OrderId=FAKE00000001 -f CreateTime=$T
 
 Against WeChat: give WeChat the workers' URL (behind HTTPS) with the same push token.
 """
