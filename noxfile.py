@@ -36,6 +36,7 @@ def examples(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     session.install("-e", ".[dev]")
     session.run("mypy", "--strict", "wechat_async")
+    session.run("mypy", "--strict", "examples")  # what users copy (also run by the tests)
 
 
 @nox.session
