@@ -5,9 +5,12 @@ to its authorisation event URL: ``app`` below serves it (any ASGI server: uvicor
 A merchant authorised with permission set 51 (小程序即时配送) gets its delivery opened and its
 orders placed by the platform, with the merchant's own token and state.
 
-    python examples/platform_delivery.py        # against the built-in emulator, two merchants
+Against the emulator (built in: two merchants authorise, each gets an order):
 
-In production, build the platform from your settings and serve ``CallbackApp(platform.router)``:
+    python examples/platform_delivery.py
+
+Against WeChat, build the platform from your settings and serve ``CallbackApp(platform.router)``
+at the authorisation event URL set on the open platform:
 
     platform = make_platform(
         "wx<platform appid>", "<AppSecret>", token="<push token>",

@@ -5,6 +5,12 @@ spread over as many worker processes as you start, all on the platform's one Red
     python examples/platform_order_sync_arq.py 2026-01-01 2026-04-10   # one job a merchant
     python -m arq examples.platform_order_sync_arq.WorkerSettings      # start N of these
 
+Against the emulator: the tests run it so (``tests/examples/``); by hand, serve it as a
+platform pushing to your web process, with merchants authorised (``wechat-async emulator serve
+--platform-push-to URL --platform-push-token T --platform-aes-key K --authorize
+wxmerchant0001=8``), and set ``WECHAT_BASE_URL`` to it. Against WeChat: the open platform's
+settings below, nothing else.
+
 Everything shared lives in that Redis (``REDIS_URL``): arq's queue; the platform's verify
 ticket, component token and each merchant's access and refresh tokens (``RedisTokenStore``);
 a rate limit per merchant across every worker (``RedisRateLimiter``); and each merchant's sync
