@@ -14,7 +14,7 @@ import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from ._errors import WeChatError
+from ._errors import ConfigurationError
 from ._redact import redact
 from ._reply import Reply, read_reply, reply_codes
 from .hooks import (
@@ -68,10 +68,9 @@ class Observer:
         """None when there is nothing to run: the call path then skips observing."""
         if hooks is None:
             return None
-        sets = (hooks,) if isinstance(hooks, Hooks) else tuple(hooks)
-        for given in sets:
-            if not isinstance(given, Hooks):
-                raise WeChatError(f"hooks takes Hooks or a list of them, got {given!r}")
+        sets = (hooks,) if isinstance(hooks, Hooks) else hooks
+        if not isinstance(sets, (list, tuple)) or not all(isinstance(s, Hooks) for s in sets):
+            raise ConfigurationError(f"hooks takes Hooks or a list of them, got {hooks!r}")
         observer = cls(sets)
         return observer if observer.any() else None
 
