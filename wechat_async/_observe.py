@@ -211,7 +211,8 @@ class Watch:
         self.open = True
         self._url = redact(url)
         self._attempt_started = time.perf_counter()
-        await _run(self.observer.request, RequestEvent(self.call, self.attempts, self._url))
+        if self.observer.request:
+            await _run(self.observer.request, RequestEvent(self.call, self.attempts, self._url))
 
     async def failed(self, exc: SendError) -> None:
         """The attempt got no answer."""
@@ -281,6 +282,8 @@ class Watch:
             await self._respond(None, error_type=_type_of(exc) if exc else "Cancelled")
         duration = time.perf_counter() - self.started
         if exc is None:
+            if not self.observer.call_end:
+                return
             event = CallEndEvent(
                 self.call, self.attempts, duration, self.status, self.errcode, self.resultcode
             )

@@ -174,15 +174,16 @@ class _Telemetry:
             "server.port": port,
             "url.scheme": scheme,
         }
+        attributes: dict[str, Any] = {}
         if event.status is not None:
             labels["http.response.status_code"] = event.status
-            span.set_attribute("http.response.status_code", event.status)
-            span.set_attribute("wechat.errcode", event.errcode)
-            span.set_attribute("wechat.resultcode", event.resultcode)
+            attributes["http.response.status_code"] = event.status
+            attributes["wechat.errcode"] = event.errcode
+            attributes["wechat.resultcode"] = event.resultcode
         if event.error_type is not None:
-            labels["error.type"] = event.error_type
-            span.set_attribute("error.type", event.error_type)
+            labels["error.type"] = attributes["error.type"] = event.error_type
             span.set_status(Status(StatusCode.ERROR, event.errmsg or None))
+        span.set_attributes(attributes)
         span.end()
         self._http_duration.record(event.duration, labels)
 
@@ -195,16 +196,16 @@ class _Telemetry:
         # No spans yet: the call ended before its first attempt (its token fetch failed).
         spans = self._calls.pop(event.call, None) or self._start(event.call)
         span = spans.call
-        span.set_attribute("wechat.retry_count", max(0, event.attempts - 1))
+        attributes: dict[str, Any] = {"wechat.retry_count": max(0, event.attempts - 1)}
         labels: dict[str, Any] = {"wechat.endpoint": event.call.endpoint}
         if event.status is not None:
-            span.set_attribute("wechat.errcode", event.errcode)
-            span.set_attribute("wechat.resultcode", event.resultcode)
+            attributes["wechat.errcode"] = event.errcode
+            attributes["wechat.resultcode"] = event.resultcode
         if event.error_type is not None:
-            labels["error.type"] = event.error_type
-            span.set_attribute("error.type", event.error_type)
-            span.set_attribute("wechat.may_have_been_applied", event.may_have_been_applied)
+            labels["error.type"] = attributes["error.type"] = event.error_type
+            attributes["wechat.may_have_been_applied"] = event.may_have_been_applied
             span.set_status(Status(StatusCode.ERROR, event.error))
+        span.set_attributes(attributes)
         span.end()
         self._call_duration.record(event.duration, labels)
 
