@@ -1,6 +1,5 @@
 """What the client and the push router report as they work: hooks awaited with masked
-events, and DEBUG records (``wechat_async.calls``, ``wechat_async.token``,
-``wechat_async.callbacks``).
+events, and the client's DEBUG records (``wechat_async.calls``, ``wechat_async.token``).
 
 The call path asks for a watch only when someone listens (hooks, or a logger at DEBUG): with
 neither, a call pays one attribute read and one ``isEnabledFor``.
@@ -39,7 +38,6 @@ __all__ = ["Observer", "Watch", "debug_observer", "reporting_pushes"]
 
 calls_log = logging.getLogger("wechat_async.calls")
 token_log = logging.getLogger("wechat_async.token")
-push_log = logging.getLogger("wechat_async.callbacks")
 hooks_log = logging.getLogger("wechat_async.hooks")
 
 T = TypeVar("T")
@@ -123,15 +121,10 @@ class Observer:
         return token
 
     async def push_of(self, answer: Awaitable[CallbackReply]) -> CallbackReply:
-        """Answer one request on the push URL, reported (DEBUG record, ``on_push``)."""
+        """Answer one request on the push URL, reported to ``on_push``."""
         started = time.perf_counter()
         reply = await answer
-        name = _push_name(reply.event)
-        done = PushEvent(reply.status, time.perf_counter() - started, name)
-        if push_log.isEnabledFor(logging.DEBUG):
-            push_log.debug(
-                "push %s answered HTTP %d in %.1f ms", name, done.status, done.duration * 1000
-            )
+        done = PushEvent(reply.status, time.perf_counter() - started, _push_name(reply.event))
         await _run(self.push, done)
         return reply
 
