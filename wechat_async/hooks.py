@@ -46,15 +46,16 @@ class CallInfo:
     """One logical call (every attempt of it): the same object in each of its events, so a
     hook may key its own per-call state on it."""
 
-    #: the bound endpoint's name: ``"giftcard.get_order"``
     endpoint: str
+    """the bound endpoint's name: ``"giftcard.get_order"``"""
     method: str
-    #: the URL path, without the query: ``"/card/giftcard/order/get"``
+    """``"GET"`` or ``"POST"``"""
     path: str
-    #: a repeat is harmless, so ambiguous failures are retried
+    """the URL path, without the query: ``"/card/giftcard/order/get"``"""
     idempotent: bool
-    #: when the call started, Unix seconds
+    """a repeat is harmless, so ambiguous failures are retried"""
     started: float
+    """when the call started, Unix seconds"""
 
 
 @attrs.frozen
@@ -62,10 +63,11 @@ class RequestEvent:
     """An attempt about to be sent."""
 
     call: CallInfo
-    #: 1 for the first attempt; token replays and retries count
+    """the call it is an attempt of"""
     attempt: int
-    #: the full URL, its access_token masked
+    """1 for the first attempt; token replays and retries count"""
     url: str
+    """the full URL, its access_token masked"""
 
 
 @attrs.frozen
@@ -75,21 +77,25 @@ class ResponseEvent:
     ends the attempt."""
 
     call: CallInfo
+    """the call it is an attempt of"""
     attempt: int
+    """1 for the first attempt; token replays and retries count"""
     url: str
-    #: the HTTP status; None when no answer came (``error_type`` says why)
+    """the full URL, its access_token masked"""
     status: int | None
-    #: seconds from sending to the answer read (or to the failure)
+    """the HTTP status; None when no answer came (``error_type`` says why)"""
     duration: float
+    """seconds from sending to the answer read (or to the failure)"""
     errcode: int = 0
-    #: a carrier's ``resultcode`` (delivery endpoints), read once ``errcode`` says success
+    """WeChat's ``errcode`` (0: success, and without an answer)"""
     resultcode: int = 0
-    #: WeChat's ``errmsg``, masked ("" on success and without an answer)
+    """a carrier's ``resultcode`` (delivery endpoints), read once ``errcode`` says success"""
     errmsg: str = ""
-    #: None for a successful answer; else the exception class the answer means
-    #: (``"SystemBusyError"``), the transport's failure (``"ReadTimeout"``), or ``"500"`` for
-    #: an HTTP status that failed the attempt
+    """WeChat's ``errmsg``, masked ("" on success and without an answer)"""
     error_type: str | None = None
+    """None for a successful answer; else the exception class the answer means
+    (``"SystemBusyError"``), the transport's failure (``"ReadTimeout"``), or ``"500"`` for an
+    HTTP status that failed the attempt"""
 
 
 @attrs.frozen
@@ -97,12 +103,14 @@ class RetryEvent:
     """A failed attempt is followed by another, after ``delay`` seconds."""
 
     call: CallInfo
-    #: the attempt that failed
+    """the call retried"""
     attempt: int
+    """the attempt that failed"""
     delay: float
-    #: ``"never_sent"``, ``"ambiguous"`` (an idempotent endpoint), ``"slow_down"`` (45011),
-    #: or ``"token"`` (the access token was rejected: replayed with a new one, at once)
+    """seconds until the next attempt"""
     reason: str
+    """``"never_sent"``, ``"ambiguous"`` (an idempotent endpoint), ``"slow_down"`` (45011), or
+    ``"token"`` (the access token was rejected: replayed with a new one, at once)"""
 
 
 @attrs.frozen
@@ -110,21 +118,24 @@ class CallEndEvent:
     """A logical call finished: returned, raised, hit its deadline or was cancelled."""
 
     call: CallInfo
-    #: attempts sent (0 when it ended before the first, e.g. its token fetch failed)
+    """the call that ended"""
     attempts: int
-    #: seconds, the whole call: token wait, attempts, backoff
+    """attempts sent (0 when it ended before the first, e.g. its token fetch failed)"""
     duration: float
-    #: the last answer's HTTP status (None: no answer came)
+    """seconds, the whole call: token wait, attempts, backoff"""
     status: int | None = None
+    """the last answer's HTTP status (None: no answer came)"""
     errcode: int = 0
+    """the last answer's ``errcode``"""
     resultcode: int = 0
-    #: None on success; else the exception's class name (``"TransportError"``,
-    #: ``"Cancelled"`` for a cancelled call)
+    """the last answer's ``resultcode`` (a carrier's)"""
     error_type: str | None = None
-    #: the exception's text, masked
+    """None on success; else the exception's class name (``"TransportError"``;
+    ``"Cancelled"`` for a cancelled call)"""
     error: str | None = None
-    #: the error says WeChat may have acted on the call (``may_have_been_applied``)
+    """the exception's text, masked"""
     may_have_been_applied: bool = False
+    """the error says WeChat may have acted on the call (``may_have_been_applied``)"""
 
 
 @attrs.frozen
@@ -132,26 +143,29 @@ class TokenRefreshEvent:
     """An access token was fetched (or the fetch failed). Never carries the token."""
 
     appid: str
-    #: ``"stable_token"``, ``"token"`` or ``"provider"`` (a ``token_provider``)
+    """the account whose token it is"""
     source: str
+    """``"stable_token"``, ``"token"`` or ``"provider"`` (a ``token_provider``)"""
     duration: float
-    #: the new token's remaining life in seconds (None when the fetch failed)
+    """seconds the fetch took"""
     expires_in: float | None = None
+    """the new token's remaining life in seconds (None when the fetch failed)"""
     error_type: str | None = None
-    #: the failure's text, masked
+    """None on success; else the exception's class name"""
     error: str | None = None
+    """the failure's text, masked"""
 
 
 @attrs.frozen
 class PushEvent:
     """A push (or a refused request on the push URL) was answered by a ``CallbackRouter``."""
 
-    #: the HTTP status of the reply: 200 acknowledged, 4xx refused, 5xx WeChat retries
     status: int
-    #: seconds, from the request to the reply (the handler included)
+    """the HTTP status of the reply: 200 acknowledged, 4xx refused, 5xx WeChat retries"""
     duration: float
-    #: the push's ``Event`` (or ``MsgType``) name; None when none was read (a refusal)
+    """seconds, from the request to the reply (the handler included)"""
     event_type: str | None = None
+    """the push's ``Event`` (or ``MsgType``) name; None when none was read (a refusal)"""
 
 
 def _callable_or_none(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -170,15 +184,15 @@ class Hooks:
     or a list of sets (each one's hooks run in order), to ``WeChatClient(hooks=...)`` and to
     ``CallbackRouter(hooks=...)``; ``with_options`` clones keep them."""
 
-    #: each attempt, before it is sent
     on_request: Hook[RequestEvent] | None = _hook
-    #: each attempt's outcome
+    """each attempt, before it is sent"""
     on_response: Hook[ResponseEvent] | None = _hook
-    #: a failed attempt will be retried (or replayed with a new token)
+    """each attempt's outcome"""
     on_retry: Hook[RetryEvent] | None = _hook
-    #: a logical call finished, however it ended
+    """a failed attempt will be retried (or replayed with a new token)"""
     on_call_end: Hook[CallEndEvent] | None = _hook
-    #: an access token fetch finished
+    """a logical call finished, however it ended"""
     on_token_refresh: Hook[TokenRefreshEvent] | None = _hook
-    #: a ``CallbackRouter`` answered a request on the push URL
+    """an access token fetch finished"""
     on_push: Hook[PushEvent] | None = _hook
+    """a ``CallbackRouter`` answered a request on the push URL"""
