@@ -24,6 +24,7 @@ from wechat_async import (
     Hooks,
     InvalidCredentialsError,
     MemoryTokenStore,
+    ResponseDecodeError,
     TransportError,
     WeChatClient,
 )
@@ -227,6 +228,20 @@ async def test_the_deadline_and_a_cancellation_end_the_attempt_in_flight() -> No
         assert seen[1].error_type == seen[2].error_type == "Cancelled"
 
 
+async def test_an_unreadable_answer_is_reported_with_its_status() -> None:
+    router = respx.Router()
+    mock_token(router)
+    router.post(f"{BASE}{GET_ORDER}").respond(200, text="<html>gateway</html>")
+    hooks, seen = recorder()
+    async with client_for(router, hooks=hooks) as client:
+        with pytest.raises(ResponseDecodeError):
+            await client.giftcard.get_order(order_id="o1")
+    calls = _of(seen, "giftcard.get_order", tokens=False)
+    assert _kinds(calls) == ["Request", "Response", "CallEnd"]
+    assert (calls[1].status, calls[1].error_type) == (200, "ResponseDecodeError")
+    assert (calls[2].status, calls[2].error_type) == (200, "ResponseDecodeError")
+
+
 async def test_a_failed_token_fetch_is_reported_and_ends_the_call() -> None:
     router = respx.Router()
     router.post(f"{BASE}/cgi-bin/stable_token").respond(
@@ -325,7 +340,9 @@ async def test_debug_records_name_a_failed_call_and_its_errcode(
 
 async def test_nothing_is_observed_when_nobody_listens(monkeypatch: pytest.MonkeyPatch) -> None:
     """No hooks and no DEBUG logger: the call path makes no watch (one check a call)."""
-    logging.getLogger("wechat_async").setLevel(logging.INFO)
+    sdk_logger = logging.getLogger("wechat_async")
+    level = sdk_logger.level
+    sdk_logger.setLevel(logging.INFO)
 
     def refuse(*args: Any) -> None:
         raise AssertionError("a watch was made with nobody listening")
@@ -338,7 +355,7 @@ async def test_nothing_is_observed_when_nobody_listens(monkeypatch: pytest.Monke
         async with client_for(router) as client:
             await client.giftcard.get_order(order_id="o1")
     finally:
-        logging.getLogger("wechat_async").setLevel(logging.NOTSET)
+        sdk_logger.setLevel(level)
 
 
 # -- pushes ---------------------------------------------------------------------------------
