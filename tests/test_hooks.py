@@ -177,8 +177,9 @@ async def test_a_users_own_transport_runs_the_hooks() -> None:
 
 
 async def test_a_transport_failure_is_an_answer_of_none_named_by_the_library(
-    anyio_backend: str,
+    anyio_backend: str, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.DEBUG, logger="wechat_async.calls")
     with socket.socket() as probe:  # a port with nobody listening
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -202,6 +203,9 @@ async def test_a_transport_failure_is_an_answer_of_none_named_by_the_library(
         assert response.status is None
         assert response.error_type in ("ConnectError", "ClientConnectorError"), name
         assert seen[-1].error_type == "TransportError"
+        record = next(r.getMessage() for r in caplog.records if "attempt 1" in r.getMessage())
+        assert f"{GET_ORDER}: no answer ({response.error_type}), attempt 1, " in record
+        caplog.clear()
 
 
 async def test_the_deadline_and_a_cancellation_end_the_attempt_in_flight() -> None:

@@ -241,13 +241,17 @@ class Watch:
         self.status, self.errcode, self.resultcode = status, errcode, resultcode
         duration = time.perf_counter() - self._attempt_started
         if calls_log.isEnabledFor(logging.DEBUG):
+            if status is None:
+                outcome = f"no answer ({error_type})"
+            else:
+                outcome = f"HTTP {status}, errcode {errcode}"
+                if resultcode:
+                    outcome += f", resultcode {resultcode}"
             calls_log.debug(
-                "%s %s: %s, errcode %d%s, attempt %d, %.1f ms",
+                "%s %s: %s, attempt %d, %.1f ms",
                 self.call.endpoint,
                 self.call.path,
-                f"HTTP {status}" if status is not None else f"no answer ({error_type})",
-                errcode,
-                f", resultcode {resultcode}" if resultcode else "",
+                outcome,
                 self.attempts,
                 duration * 1000,
             )
