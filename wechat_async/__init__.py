@@ -11,6 +11,7 @@ from ._ratelimit import MemoryRateLimiter, RateLimiter
 from ._retry import RetryBudget, RetryPolicy
 from ._token import TokenManager
 from .errors import *
+from .hooks import Hooks
 from .stores import AccessToken, MemoryTokenStore, TokenStore
 
 __version__ = "0.1.0.dev0"
@@ -49,6 +50,7 @@ __all__ = [
     "Endpoint",
     "FieldError",
     "GiftCardPermissionSetError",
+    "Hooks",
     "InvalidCredentialsError",
     "InvalidParameterError",
     "InvoiceAuthFieldNotSetError",

@@ -7,13 +7,15 @@ import hashlib
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import anyio
 
 from .._errors import ConfigurationError, StoreUnavailableError
+from .._observe import reporting_pushes
 from .._redact import install_log_redaction, remember_secret
+from ..hooks import Hooks
 from ..stores.dedupe import RUNNING_TTL, Claim, DedupeStore, MemoryDedupeStore, Ticket
 from ._crypto import MessageCrypto
 from ._errors import (
@@ -84,6 +86,7 @@ class CallbackRouter:
         handler_timeout: float = DEFAULT_HANDLER_TIMEOUT,
         claim_ttl: float = RUNNING_TTL,
         clock: Callable[[], float] = time.time,
+        hooks: Hooks | Sequence[Hooks] | None = None,
     ) -> None:
         if not token:
             raise ConfigurationError("the push token is required")
@@ -110,6 +113,8 @@ class CallbackRouter:
         self._runs = Runs(
             handler_timeout, claim_ttl, lambda ticket: self._dedupe.renew(ticket, claim_ttl)
         )
+        if hooks is not None:  # handle() reports each reply to on_push; untouched without
+            self.handle = reporting_pushes(self.handle, hooks)  # type: ignore[method-assign]
 
     def __repr__(self) -> str:
         names = sorted(cls.__name__ for cls in self._handlers)
