@@ -105,6 +105,44 @@ def test_every_check_has_a_rule_in_words() -> None:
     assert rule_of(two_places) == "two_places"  # a check made without a rule keeps its name
 
 
+def test_every_check_an_endpoint_runs_states_its_rule_in_words() -> None:
+    from wechat_async._registry import endpoints
+    from wechat_async._validation import _field_checks
+
+    nameless = set()
+    for endpoint in endpoints():
+        for model in _models_under(endpoint.request):
+            for field in attrs.fields(model):
+                for check in _field_checks(field):
+                    if not isinstance(getattr(check, "rule", None), str):
+                        nameless.add(f"{model.__name__}.{field.name}: {rule_of(check)}")
+    assert nameless == set()
+
+
+def _models_under(cls: type) -> set[type]:
+    import typing
+
+    found: set[type] = set()
+    pending = [cls]
+    while pending:
+        model = pending.pop()
+        if model in found or not attrs.has(model):
+            continue
+        found.add(model)
+        for tp in typing.get_type_hints(model).values():
+            pending.extend(_classes_in(tp))
+    return found
+
+
+def _classes_in(tp: object) -> list[type]:
+    import typing
+
+    args = typing.get_args(tp)
+    if args:
+        return [c for arg in args for c in _classes_in(arg)]
+    return [tp] if isinstance(tp, type) else []
+
+
 def test_type_names_read_as_written() -> None:
     import decimal
     from typing import Literal
