@@ -55,7 +55,7 @@ def test_another_range_or_sort_cannot_resume_from_a_checkpoint(
     with served(orders=300) as wx:
         assert _real(wx, out, checkpoint)[0] == 0
         line = _one_usage_line(*_real(wx, out, checkpoint, *change))
-    assert f"with {named} " in line
+    assert f"with --{named} " in line
 
 
 def test_another_out_cannot_resume_from_a_checkpoint(tmp_path: Path) -> None:

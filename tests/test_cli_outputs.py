@@ -160,7 +160,7 @@ def test_unread_orders_are_written_beside_the_output_and_exit_3(tmp_path: Path) 
             code, output = sync_from(wx, out, "--checkpoint", str(checkpoint))
             assert code == 3, output
             last = output.splitlines()[-1]
-            assert last.startswith("Error: 2 order(s) could not be read"), output
+            assert last.startswith("Error: 2 orders could not be read"), output
             assert str(beside) in last
             assert "Traceback" not in output
             ids = [json.loads(line)["order_id"] for line in out.read_text().splitlines()]

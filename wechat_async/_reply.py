@@ -171,10 +171,14 @@ def parse_response(endpoint: Endpoint[Any, Any, Any], data: Mapping[str, Any] | 
         raise ResponseValidationError(endpoint.path, field_errors(exc)) from None
 
 
-def reply_codes(endpoint: Endpoint[Any, Any, Any], data: Mapping[str, Any]) -> tuple[int, int]:
+def reply_codes(
+    endpoint: Endpoint[Any, Any, Any], data: Mapping[str, Any] | TypedBody
+) -> tuple[int, int]:
     """``(errcode, resultcode)`` of a decoded reply, 0 for a layer that says success (or that
     the endpoint does not have; the carrier's is read only once WeChat's says success). A
     proxy's ``"0"`` or ``0.0`` still means success."""
+    if isinstance(data, TypedBody):  # a mirror reads only a success
+        return 0, 0
     errcode = data.get("errcode", 0)
     if errcode.__class__ is not int:
         errcode = _coerce_code("errcode", errcode)

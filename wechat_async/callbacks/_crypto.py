@@ -56,7 +56,9 @@ class MessageCrypto:
             raise ConfigurationError("encoding_aes_key must decode to 32 bytes")
         remember_secret(token)
         remember_secret(encoding_aes_key)
-        _cipher(key)  # a missing ``cryptography`` is a setup error: say so now, not per push
+        # Built once (a missing ``cryptography`` is a setup error, said now); each message
+        # gets its own encryptor or decryptor from it.
+        self._aes = _cipher(key)
         self._token = token
         self._key = key
         self.app_id = app_id
@@ -81,7 +83,7 @@ class MessageCrypto:
         )
         pad = _BLOCK - len(plain) % _BLOCK
         plain += bytes([pad]) * pad
-        encryptor = _cipher(self._key).encryptor()
+        encryptor = self._aes.encryptor()
         encrypted = base64.b64encode(encryptor.update(plain) + encryptor.finalize()).decode()
         timestamp = timestamp or str(int(time.time()))
         nonce = nonce or str(secrets.randbelow(10**10))
@@ -100,7 +102,7 @@ class MessageCrypto:
             raise DecryptError("Encrypt is not valid base64") from None
         if not data or len(data) % 16:
             raise DecryptError("ciphertext length is not a multiple of the AES block")
-        decryptor = _cipher(self._key).decryptor()
+        decryptor = self._aes.decryptor()
         plain: bytes = decryptor.update(data) + decryptor.finalize()
         pad = plain[-1]
         if not 1 <= pad <= _BLOCK or plain[-pad:] != bytes([pad]) * pad:

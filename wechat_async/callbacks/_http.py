@@ -36,5 +36,18 @@ async def answer(
     raw = query_string.decode("latin-1") if isinstance(query_string, bytes) else query_string
     pairs = headers.items() if isinstance(headers, Mapping) else headers
     return await router.handle(
-        method, dict(parse_qsl(raw)), body, {name.lower(): value for name, value in pairs}
+        method, _query(raw), body, {name.lower(): value for name, value in pairs}
     )
+
+
+def _query(raw: str) -> dict[str, str]:
+    """The query as ``dict(parse_qsl(raw))`` reads it (blank values dropped, the last of a
+    repeated name kept); WeChat's, with nothing escaped, by splitting alone."""
+    if "%" in raw or "+" in raw:
+        return dict(parse_qsl(raw))
+    query = {}
+    for pair in raw.split("&"):
+        name, _, value = pair.partition("=")
+        if value:
+            query[name] = value
+    return query

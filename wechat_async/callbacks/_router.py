@@ -7,14 +7,15 @@ import hashlib
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import anyio
 
 from .._errors import ConfigurationError, StoreUnavailableError
+from .._observe import reporting_pushes
 from .._redact import install_log_redaction, remember_secret
-from ..stores._hold import keep_held
+from ..hooks import Hooks
 from ..stores.dedupe import RUNNING_TTL, Claim, DedupeStore, MemoryDedupeStore, Ticket
 from ._crypto import MessageCrypto
 from ._errors import (
@@ -37,6 +38,7 @@ from ._parse import (
     is_json,
 )
 from ._replies import CallbackReply, acknowledge, text_reply
+from ._runs import Runs, RunWatch
 from ._signature import check_signature
 
 __all__ = ["CallbackReply", "CallbackRouter"]
@@ -46,11 +48,12 @@ logger = logging.getLogger("wechat_async.callbacks")
 E = TypeVar("E", bound="Event | UnknownEvent")
 Handler = Callable[[Any], Awaitable[Any]]
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
-#: How long a handler may run before it is cancelled, its claim released and the push answered
-#: 503. Longer than WeChat's 5 s reply wait on purpose: a slow handler (10 s of upstream calls)
-#: finishes with its claim renewed while WeChat's retries get 503 "push in progress", and the
-#: retry after it is acknowledged; a timeout under 5 s would cancel such a handler on every
-#: retry, and the push would be lost. Far below WeChat's retry span, so a hung one is re-run.
+#: How long a handler may run (counted from its claim) before it is cancelled, its claim
+#: released and the push answered 503. Longer than WeChat's 5 s reply wait on purpose: a slow
+#: handler (10 s of upstream calls) finishes with its claim renewed while WeChat's retries get
+#: 503 "push in progress", and the retry after it is acknowledged; a timeout under 5 s would
+#: cancel such a handler on every retry, and the push would be lost. Far below WeChat's retry
+#: span, so a hung one is re-run.
 DEFAULT_HANDLER_TIMEOUT = 30.0
 
 
@@ -60,11 +63,12 @@ class CallbackRouter:
     With ``encoding_aes_key`` only safe-mode pushes are taken: ``Encrypt`` present and
     ``msg_signature`` verified over token, timestamp, nonce and ``Encrypt``; plain bodies are
     refused. Without it (plain mode) ``signature`` covers token, timestamp and nonce, never the
-    body: anyone who sees one push's URL can sign any body with it. The router accepts each
-    signed ``(timestamp, nonce)`` pair for one push only (remembered in the ``dedupe`` store
-    while the timestamp is inside ``replay_window``), so a seen URL carries no second body,
-    but a body sent first under a URL taken in transit still wins: use safe mode where pushes
-    cross networks you do not control.
+    body: anyone who sees one push's URL can sign any body with it. In plain mode the router
+    accepts each signed ``(timestamp, nonce)`` pair for one push only (remembered in the
+    ``dedupe`` store while the timestamp is inside ``replay_window``), so a seen URL carries no
+    second body, but a body sent first under a URL taken in transit still wins: use safe mode
+    where pushes cross networks you do not control (there ``msg_signature`` binds the pair to
+    its ``Encrypt``, so nothing needs remembering).
 
     >>> router = CallbackRouter(token="...", app_id="wx...")  # doctest: +SKIP
     >>> @router.on(GiftCardPayDone)  # doctest: +SKIP
@@ -82,6 +86,7 @@ class CallbackRouter:
         handler_timeout: float = DEFAULT_HANDLER_TIMEOUT,
         claim_ttl: float = RUNNING_TTL,
         clock: Callable[[], float] = time.time,
+        hooks: Hooks | Sequence[Hooks] | None = None,
     ) -> None:
         if not token:
             raise ConfigurationError("the push token is required")
@@ -105,6 +110,11 @@ class CallbackRouter:
         self._claim_ttl = claim_ttl
         self._clock = clock
         self._handlers: dict[type, Handler] = {}
+        self._runs = Runs(
+            handler_timeout, claim_ttl, lambda ticket: self._dedupe.renew(ticket, claim_ttl)
+        )
+        if hooks is not None:  # handle() reports each reply to on_push; untouched without
+            self.handle = reporting_pushes(self.handle, hooks)  # type: ignore[method-assign]
 
     def __repr__(self) -> str:
         names = sorted(cls.__name__ for cls in self._handlers)
@@ -164,10 +174,9 @@ class CallbackRouter:
         self, method: str, query: Mapping[str, str], body: bytes, headers: Mapping[str, str]
     ) -> CallbackReply:
         timestamp, nonce = query.get("timestamp", ""), query.get("nonce", "")
-        signed = check_signature(self._token, query.get("signature", ""), timestamp, nonce)
         if method == "GET":
             # URL verification when the push address is saved in the admin console.
-            if not signed:
+            if not check_signature(self._token, query.get("signature", ""), timestamp, nonce):
                 raise SignatureError("signature does not match")
             return text_reply(200, query.get("echostr", ""))
         if method != "POST":
@@ -178,18 +187,19 @@ class CallbackRouter:
         if self._crypto is not None:
             if not query.get("msg_signature"):
                 raise UnencryptedPushError("no msg_signature: this router takes safe mode only")
-        elif not signed:
+        elif not check_signature(self._token, query.get("signature", ""), timestamp, nonce):
             raise SignatureError("signature does not match")
         self._check_fresh(timestamp)
-        content_type = {k.lower(): v for k, v in headers.items()}.get("content-type")
+        content_type = None
+        for name, value in headers.items():  # the last one, whatever its case
+            if name.lower() == "content-type":
+                content_type = value
         as_json = is_json(body, content_type)
         fields = body_fields(body, content_type)
-        content: str | bytes = body  # what the (timestamp, nonce) pair is bound to
         if self._crypto is not None:
             # Compatibility mode puts plain fields beside Encrypt: unsigned, so never read.
             if "Encrypt" not in fields:
                 raise UnencryptedPushError("no Encrypt field: this router takes safe mode only")
-            content = str(fields["Encrypt"])
             fields = decrypt_envelope(fields, self._crypto, query)
         elif is_encrypted(fields):
             raise CallbackError("encrypted push but no encoding_aes_key configured")
@@ -197,11 +207,13 @@ class CallbackRouter:
         # Written before anything runs: a push no reply can answer is refused here, and a
         # handler that ran is never followed by a reply that fails.
         reply = acknowledge(event, now=int(self._clock()), as_json=as_json, crypto=self._crypto)
-        await self._use_nonce(timestamp, nonce, content)
+        if self._crypto is None:
+            # Safe mode needs no marker: msg_signature, checked above, covers the body.
+            await self._use_nonce(timestamp, nonce, body)
         return await self._dispatch(event, reply)
 
-    async def _use_nonce(self, timestamp: str, nonce: str, content: str | bytes) -> None:
-        """Accept a signed ``(timestamp, nonce)`` pair for one push only.
+    async def _use_nonce(self, timestamp: str, nonce: str, content: bytes) -> None:
+        """Accept a plain push's signed ``(timestamp, nonce)`` pair for one body only.
 
         Whether WeChat re-signs a retry or sends it again as it was is not documented, so the
         same pair with the same push passes (the dedupe layer answers it: a retry must never
@@ -235,6 +247,8 @@ class CallbackRouter:
 
     async def _dispatch(self, event: Event | UnknownEvent, reply: CallbackReply) -> CallbackReply:
         """Run the push's handler once across deliveries; ``reply`` is its acknowledgement."""
+        watch = self._runs.here()
+        taken_at = watch.now()  # the claim's TTL counts from before it is taken
         # A digest, not the identity's text: a kept push costs a fixed few bytes of key.
         claimed = await self._dedupe.claim(_digest(event.identity()), self._claim_ttl)
         if claimed is Claim.RUNNING:
@@ -242,19 +256,21 @@ class CallbackRouter:
             return text_reply(503, "push in progress", event)
         if isinstance(claimed, Ticket):
             handler = self._handler_for(type(event))
-            if handler is not None:
-                failure = await self._run(handler, event, claimed)
+            if handler is None:
+                with anyio.CancelScope(shield=True):
+                    await self._complete(claimed, event)
+            else:
+                failure = await self._run(handler, event, claimed, watch, taken_at)
                 if failure is not None:
                     return text_reply(failure[0], failure[1], event)
-            await self._complete(claimed, event)
         return reply
 
     async def _complete(self, ticket: Ticket, event: Event | UnknownEvent) -> None:
-        # The handler ran: acknowledge whatever the store says. A 503 here would make WeChat
-        # retry, and once the unrecorded claim expired the retry would run it again.
+        """Record the push done; the caller shields it. The handler ran: acknowledge whatever
+        the store says. A 503 here would make WeChat retry, and once the unrecorded claim
+        expired the retry would run it again."""
         try:
-            with anyio.CancelScope(shield=True):
-                done = await self._dedupe.complete(ticket)
+            done = await self._dedupe.complete(ticket)
         except StoreUnavailableError as exc:
             logger.warning("push %s handled, but not recorded as done: %s", event.event, exc)
             return
@@ -273,67 +289,72 @@ class CallbackRouter:
             logger.warning("push claim not released, it expires by itself: %s", exc)
 
     async def _run(
-        self, handler: Handler, event: Event | UnknownEvent, ticket: Ticket
+        self,
+        handler: Handler,
+        event: Event | UnknownEvent,
+        ticket: Ticket,
+        watch: RunWatch,
+        taken_at: float,
     ) -> tuple[int, str] | None:
-        """Run one handler while renewing its claim. None when it succeeded; else the
-        retryable reply to give, its claim released (WeChat's retry runs it again).
+        """Run one handler under its claim, then record the push done. None when it
+        succeeded; else the retryable reply to give, its claim released (WeChat's retry runs
+        it again).
 
-        The handler runs only while its claim is known to be held: when the claim passed to
-        another delivery, or could not be renewed before it would lapse, the handler is
-        cancelled, so two deliveries of one push never run at once.
+        The handler runs in this task, watched by the loop's ``RunWatch``: cancelled after
+        ``handler_timeout``, its claim renewed once it runs for a third of ``claim_ttl``.
+        It runs only while its claim is known to be held: when the claim passed to another
+        delivery, or could not be renewed before it would lapse, the handler is cancelled,
+        so two deliveries of one push never run at once.
         """
         failure: tuple[int, str] | None = None
-        lost = False
+        succeeded = False
         try:
-            async with anyio.create_task_group() as tg:
-
-                async def renew() -> None:
-                    nonlocal lost
-                    reason = await keep_held(
-                        lambda: self._dedupe.renew(ticket, self._claim_ttl),
-                        self._claim_ttl,
-                        "push claim",
-                    )
-                    logger.error("push %s: claim %s", event.event, reason)
-                    lost = True
-                    tg.cancel_scope.cancel()
-
-                tg.start_soon(renew)
+            with anyio.CancelScope() as scope:
+                run = watch.start(scope, taken_at, ticket, event.event)
                 try:
-                    with anyio.move_on_after(self._handler_timeout) as deadline:
-                        await handler(event)
+                    await handler(event)
                 except Exception:
                     logger.exception("push handler for %s failed; WeChat will retry", event.event)
                     failure = (500, "handler failed")
-                if deadline.cancelled_caught:
-                    logger.error(
-                        "push handler for %s still running after %g s: cancelled, WeChat retries",
-                        event.event,
-                        self._handler_timeout,
-                    )
-                    failure = (503, "handler timed out")
-                tg.cancel_scope.cancel()
+                finally:
+                    watch.end(run)
+                succeeded = failure is None and not scope.cancel_called
+                if succeeded:
+                    # Ran to the end: nothing cancels it now, the outcome is recorded.
+                    scope.shield = True
+                    await self._complete(ticket, event)
+                    return None
         except BaseException:
-            # Cancelled mid-handler: free the claim so a retry is not refused for a minute.
-            await self._release(ticket)
+            if not succeeded:
+                # Cancelled mid-handler: free the claim so a retry is not refused for a minute.
+                await self._release(ticket)
             raise
-        if lost:
+        if run.lost:
             logger.error("push %s: handler cancelled, its claim was lost", event.event)
-            await self._release(ticket)
-            return (503, "claim lost")
+            failure = (503, "claim lost")
+        elif scope.cancelled_caught:
+            logger.error(
+                "push handler for %s still running after %g s: cancelled, WeChat retries",
+                event.event,
+                self._handler_timeout,
+            )
+            failure = (503, "handler timed out")
         if failure is not None:
             await self._release(ticket)
-        return failure
+            return failure
+        # Cut off, yet it returned: it ran, so it is recorded like any handler that did.
+        with anyio.CancelScope(shield=True):
+            await self._complete(ticket, event)
+        return None
 
 
 def _digest(*parts: str | bytes) -> str:
     """A fixed-size store key for any parts: 32 hex characters however long they are."""
-    digest = hashlib.blake2b(digest_size=16)
+    chunks: list[bytes] = []
     for part in parts:
         raw = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
-        digest.update(len(raw).to_bytes(8, "big"))  # length-prefixed: ("ab", "c") != ("a", "bc")
-        digest.update(raw)
-    return digest.hexdigest()
+        chunks += (len(raw).to_bytes(8, "big"), raw)  # length-prefixed: ("ab", "c") != ("a", "bc")
+    return hashlib.blake2b(b"".join(chunks), digest_size=16).hexdigest()
 
 
 def _refuse(status: int, reason: str, exc: BaseException) -> CallbackReply:

@@ -8,7 +8,8 @@
     wechat-async emulator push giftcard_pay_done --to http://127.0.0.1:8000/wechat/push \
         --token my-push-token -f OrderId=ORDER1
 
-Exit codes: 0 ok, 1 an API or transport error (the message names errcode and rid), 2 usage.
+Exit codes: 0 ok, 1 an API, network or file error (the message names errcode and rid), 2 usage,
+3 synced but some orders unread, 130 Ctrl-C, 141 stdout closed (docs/cli.md).
 """
 
 from __future__ import annotations

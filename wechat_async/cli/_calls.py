@@ -1,5 +1,6 @@
 """One-off calls with JSON out (pipe to jq): ``orders get``, ``code get``,
-``delivery order get``. API errors exit 1 with a message naming errcode and rid."""
+``delivery order get``. API errors exit 1 with a message naming errcode and rid; bad input
+found before sending exits 2 naming the option."""
 
 from __future__ import annotations
 
@@ -13,12 +14,10 @@ import click
 from .._client import WeChatClient
 from .._convert import converter
 from .._errors import WeChatError
-from ._main import credentials, main
+from ._main import api_error, credentials, main, output_options
 
 
-def client_options(appid: str | None, secret: str | None, base_url: str | None) -> dict[str, Any]:
-    if not appid or not secret:
-        raise click.UsageError("pass --appid and --secret (or WECHAT_APPID/WECHAT_SECRET)")
+def client_options(appid: str, secret: str, base_url: str | None) -> dict[str, Any]:
     options: dict[str, Any] = {"appid": appid, "secret": secret}
     if base_url:
         options["base_url"] = base_url
@@ -41,7 +40,7 @@ def call_json(
     try:
         result = anyio.run(run)
     except WeChatError as exc:
-        raise click.ClickException(str(exc)) from None
+        api_error(exc)
     click.echo(json.dumps(converter.unstructure(result), ensure_ascii=False, default=str))
 
 
@@ -51,7 +50,8 @@ def code() -> None:
 
 
 @code.command("get")
-@credentials
+@credentials(required=True)
+@output_options
 @click.argument("code_value", metavar="CODE")
 @click.option("--card-id", default=None)
 @click.option(
@@ -60,8 +60,8 @@ def code() -> None:
     help="WeChat's default checks: a code that cannot be consumed is an error (40099)",
 )
 def get_code(
-    appid: str | None,
-    secret: str | None,
+    appid: str,
+    secret: str,
     base_url: str | None,
     code_value: str,
     card_id: str | None,
@@ -88,19 +88,21 @@ def delivery_order() -> None:
 
 
 @delivery_order.command("get")
-@credentials
+@credentials(required=True)
+@output_options
 @click.option("--shopid", required=True, help="the carrier's appkey")
 @click.option(
     "--carrier-secret",
     envvar="WECHAT_CARRIER_SECRET",
+    show_envvar=True,
     required=True,
-    help="the carrier account's secret, for delivery_sign [env WECHAT_CARRIER_SECRET]",
+    help="the carrier account's secret, for delivery_sign",
 )
 @click.option("--shop-order-id", required=True)
 @click.option("--shop-no", default=None)
 def get_delivery_order(
-    appid: str | None,
-    secret: str | None,
+    appid: str,
+    secret: str,
     base_url: str | None,
     shopid: str,
     carrier_secret: str,

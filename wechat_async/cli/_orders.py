@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +26,21 @@ from ..giftcard import (
     UnreadOrdersError,
 )
 from ._calls import call_json, client_options
-from ._main import credentials, main, parse_time
-from ._sinks import OutputChangedError, Sink, open_sink
+from ._main import (
+    EXIT_UNREAD,
+    Interrupted,
+    api_error,
+    credentials,
+    hint,
+    is_quiet,
+    main,
+    notice,
+    output_options,
+    plural,
+    refuse_unused,
+    time_option,
+)
+from ._sinks import OutputChangedError, Sink, open_sink, stdout_sink
 
 _CHECKPOINT_EVERY = 1000
 
@@ -36,30 +51,40 @@ def orders() -> None:
 
 
 @orders.command("sync")
-@credentials
+@credentials(required="without --emulator")
 @click.option(
-    "--begin", "begin", default=None, help="YYYY-MM-DD[THH:MM] (China time) or Unix seconds"
+    "--begin",
+    callback=time_option(),
+    default=None,
+    help="YYYY-MM-DD[THH:MM] (China time) or Unix seconds [required without --emulator]",
 )
 @click.option(
     "--end",
-    "end",
+    callback=time_option(end_of_day=True),
     default=None,
-    help="YYYY-MM-DD[THH:MM] (China time) or Unix seconds; a date alone includes that whole day",
+    help="YYYY-MM-DD[THH:MM] (China time) or Unix seconds; a date alone includes that whole "
+    "day [required without --emulator]",
 )
 @click.option(
     "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
     required=True,
-    help="file to write: .jsonl (default), .csv or .sqlite, chosen by the extension",
+    help="file to write: .jsonl (default), .csv or .sqlite, chosen by the extension; "
+    "- writes JSON lines to stdout",
 )
 @click.option(
     "--checkpoint",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="resume file: read if present, updated as orders are written",
+    help="resume file: read if present, updated as orders are written (not with --out -)",
 )
 @click.option("--concurrency", type=click.IntRange(1, 256), default=16, show_default=True)
-@click.option("--sort", type=click.Choice(["ASC", "DESC"]), default="ASC", show_default=True)
+@click.option(
+    "--sort",
+    type=click.Choice(["ASC", "DESC"], case_sensitive=False),
+    default="asc",  # as click shows the choices; read as ASC
+    show_default=True,
+)
 @click.option(
     "--emulator",
     "emulated",
@@ -67,13 +92,21 @@ def orders() -> None:
     default=None,
     help="serve N generated orders from the built-in emulator and sync those (no account needed)",
 )
-@click.option("--latency", type=float, default=0.0, help="with --emulator: seconds per request")
+@click.option(
+    "--latency",
+    type=click.FloatRange(0),
+    default=0.0,
+    help="with --emulator: seconds added to each of its replies",
+)
+@output_options
+@click.pass_context
 def sync_orders(
+    ctx: click.Context,
     appid: str | None,
     secret: str | None,
     base_url: str | None,
-    begin: str | None,
-    end: str | None,
+    begin: int | None,
+    end: int | None,
     out: Path,
     checkpoint: Path | None,
     concurrency: int,
@@ -81,26 +114,48 @@ def sync_orders(
     emulated: int | None,
     latency: float,
 ) -> None:
-    """Write every gift-card order between BEGIN and END to OUT, each exactly once."""
+    """Write every gift-card order between BEGIN and END to OUT, each exactly once.
+
+    Exit codes: 0 ok, 1 an API, network or file error, 2 usage (a --checkpoint that does not
+    fit included), 3 synced but some orders unread (listed in OUT.unread.jsonl), 130 Ctrl-C
+    (the checkpoint is saved: the same command resumes)."""
+    if str(out) == "-" and checkpoint is not None:
+        # A resume cuts OUT back to what the checkpoint covers: a pipe cannot be cut back,
+        # and what went down it may repeat.
+        raise click.UsageError(
+            "'--checkpoint' cannot resume into stdout ('--out -'): write OUT to a file", ctx
+        )
     job = _SyncJob(out=out, checkpoint_path=checkpoint, concurrency=concurrency, sort=sort)
+    run: Callable[[], Awaitable[None]]
+    if emulated is not None:
+        refuse_unused(
+            ctx,
+            {
+                name: "has no use with '--emulator', which serves its own"
+                for name in ("base_url", "appid", "secret")
+            },
+        )
+        run = functools.partial(job.run_emulated, emulated, latency, begin, end)
+    else:
+        refuse_unused(ctx, {"latency": "slows the emulator: it needs '--emulator'"})
+        if appid is None or secret is None or begin is None or end is None:
+            given = {"appid": appid, "secret": secret, "begin": begin, "end": end}
+            names = ", ".join(hint(ctx, n) for n, v in given.items() if v is None)
+            raise click.UsageError(f"Missing {names} (required without '--emulator')", ctx)
+        run = functools.partial(job.run, appid, secret, base_url, begin, end)
     try:
-        if emulated is not None:
-            anyio.run(job.run_emulated, emulated, latency, begin, end)
-        elif not appid or not secret:
-            raise click.UsageError("pass --appid and --secret (or WECHAT_APPID/WECHAT_SECRET)")
-        elif begin is None or end is None:
-            raise click.UsageError("pass --begin and --end")
-        else:
-            window = parse_time(begin), parse_time(end, end_of_day=True)
-            anyio.run(job.run, appid, secret, base_url, *window)
+        anyio.run(run)
     except WeChatError as exc:
-        raise click.ClickException(str(exc)) from None
+        api_error(exc)
+    except KeyboardInterrupt:
+        raise Interrupted(job.interrupted()) from None
 
 
 @orders.command("get")
-@credentials
+@credentials(required=True)
 @click.argument("order_id")
-def get_order(appid: str | None, secret: str | None, base_url: str | None, order_id: str) -> None:
+@output_options
+def get_order(appid: str, secret: str, base_url: str | None, order_id: str) -> None:
     """Print one order as JSON (pipe it to jq)."""
 
     async def call(client: WeChatClient) -> Any:
@@ -114,24 +169,40 @@ class _SyncJob:
         self, *, out: Path, checkpoint_path: Path | None, concurrency: int, sort: SortType
     ):
         self.out = out
+        self.to_stdout = str(out) == "-"
         self.checkpoint_path = checkpoint_path
         self.concurrency = concurrency
         self.sort = sort
+        self.written = 0
+
+    @property
+    def where(self) -> str:
+        return "stdout" if self.to_stdout else str(self.out)
 
     async def run_emulated(
-        self, orders: int, latency: float, begin: str | None, end: str | None
+        self, orders: int, latency: float, begin: int | None, end: int | None
     ) -> None:
         from ..testing import Emulator
 
         async with Emulator(orders=orders, latency=latency) as wx:
-            click.echo(f"emulator with {orders} orders at {wx.base_url}", err=True)
+            notice(f"emulator with {plural(orders, 'order')} at {wx.base_url}")
             await self.run(
                 wx.appid,
                 wx.secret,
                 wx.base_url,
-                parse_time(begin) if begin else wx.start_time,
-                parse_time(end, end_of_day=True) if end else wx.end_time,
+                wx.start_time if begin is None else begin,
+                wx.end_time if end is None else end,
             )
+
+    def interrupted(self) -> str:
+        """What Ctrl-C left, and whether the same command picks up from there."""
+        done = f"{plural(self.written, 'order')} written to {self.where}"
+        path = self.checkpoint_path
+        if path is None:
+            return f"{done}; with no --checkpoint a re-run starts over"
+        if not path.exists():
+            return f"{done}; nothing saved to {path} yet, so a re-run starts over"
+        return f"{done}; run the same command again to resume from {path}"
 
     def _identity(self, appid: str, begin: int, end: int) -> dict[str, Any]:
         """What a checkpoint belongs to: resuming anything else would skip or repeat orders."""
@@ -164,7 +235,7 @@ class _SyncJob:
         for key, wanted in identity.items():
             if saved[key] != wanted:
                 raise _CheckpointError(
-                    f"{path} belongs to a sync with {key} {saved[key]!r}, not {wanted!r}: "
+                    f"{path} belongs to a sync with --{key} {saved[key]!r}, not {wanted!r}: "
                     "pass another --checkpoint, or delete it to start over"
                 )
         if (sync.begin_time, sync.end_time, sync.sort_type) != (
@@ -221,6 +292,8 @@ class _SyncJob:
             raise _cannot_write(self.checkpoint_path, exc) from None
 
     def _open_out(self, resume_at: int | None) -> Sink:
+        if self.to_stdout:
+            return stdout_sink(sys.stdout.buffer)
         if resume_at is not None and not self.out.exists():
             raise _CheckpointError(f"{self.out} is missing: cannot resume into it")
         try:
@@ -262,9 +335,9 @@ class _SyncJob:
         identity = self._identity(appid, begin, end)
         resume = self._load_checkpoint(identity)
         started = time.perf_counter()
-        written = fen = 0
+        fen = 0
         async with WeChatClient(appid, secret, **options) as client:
-            reporter = _Reporter()
+            reporter = _Reporter(quiet=is_quiet())
             try:
                 sync = self._start(client, begin, end, resume, reporter)
                 self._check_checkpoint_writable()
@@ -280,9 +353,9 @@ class _SyncJob:
                             except OSError as exc:  # a full disk...
                                 out_failed = True
                                 raise _cannot_write(self.out, exc) from None
-                            written += 1
+                            self.written += 1
                             fen += order.total_price or 0
-                            if written % _CHECKPOINT_EVERY == 0:
+                            if self.written % _CHECKPOINT_EVERY == 0:
                                 out_failed = True  # until the save has gone through
                                 self._save_checkpoint(sync.checkpoint, sink, identity)
                                 out_failed = False
@@ -294,22 +367,23 @@ class _SyncJob:
                     with contextlib.suppress(click.ClickException):
                         self._close(sync, sink, identity, save=not out_failed)
                     raise
+                reporter.finish(sync.progress)
                 self._close(sync, sink, identity, save=True)
                 self._write_unread(sync.unread)
             finally:
                 reporter.close()
         elapsed = time.perf_counter() - started
-        rate = written / elapsed if elapsed else 0.0
-        click.echo(
-            f"synced {written:,} orders (¥{fen / 100:,.2f}) to {self.out} in {elapsed:.2f}s "
-            f"({rate:,.0f} orders/s)",
-            err=True,
+        rate = self.written / elapsed if elapsed else 0.0
+        notice(
+            f"synced {plural(self.written, 'order')} (¥{fen / 100:,.2f}) to {self.where} "
+            f"in {elapsed:.2f}s ({rate:,.0f} orders/s)"
         )
         if unread is not None:
+            where = "on stderr above" if self.to_stdout else f"in {self._unread_path()}"
             raise _UnreadError(
-                f"{len(unread.unread):,} order(s) could not be read (WeChat failed every page "
-                f"holding them; every other order was written): their positions and errors "
-                f"are in {self._unread_path()}"
+                f"{plural(len(unread.unread), 'order')} could not be read (WeChat failed every "
+                f"page holding them; every other order was written): their positions and "
+                f"errors are {where}"
             )
 
     def _unread_path(self) -> Path:
@@ -318,6 +392,10 @@ class _SyncJob:
     def _write_unread(self, unread: tuple[UnreadOrder, ...]) -> None:
         """Beside OUT, one JSON line per order WeChat would not serve; none, no file (one left
         by an earlier run over OUT is removed)."""
+        if self.to_stdout:  # stdout is the orders'
+            for u in unread:
+                click.echo("unread " + json.dumps(u.to_dict(), ensure_ascii=False), err=True)
+            return
         path = self._unread_path()
         try:
             if not unread:
@@ -336,7 +414,7 @@ class _SyncJob:
 class _UnreadError(click.ClickException):
     """The sync finished, but some orders could not be read (exit 3)."""
 
-    exit_code = 3
+    exit_code = EXIT_UNREAD
 
 
 class _CheckpointError(click.ClickException):
@@ -345,24 +423,27 @@ class _CheckpointError(click.ClickException):
     exit_code = 2
 
 
-def _cannot_write(path: Path, exc: OSError) -> click.ClickException:
+def _cannot_write(path: Path, exc: OSError) -> Exception:
+    if isinstance(exc, BrokenPipeError):  # `--out - | head`: the command ends quietly (141)
+        return exc
     return click.ClickException(f"cannot write {path}: {exc.strerror or exc}")
 
 
 class _Reporter:
-    """A rich progress bar on a terminal; otherwise one plain line per window done."""
+    """A rich progress bar on a terminal (fitting 80 columns); otherwise one plain line per
+    window done; nothing with --quiet. ``finish`` shows the real count the sync ended at."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, quiet: bool = False) -> None:
         self._started = time.perf_counter()
+        self._quiet = quiet
         self._progress: Any = None
         self._task: Any = None
-        self._windows_reported = -1
-        if sys.stderr.isatty():
+        self._shown: tuple[int, ...] = ()
+        if not quiet and sys.stderr.isatty():
             try:
                 from rich.console import Console
                 from rich.progress import (
                     BarColumn,
-                    MofNCompleteColumn,
                     Progress,
                     TaskProgressColumn,
                     TextColumn,
@@ -370,42 +451,58 @@ class _Reporter:
                 )
             except ImportError:
                 return
-            # stderr, like every other message: stdout stays free for the user's pipes
+            # stderr, like every other message: stdout stays free for the user's pipes (and
+            # for --out -, which is why stdout is not redirected above the bar)
             self._progress = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
+                TextColumn("windows {task.fields[windows]}"),
+                BarColumn(bar_width=None),  # takes what the other columns leave
                 TaskProgressColumn(),
-                MofNCompleteColumn(),
-                TextColumn("{task.fields[rate]:>8,.0f} orders/s"),
+                TextColumn("{task.fields[count]}"),
+                TextColumn("{task.fields[rate]:,.0f} orders/s"),
                 TimeRemainingColumn(),
                 console=Console(stderr=True),
                 transient=True,
+                expand=True,
+                redirect_stdout=False,
             )
             self._progress.start()
-            self._task = self._progress.add_task("orders", total=None, rate=0.0)
+            self._task = self._progress.add_task(
+                "orders", total=None, windows="0/?", count="0", rate=0.0
+            )
 
-    def update(self, progress: SyncProgress) -> None:
+    def update(self, progress: SyncProgress, *, final: bool = False) -> None:
+        if self._quiet:
+            return
+        done = progress.orders_done
+        # The total is WeChat's count per window, summed over the windows read so far; at
+        # the end, what the sync really yielded (and what it could not read).
+        total = done + progress.orders_unread if final else progress.orders_total
         if self._progress is not None:
             elapsed = max(time.perf_counter() - self._started, 1e-9)
             self._progress.update(
                 self._task,
-                description=(
-                    f"orders: windows {progress.windows_done}/{progress.windows_total}, "
-                    f"pages {progress.pages_done}"
-                ),
-                completed=progress.orders_done,
-                total=progress.orders_total,
-                rate=progress.orders_done / elapsed,
+                windows=f"{progress.windows_done}/{progress.windows_total}",
+                count=f"{done:,}/{total:,}",
+                completed=done,
+                total=total,
+                rate=done / elapsed,
+                refresh=final,
             )
-        elif progress.windows_done != self._windows_reported:
-            self._windows_reported = progress.windows_done
-            click.echo(
-                f"windows {progress.windows_done}/{progress.windows_total}, "
-                f"pages {progress.pages_done}, "
-                # about: the total is WeChat's count per window, read window by window
-                f"orders {progress.orders_done:,} of about {progress.orders_total:,}",
-                err=True,
-            )
+        else:
+            counts = (progress.windows_done, progress.pages_done, done, total)
+            new_window = not self._shown or counts[0] != self._shown[0]
+            if new_window or (final and counts != self._shown):
+                self._shown = counts
+                about = "" if final else "about "
+                click.echo(
+                    f"windows {progress.windows_done}/{progress.windows_total}, "
+                    f"pages {progress.pages_done}, orders {done:,} of {about}{total:,}",
+                    err=True,
+                )
+
+    def finish(self, progress: SyncProgress) -> None:
+        """The sync is over: the last orders were yielded after the last page's report."""
+        self.update(progress, final=True)
 
     def close(self) -> None:
         if self._progress is not None:

@@ -10,6 +10,7 @@ from typing import Any
 import anyio
 import click
 
+from ._main import notice, output_options, refuse_unused
 from ._serve import emulator
 
 
@@ -48,7 +49,10 @@ def _kinds_help() -> str:
     help="set a field of the push (repeatable); numbers and objects where the example has them",
 )
 @click.option("--without", multiple=True, metavar="NAME", help="leave a field out (repeatable)")
+@output_options
+@click.pass_context
 def push(
+    ctx: click.Context,
     kind: str,
     url: str,
     token: str,
@@ -68,6 +72,8 @@ def push(
 
     if not kind.strip():
         raise click.BadParameter("name the event, e.g. giftcard_pay_done", param_hint="KIND")
+    if not aes_key:
+        refuse_unused(ctx, {"appid": "names the app in encrypted pushes: add '--aes-key'"})
     if aes_key and not appid:
         raise click.UsageError("--aes-key needs --appid (or WECHAT_APPID)")
     if aes_key:
@@ -76,7 +82,7 @@ def push(
         except ConfigurationError as exc:  # says what is wrong, never the key itself
             raise click.BadParameter(str(exc), param_hint="'--aes-key'") from None
     if kind not in PUSH_KINDS:
-        click.echo(f"{kind}: no example fields; sending those every push carries", err=True)
+        notice(f"{kind}: no example fields; sending those every push carries")
     sample = push_fields(kind)
     overrides = {name: _value(sample.get(name), text) for name, text in map(_pair, fields)}
     body = push_fields(kind, **{**overrides, **dict.fromkeys(without)})
@@ -103,7 +109,7 @@ def push(
             ensure_ascii=False,
         )
     )
-    click.echo(f"{kind} -> {url}: {attempt.verdict}", err=True)
+    notice(f"{kind} -> {url}: {attempt.verdict}")
     sys.exit(0 if attempt.accepted else 1)
 
 

@@ -19,7 +19,7 @@ from typing import Any, BinaryIO, Protocol
 
 from .._json import dumps
 
-__all__ = ["OutputChangedError", "Sink", "open_sink"]
+__all__ = ["OutputChangedError", "Sink", "open_sink", "stdout_sink"]
 
 _CSV_COLUMNS = (
     "order_id",
@@ -119,6 +119,34 @@ class _Lines:
 
     def close(self) -> None:
         self._file.close()
+
+
+class _Stream:
+    """JSON lines on a stream that cannot be cut back (stdout, ``--out -``): no resume, so
+    ``position`` only counts bytes, and closing leaves the stream open."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+        self._size = 0
+
+    def write(self, order: dict[str, Any]) -> None:
+        line = dumps(order) + b"\n"
+        self._stream.write(line)
+        self._size += len(line)
+
+    def position(self) -> int:
+        return self._size
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def close(self) -> None:
+        self._stream.flush()
+
+
+def stdout_sink(stream: BinaryIO) -> Sink:
+    """JSON lines on ``stream`` (stdout), left open when done."""
+    return _Stream(stream)
 
 
 @contextlib.contextmanager

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import itertools
 import math
+import os
 import secrets
 from typing import Protocol, runtime_checkable
 
@@ -8,7 +10,7 @@ import attrs
 
 from .._redact import mask, remember_secret
 
-__all__ = ["AccessToken", "Ticket", "TokenStore", "new_ticket"]
+__all__ = ["AccessToken", "CredentialStore", "Ticket", "TokenStore", "new_ticket"]
 
 
 def _check_value(_: object, attribute: attrs.Attribute[str], value: object) -> None:
@@ -46,8 +48,23 @@ class Ticket:
     owner: str
 
 
+# Owner ids: a random prefix per process and a counter, unique like a random id each without
+# a system call each. A forked child draws a prefix of its own: it would repeat its parent's ids.
+_owner_prefix = secrets.token_hex(8)
+_owner_count = itertools.count()
+
+
+def _new_owner_prefix() -> None:
+    global _owner_prefix
+    _owner_prefix = secrets.token_hex(8)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_owner_prefix)
+
+
 def new_ticket(key: str) -> Ticket:
-    return Ticket(key, secrets.token_hex(16))
+    return Ticket(key, f"{_owner_prefix}{next(_owner_count):016x}")
 
 
 @runtime_checkable
@@ -85,4 +102,21 @@ class TokenStore(Protocol):
 
     async def unlock(self, ticket: Ticket) -> bool:
         """Release the lock only if ``ticket`` still holds it (compare-and-delete)."""
+        ...
+
+
+@runtime_checkable
+class CredentialStore(TokenStore, Protocol):
+    """A ``TokenStore`` that also keeps durable credentials: values without an expiry that
+    must never be lost, only replaced (a third-party platform's authorizer refresh tokens).
+    ``MemoryTokenStore`` and ``RedisTokenStore`` are both; the same outage rule holds
+    (``StoreUnavailableError`` when unreachable)."""
+
+    async def get_credential(self, key: str) -> str | None: ...
+
+    async def swap_credential(self, key: str, expected: str | None, value: str | None) -> bool:
+        """Compare-and-set: make ``key`` hold ``value`` (None: delete it) only if it holds
+        ``expected`` (None: nothing). True when ``key`` now holds ``value``, also when it
+        already did (a command re-sent after a lost reply finds its own write); False when
+        another value is there."""
         ...

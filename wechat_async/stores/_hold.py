@@ -48,27 +48,32 @@ async def take_hold(
     return taken
 
 
-async def keep_held(renew: Callable[[], Awaitable[bool]], ttl: float, what: str) -> str:
+async def keep_held(
+    renew: Callable[[], Awaitable[bool]], ttl: float, what: str, *, taken_at: float | None = None
+) -> str:
     """Renew a hold of ``ttl`` seconds every third of it, for as long as it is held; return
     why it was lost: ``"taken over"`` (renew said no), not renewed before it would lapse (the
     store unreachable or too slow), or refused by the store. Run it beside the work and
-    cancel it when done.
+    cancel it when done. ``taken_at`` (``anyio.current_time()`` when the hold was taken;
+    default: now) lets a renewal started late renew at once and know when the hold lapses.
 
     >>> await keep_held(lambda: store.renew(ticket, 60), 60, "push claim")  # doctest: +SKIP
     """
-    held_until = anyio.current_time() + ttl
+    held_until = (anyio.current_time() if taken_at is None else taken_at) + ttl
+    next_at = held_until - ttl * 2 / 3
     while True:
-        await anyio.sleep(ttl / 3)
+        await anyio.sleep_until(next_at)
         asked_at = anyio.current_time()
         with anyio.move_on_after(held_until - asked_at):
             try:
                 if await renew():
-                    held_until = asked_at + ttl
+                    held_until, next_at = asked_at + ttl, asked_at + ttl / 3
                     continue
                 return "taken over"
             except StoreUnavailableError as exc:
                 if anyio.current_time() + ttl / 3 < held_until:
                     logger.warning("%s not renewed, retrying: %s", what, exc)
+                    next_at = anyio.current_time() + ttl / 3
                     continue
                 return f"not renewed: {exc}"
             except StoreError as exc:  # refused credentials, an unexpected reply

@@ -7,9 +7,11 @@ hypercorn under trio. The emulator, ``wechat-async`` and your tests use it.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Any
 
@@ -32,6 +34,22 @@ class _DeliberateDrops(logging.Filter):
 
 
 _DELIBERATE_DROPS = _DeliberateDrops()
+
+
+@functools.cache
+def _embedded_uvicorn() -> type[Any]:
+    import uvicorn
+
+    class Embedded(uvicorn.Server):
+        """uvicorn that leaves the process's signals alone: it serves inside someone else's
+        program (a test, the CLI), whose Ctrl-C must reach that program, not stop only the
+        server and leave the program talking to a closed port."""
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            yield
+
+    return Embedded
 
 
 class AsgiServer:
@@ -67,10 +85,14 @@ class AsgiServer:
         # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets that say they are TCP,
         # and without it every reply waits out a delayed ACK (40 ms) between head and body.
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self._host, self._port))
-        sock.listen(1024)
-        sock.setblocking(False)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((self._host, self._port))  # a port in use, an address not ours
+            sock.listen(1024)
+            sock.setblocking(False)
+        except BaseException:
+            sock.close()
+            raise
         self.base_url = f"http://{self._host}:{sock.getsockname()[1]}"
         self._tg = anyio.create_task_group()
         await self._tg.__aenter__()
@@ -100,7 +122,7 @@ class AsgiServer:
             timeout_keep_alive=30,
             timeout_graceful_shutdown=1,
         )
-        server = uvicorn.Server(config)
+        server = _embedded_uvicorn()(config)
         assert self._tg is not None
         self._tg.start_soon(server.serve, [sock])
         while not server.started:  # noqa: ASYNC110 - uvicorn sets a flag, not an event
