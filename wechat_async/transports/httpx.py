@@ -92,6 +92,10 @@ class HttpxTransport:
             None if max_connections is None else anyio.Semaphore(max_connections, fast_acquire=True)
         )
         self._guard = PoolGuard("httpx transport")
+        # The last URL and timeouts, converted: a sync sends one URL page after page, and
+        # httpx parses a URL given as text anew on every request.
+        self._url: tuple[str, httpx.URL] = ("", httpx.URL())
+        self._timeout: tuple[Timeouts | None, httpx.Timeout] = (None, httpx.Timeout(None))
 
     @property
     def client(self) -> httpx.AsyncClient:
@@ -123,9 +127,13 @@ class HttpxTransport:
             lane += 1
         client = self._lanes[lane]
         busy[lane] += 1
+        if url != self._url[0]:
+            self._url = (url, httpx.URL(url))
+        if timeouts is not self._timeout[0]:
+            self._timeout = (timeouts, _httpx_timeout(timeouts))
         try:
             request = client.build_request(
-                method, url, content=body, headers=headers, timeout=_httpx_timeout(timeouts)
+                method, self._url[1], content=body, headers=headers, timeout=self._timeout[1]
             )
             if body is not None:
                 request.stream = _Body(body)
