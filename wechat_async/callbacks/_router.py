@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
+import inspect
 import logging
 import re
 import time
@@ -14,7 +14,7 @@ import anyio
 
 from .._errors import ConfigurationError, StoreUnavailableError
 from .._redact import install_log_redaction, remember_secret
-from ..stores.dedupe import RUNNING_TTL, Claim, DedupeStore, MemoryDedupeStore, Ticket
+from ..stores.dedupe import RUNNING_TTL, Claim, DedupeStore, Mark, MemoryDedupeStore, Ticket
 from ._crypto import MessageCrypto
 from ._errors import (
     AppIdMismatchError,
@@ -95,11 +95,13 @@ class CallbackRouter:
         self._crypto = (
             MessageCrypto(token, encoding_aes_key, app_id or "") if encoding_aes_key else None
         )
+        # Used nonces are marks on the claims, in the same store (Redis: seen by every process).
         self._dedupe: DedupeStore = dedupe if dedupe is not None else MemoryDedupeStore()
-        # Used nonces live in a given store (Redis: seen by every process). The default memory
-        # store gets a second one for them, so two short-lived markers per push never evict
-        # the claims of pushes WeChat is still retrying.
-        self._nonces: DedupeStore = dedupe if dedupe is not None else MemoryDedupeStore()
+        if self._crypto is None and not _takes_mark(self._dedupe):
+            raise ConfigurationError(
+                f"{type(self._dedupe).__name__}.claim() takes no mark=: a plain-mode router "
+                "writes each push's used (timestamp, nonce) with its claim (DedupeStore.claim)"
+            )
         self._replay_window = replay_window
         if handler_timeout <= 0 or claim_ttl <= 0:
             raise ConfigurationError("handler_timeout and claim_ttl must be positive")
@@ -203,29 +205,23 @@ class CallbackRouter:
         # handler that ran is never followed by a reply that fails.
         reply = acknowledge(event, now=int(self._clock()), as_json=as_json, crypto=self._crypto)
         if self._crypto is None:
-            # Safe mode needs no marker: msg_signature, checked above, covers the body.
-            await self._use_nonce(timestamp, nonce, body)
-        return await self._dispatch(event, reply)
+            # Safe mode needs no mark: msg_signature, checked above, covers the body.
+            mark = self._pair_mark(timestamp, nonce, body)
+            return await self._dispatch(event, reply, mark)
+        return await self._dispatch(event, reply, None)
 
-    async def _use_nonce(self, timestamp: str, nonce: str, content: bytes) -> None:
-        """Accept a plain push's signed ``(timestamp, nonce)`` pair for one body only.
+    def _pair_mark(self, timestamp: str, nonce: str, content: bytes) -> Mark:
+        """A plain push's signed ``(timestamp, nonce)`` pair, for one body only.
 
         Whether WeChat re-signs a retry or sends it again as it was is not documented, so the
         same pair with the same push passes (the dedupe layer answers it: a retry must never
-        be refused); with other content it is refused. Two markers, kept while the timestamp
-        can pass: the pair with this content, then the pair alone. Taken in this order, a store
-        failure between them lets a retry through rather than refusing it.
+        be refused); with other content its claim is refused. Kept while the timestamp can
+        pass, and written with the push's claim in one store call.
         """
-        ttl = 2 * self._replay_window  # the timestamp passes for at most this long
-        seen = await self._nonces.claim(f"nonce-push:{_digest(timestamp, nonce, content)}", ttl)
-        if not isinstance(seen, Ticket):
-            return  # this very push under this pair again: a retry or a duplicate
-        used = await self._nonces.claim(f"nonce:{_digest(timestamp, nonce)}", ttl)
-        if not isinstance(used, Ticket):
-            # Keep nothing of a refused body: a flood under one seen URL fills no store.
-            with contextlib.suppress(StoreUnavailableError):
-                await self._nonces.release(seen)
-            raise NonceReusedError("this timestamp and nonce already carried another push")
+        # Twice the window: the timestamp passes for at most this long.
+        return Mark(
+            f"nonce-pair:{_digest(timestamp, nonce)}", _digest(content), 2 * self._replay_window
+        )
 
     def _check_fresh(self, timestamp: str) -> None:
         if not _TIMESTAMP.fullmatch(timestamp):
@@ -240,12 +236,20 @@ class CallbackRouter:
                 return handler
         return None
 
-    async def _dispatch(self, event: Event | UnknownEvent, reply: CallbackReply) -> CallbackReply:
+    async def _dispatch(
+        self, event: Event | UnknownEvent, reply: CallbackReply, mark: Mark | None
+    ) -> CallbackReply:
         """Run the push's handler once across deliveries; ``reply`` is its acknowledgement."""
         watch = self._runs.here()
         taken_at = watch.now()  # the claim's TTL counts from before it is taken
         # A digest, not the identity's text: a kept push costs a fixed few bytes of key.
-        claimed = await self._dedupe.claim(_digest(event.identity()), self._claim_ttl)
+        key = _digest(event.identity())
+        if mark is None:
+            claimed = await self._dedupe.claim(key, self._claim_ttl)
+        else:
+            claimed = await self._dedupe.claim(key, self._claim_ttl, mark=mark)
+            if claimed is Claim.MARKED:
+                raise NonceReusedError("this timestamp and nonce already carried another push")
         if claimed is Claim.RUNNING:
             # Not acknowledged: if the running delivery fails, WeChat's next retry runs it.
             return text_reply(503, "push in progress", event)
@@ -341,6 +345,16 @@ class CallbackRouter:
         with anyio.CancelScope(shield=True):
             await self._complete(ticket, event)
         return None
+
+
+def _takes_mark(store: DedupeStore) -> bool:
+    """Whether a store's ``claim`` takes ``mark=`` (a store written before it existed
+    would fail every plain push with a TypeError: said once, at construction)."""
+    try:
+        parameters = inspect.signature(store.claim).parameters.values()
+    except (TypeError, ValueError):  # no signature to read: let it run
+        return True
+    return any(p.name == "mark" or p.kind is p.VAR_KEYWORD for p in parameters)
 
 
 def _digest(*parts: str | bytes) -> str:
