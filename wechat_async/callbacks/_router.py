@@ -10,8 +10,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
-import anyio
-
+from .._cancel import shielded
 from .._errors import ConfigurationError, StoreUnavailableError
 from .._redact import install_log_redaction, remember_secret
 from ..stores.dedupe import RUNNING_TTL, Claim, DedupeStore, Mark, MemoryDedupeStore, Ticket
@@ -256,7 +255,7 @@ class CallbackRouter:
         if isinstance(claimed, Ticket):
             handler = self._handler_for(type(event))
             if handler is None:
-                with anyio.CancelScope(shield=True):
+                with shielded():
                     await self._complete(claimed, event)
             else:
                 failure = await self._run(handler, event, claimed, watch, taken_at)
@@ -282,7 +281,7 @@ class CallbackRouter:
         """Free a claim so WeChat's next retry runs the handler; an unreachable store leaves
         it to expire after ``claim_ttl`` instead."""
         try:
-            with anyio.CancelScope(shield=True):
+            with shielded():
                 await self._dedupe.release(ticket)
         except StoreUnavailableError as exc:
             logger.warning("push claim not released, it expires by itself: %s", exc)
@@ -306,32 +305,22 @@ class CallbackRouter:
         so two deliveries of one push never run at once.
         """
         failure: tuple[int, str] | None = None
-        succeeded = False
         try:
-            with anyio.CancelScope() as scope:
-                run = watch.start(scope, taken_at, ticket, event.event)
+            with watch.run(taken_at, ticket, event.event) as run:
                 try:
                     await handler(event)
                 except Exception:
                     logger.exception("push handler for %s failed; WeChat will retry", event.event)
                     failure = (500, "handler failed")
-                finally:
-                    watch.end(run)
-                succeeded = failure is None and not scope.cancel_called
-                if succeeded:
-                    # Ran to the end: nothing cancels it now, the outcome is recorded.
-                    scope.shield = True
-                    await self._complete(ticket, event)
-                    return None
         except BaseException:
-            if not succeeded:
-                # Cancelled mid-handler: free the claim so a retry is not refused for a minute.
-                await self._release(ticket)
+            # Cancelled mid-handler from outside: free the claim so a retry is not refused
+            # for a minute.
+            await self._release(ticket)
             raise
         if run.lost:
             logger.error("push %s: handler cancelled, its claim was lost", event.event)
             failure = (503, "claim lost")
-        elif scope.cancelled_caught:
+        elif run.cancelled_caught:
             logger.error(
                 "push handler for %s still running after %g s: cancelled, WeChat retries",
                 event.event,
@@ -341,8 +330,9 @@ class CallbackRouter:
         if failure is not None:
             await self._release(ticket)
             return failure
-        # Cut off, yet it returned: it ran, so it is recorded like any handler that did.
-        with anyio.CancelScope(shield=True):
+        # It ran (to the end, or cut off yet it returned): nothing cancels it now, the outcome
+        # is recorded.
+        with shielded():
             await self._complete(ticket, event)
         return None
 
