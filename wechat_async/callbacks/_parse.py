@@ -11,7 +11,7 @@ from typing import Any, get_args
 import attrs
 import cattrs
 
-from .._convert import converter, field_errors
+from .._convert import field_errors, structure_response
 from .._models import WIRE
 from ._crypto import MessageCrypto
 from ._errors import MalformedMessageError, PayloadTooLargeError
@@ -120,7 +120,7 @@ def event_from_fields(fields: Mapping[str, Any]) -> Event | UnknownEvent:
     if cls is None:
         return UnknownEvent(fields=dict(fields))
     try:
-        return converter.structure(_from_text(fields, cls), cls)
+        return structure_response(_from_text(fields, cls), cls)
     except (cattrs.BaseValidationError, TypeError, ValueError, AttributeError) as exc:
         detail = "; ".join(str(e) for e in field_errors(exc))
         raise MalformedMessageError(f"{name} push does not fit {cls.__name__}: {detail}") from None
@@ -128,9 +128,9 @@ def event_from_fields(fields: Mapping[str, Any]) -> Event | UnknownEvent:
 
 @attrs.frozen
 class _Plan:
-    ints: frozenset[str]
+    ints: tuple[str, ...]
     #: optional non-text fields, where an empty element means "not said" (None), not False/0
-    blanks: frozenset[str]
+    blanks: tuple[str, ...]
     nested: dict[str, type]
 
 
@@ -155,20 +155,20 @@ def _plan(cls: type) -> _Plan:
             for option in options:
                 if attrs.has(option):
                     nested[key] = option
-        plan = _PLANS[cls] = _Plan(frozenset(ints), frozenset(blanks), nested)
+        plan = _PLANS[cls] = _Plan(tuple(sorted(ints)), tuple(sorted(blanks)), nested)
     return plan
 
 
 def _from_text(fields: Mapping[str, Any], cls: type) -> dict[str, Any]:
     """XML carries every value as text: digit strings become ints where the model says int
     (nested objects too), and empty optional values become None."""
-    plan = _plan(cls)
+    plan = _PLANS.get(cls) or _plan(cls)
     data = dict(fields)
-    for key in plan.blanks & data.keys():
-        if data[key] == "":
+    for key in plan.blanks:
+        if data.get(key) == "":
             data[key] = None
-    for key in plan.ints & data.keys():
-        value = data[key]
+    for key in plan.ints:
+        value = data.get(key)
         if isinstance(value, str) and _INT.fullmatch(value.strip()):
             data[key] = int(value)
     for key, inner in plan.nested.items():
