@@ -29,12 +29,16 @@ except (ImportError, AttributeError):  # pragma: no cover - depends on the anyio
     _READABLE = False
 
 
-def current_task() -> asyncio.Task[Any] | None:
-    """The running asyncio task, when this module can cancel it (else None: trio, or an anyio
-    whose scopes it cannot read)."""
-    if not _READABLE or asyncio._get_running_loop() is None:
+def current_task(loop: asyncio.AbstractEventLoop | None = None) -> asyncio.Task[Any] | None:
+    """The running asyncio task (of ``loop``, the running loop, when the caller has it), when
+    this module can cancel it (else None: trio, or an anyio whose scopes it cannot read)."""
+    if not _READABLE:
         return None
-    return asyncio.current_task()
+    if loop is None:
+        loop = asyncio._get_running_loop()  # each call asks the OS for the process id
+        if loop is None:
+            return None
+    return asyncio.current_task(loop)
 
 
 def enclosing_scope(task: asyncio.Task[Any]) -> object | None:
@@ -63,11 +67,13 @@ def deliverable(task: asyncio.Task[Any], since: object | None) -> bool:
 _UNSHIELDED = contextlib.nullcontext()
 
 
-def shielded() -> contextlib.AbstractContextManager[object]:
+def shielded(task: asyncio.Task[Any] | None = None) -> contextlib.AbstractContextManager[object]:
     """A shield from outer anyio cancellation, entered only where one could come: an asyncio
     task in no anyio scope can be cancelled by none (and no anyio shield stops a native
-    ``Task.cancel()``), so it needs no scope."""
-    task = current_task()
+    ``Task.cancel()``), so it needs no scope. ``task``: the running one, if the caller has it
+    from ``current_task``."""
+    if task is None:
+        task = current_task()
     if task is not None and enclosing_scope(task) is None:
         return _UNSHIELDED
     return anyio.CancelScope(shield=True)

@@ -45,14 +45,18 @@ def is_json(body: bytes, content_type: str | None = None) -> bool:
 
 def body_fields(body: bytes | str, content_type: str | None = None) -> dict[str, Any]:
     """The top-level fields of a push body, XML or JSON, as a dict (values as received)."""
-    raw = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else bytes(body)
+    if isinstance(body, str):
+        raw = body.encode("utf-8", "surrogatepass")
+    else:
+        raw = body if type(body) is bytes else bytes(body)
     if len(raw) > MAX_BODY:
         raise PayloadTooLargeError(f"push body of {len(raw)} bytes is over {MAX_BODY}")
-    if not raw.strip():
+    stripped = raw.strip()
+    if not stripped:
         raise MalformedMessageError("empty push body")
     if is_json(raw, content_type):
         return _json_fields(raw)
-    return xml_fields(raw.strip())
+    return xml_fields(stripped)
 
 
 def _json_fields(raw: bytes) -> dict[str, Any]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import inspect
 import logging
-import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
@@ -44,7 +43,6 @@ logger = logging.getLogger("wechat_async.callbacks")
 
 E = TypeVar("E", bound="Event | UnknownEvent")
 Handler = Callable[[Any], Awaitable[Any]]
-_TIMESTAMP = re.compile(r"[0-9]{1,12}")
 #: How long a handler may run (counted from its claim) before it is cancelled, its claim
 #: released and the push answered 503. Longer than WeChat's 5 s reply wait on purpose: a slow
 #: handler (10 s of upstream calls) finishes with its claim renewed while WeChat's retries get
@@ -223,7 +221,7 @@ class CallbackRouter:
         )
 
     def _check_fresh(self, timestamp: str) -> None:
-        if not _TIMESTAMP.fullmatch(timestamp):
+        if not (0 < len(timestamp) <= 12 and timestamp.isascii() and timestamp.isdigit()):
             raise StaleTimestampError("timestamp missing or not Unix seconds")
         if abs(self._clock() - int(timestamp)) > self._replay_window:
             raise StaleTimestampError(f"timestamp outside the {self._replay_window:.0f} s window")
@@ -332,7 +330,7 @@ class CallbackRouter:
             return failure
         # It ran (to the end, or cut off yet it returned): nothing cancels it now, the outcome
         # is recorded.
-        with shielded():
+        with shielded(run.task):
             await self._complete(ticket, event)
         return None
 
@@ -349,11 +347,13 @@ def _takes_mark(store: DedupeStore) -> bool:
 
 def _digest(*parts: str | bytes) -> str:
     """A fixed-size store key for any parts: 32 hex characters however long they are."""
-    chunks: list[bytes] = []
+    digest = hashlib.blake2b(digest_size=16)
     for part in parts:
-        raw = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
-        chunks += (len(raw).to_bytes(8, "big"), raw)  # length-prefixed: ("ab", "c") != ("a", "bc")
-    return hashlib.blake2b(b"".join(chunks), digest_size=16).hexdigest()
+        raw = part if isinstance(part, bytes) else part.encode("utf-8", "surrogatepass")
+        # Length-prefixed: ("ab", "c") != ("a", "bc").
+        digest.update(len(raw).to_bytes(8, "big"))
+        digest.update(raw)
+    return digest.hexdigest()
 
 
 def _refuse(status: int, reason: str, exc: BaseException) -> CallbackReply:

@@ -48,7 +48,6 @@ class Run:
         "_cancels",
         "_scope",
         "_since",
-        "_task",
         "_watch",
         "armed",
         "cancel_called",
@@ -57,11 +56,19 @@ class Run:
         "lost",
         "renewal",
         "taken_at",
+        "task",
         "ticket",
         "what",
     )
 
-    def __init__(self, watch: RunWatch, taken_at: float, ticket: Ticket, what: str) -> None:
+    def __init__(
+        self,
+        watch: RunWatch,
+        task: asyncio.Task[Any] | None,
+        taken_at: float,
+        ticket: Ticket,
+        what: str,
+    ) -> None:
         self._watch = watch
         self.taken_at = taken_at
         self.ticket = ticket
@@ -72,14 +79,14 @@ class Run:
         self.cancel_called = False
         self.cancelled_caught = False
         self.renewal: anyio.CancelScope | None = None
-        self._task = current_task()
+        self.task = task
         self._scope: anyio.CancelScope | None = None
         self._since: object | None = None  # the anyio scope the handler started in
         self._cancels = 0  # Task.cancel() calls made: each is taken back at the end
         self._cancelling = 0
 
     def __enter__(self) -> Run:
-        task = self._task
+        task = self.task
         if task is None:  # trio: a scope of its own
             self._scope = anyio.CancelScope().__enter__()
         else:
@@ -100,7 +107,7 @@ class Run:
             swallowed = self._scope.__exit__(exc_type, exc, tb)
             self.cancelled_caught = self._scope.cancelled_caught
             return swallowed
-        task = self._task
+        task = self.task
         if not self._cancels or task is None:
             return False
         others = False  # whether anybody else asked the task to stop (3.10 cannot tell)
@@ -123,7 +130,7 @@ class Run:
 
     def deliver(self) -> None:
         """Cancel the handler's task where it waits now, if a scope would (asyncio)."""
-        task = self._task
+        task = self.task
         if task is not None and not self.ended and deliverable(task, self._since):
             task.cancel()
             self._cancels += 1
@@ -160,9 +167,14 @@ class RunWatch:
         self._period = min(runs.claim_ttl / 3, runs.handler_timeout)
 
     def run(self, taken_at: float, ticket: Ticket, what: str) -> Run:
-        """A handler about to run, its claim taken at ``taken_at`` (``now()``); watched from
-        entering the ``with`` until leaving it."""
-        return Run(self, taken_at, ticket, what)
+        """A handler about to run in the current task, its claim taken at ``taken_at``
+        (``now()``); watched from entering the ``with`` until leaving it."""
+        return Run(self, self.task(), taken_at, ticket, what)
+
+    def task(self) -> asyncio.Task[Any] | None:
+        """The running asyncio task, if ``_cancel`` can cancel it (None on trio)."""
+        key = self._key
+        return current_task(key) if isinstance(key, asyncio.AbstractEventLoop) else None
 
     def start(self, run: Run) -> None:
         self._running[run] = None
@@ -241,7 +253,7 @@ class RunWatch:
 
 
 def _loop_key() -> object:
-    loop = asyncio._get_running_loop()
+    loop = asyncio._get_running_loop()  # each call asks the OS for the process id: once a push
     if loop is not None:
         return loop
     import trio
