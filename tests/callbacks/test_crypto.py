@@ -154,3 +154,21 @@ def test_encrypt_reproduces_the_official_sample_byte_for_byte() -> None:
         TIMESTAMP,
         NONCE,
     )
+
+
+def test_a_reply_draws_its_prefix_and_nonce_in_one_call() -> None:
+    """Before: secrets.token_bytes for the prefix, then secrets.randbelow for the nonce."""
+    asked: list[int] = []
+
+    def draw(n: int) -> bytes:
+        asked.append(n)
+        return bytes(range(n))
+
+    box = MessageCrypto(TOKEN, KEY, APPID, random_bytes=draw)
+    encrypt, signature, timestamp, nonce = box.encrypt("<xml>ok</xml>", timestamp="1409735669")
+    assert asked == [21]
+    assert nonce == str(int.from_bytes(bytes(range(16, 21)), "big") % 10**10)
+    assert box.decrypt(signature, timestamp, nonce, encrypt) == "<xml>ok</xml>"
+    _, _, _, drawn = MessageCrypto(TOKEN, KEY, APPID).encrypt("<xml>ok</xml>")
+    assert drawn.isdigit()
+    assert len(drawn) <= 10

@@ -6,7 +6,6 @@ import base64
 import binascii
 import hmac
 import secrets
-import struct
 import time
 from collections.abc import Callable
 from typing import Any
@@ -19,6 +18,9 @@ from ._signature import same_signature, sign
 __all__ = ["MessageCrypto"]
 
 _BLOCK = 32  # WeChat pads to 32 bytes, not AES's 16
+_PADDING = [bytes([n]) * n for n in range(_BLOCK + 1)]  # PKCS#7: n bytes of n
+_PREFIX = 16  # random bytes before the length
+_NONCE_BYTES = 5  # drawn with them for a reply's nonce (ten digits)
 
 
 def _cipher(key: bytes) -> Any:
@@ -62,6 +64,7 @@ class MessageCrypto:
         self._token = token
         self._key = key
         self.app_id = app_id
+        self._app_id_bytes = app_id.encode("utf-8")
         self._random_bytes = random_bytes
 
     def __repr__(self) -> str:
@@ -75,18 +78,15 @@ class MessageCrypto:
     ) -> tuple[str, str, str, str]:
         """Return ``(encrypt, msg_signature, timestamp, nonce)`` for a reply."""
         body = message.encode("utf-8")
-        plain = (
-            self._random_bytes(16)
-            + struct.pack(">I", len(body))
-            + body
-            + self.app_id.encode("utf-8")
-        )
-        pad = _BLOCK - len(plain) % _BLOCK
-        plain += bytes([pad]) * pad
+        drawn = self._random_bytes(_PREFIX + _NONCE_BYTES)  # one draw: the prefix and a nonce
+        plain = b"".join((drawn[:_PREFIX], len(body).to_bytes(4, "big"), body, self._app_id_bytes))
+        plain += _PADDING[_BLOCK - len(plain) % _BLOCK]
         encryptor = self._aes.encryptor()
-        encrypted = base64.b64encode(encryptor.update(plain) + encryptor.finalize()).decode()
+        encrypted = binascii.b2a_base64(
+            encryptor.update(plain) + encryptor.finalize(), newline=False
+        ).decode("ascii")
         timestamp = timestamp or str(int(time.time()))
-        nonce = nonce or str(secrets.randbelow(10**10))
+        nonce = nonce or str(int.from_bytes(drawn[_PREFIX:], "big") % 10**10)
         return encrypted, self.signature(timestamp, nonce, encrypted), timestamp, nonce
 
     def decrypt(self, msg_signature: str, timestamp: str, nonce: str, encrypt: str) -> str:
@@ -105,16 +105,16 @@ class MessageCrypto:
         decryptor = self._aes.decryptor()
         plain: bytes = decryptor.update(data) + decryptor.finalize()
         pad = plain[-1]
-        if not 1 <= pad <= _BLOCK or plain[-pad:] != bytes([pad]) * pad:
+        if not 1 <= pad <= _BLOCK or not plain.endswith(_PADDING[pad]):
             raise DecryptError("bad padding (wrong key or tampered ciphertext)")
         plain = plain[:-pad]
         if len(plain) < 20:
             raise DecryptError("plaintext too short")
-        (length,) = struct.unpack(">I", plain[16:20])
+        length = int.from_bytes(plain[16:20], "big")
         if 20 + length > len(plain):
             raise DecryptError("message length field exceeds the plaintext")
         message, app_id = plain[20 : 20 + length], plain[20 + length :]
-        if not hmac.compare_digest(app_id, self.app_id.encode("utf-8")):
+        if not hmac.compare_digest(app_id, self._app_id_bytes):
             raise AppIdMismatchError("appid inside the message does not match")
         try:
             return message.decode("utf-8")
