@@ -15,7 +15,7 @@ from typing import Any
 
 import anyio
 
-__all__ = ["current_task", "deliverable", "enclosing_scope", "shielded"]
+__all__ = ["UNSHIELDED", "current_task", "deliverable", "enclosing_scope", "shielded"]
 
 try:
     from anyio._backends._asyncio import CancelScope as _Scope
@@ -64,7 +64,7 @@ def deliverable(task: asyncio.Task[Any], since: object | None) -> bool:
     return True
 
 
-_UNSHIELDED = contextlib.nullcontext()
+UNSHIELDED = contextlib.nullcontext()
 
 
 def shielded(task: asyncio.Task[Any] | None = None) -> contextlib.AbstractContextManager[object]:
@@ -75,5 +75,5 @@ def shielded(task: asyncio.Task[Any] | None = None) -> contextlib.AbstractContex
     if task is None:
         task = current_task()
     if task is not None and enclosing_scope(task) is None:
-        return _UNSHIELDED
+        return UNSHIELDED
     return anyio.CancelScope(shield=True)

@@ -80,3 +80,16 @@ async def test_different_pushes_get_different_keys_and_a_retry_the_same() -> Non
     pushes = store.claimed[0::3]  # each delivery: the push's claim, its mark's key and value
     assert pushes[0] != pushes[1]
     assert pushes[0] == pushes[2]  # a retry under a fresh nonce is the same push
+
+
+async def test_a_used_pair_is_kept_as_it_is_when_short_else_as_a_digest() -> None:
+    """WeChat's ten-digit nonce costs no digest; a long or non-ASCII one is no longer key."""
+    marks = []
+    for nonce in ("1514711492", "n" * 300, "nonce-ß"):
+        store = _Recording()
+        router = CallbackRouter(TOKEN, clock=lambda: NOW, dedupe=store)
+        assert (await router.handle("POST", _query(nonce), _pay_done("o1"))).status == 200
+        marks.append(store.claimed[1])
+    assert marks[0] == f"nonce-pair:{NOW}:1514711492"
+    assert marks[1] != marks[2]
+    assert len(marks[1]) == len(marks[2]) == len("nonce-pair:") + 32

@@ -14,6 +14,7 @@ if shorter) while pushes come, and ends after a period without any.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sys
 from collections.abc import Awaitable, Callable
@@ -23,7 +24,7 @@ from typing import Any
 import anyio
 
 from .._background import spawn
-from .._cancel import current_task, deliverable, enclosing_scope
+from .._cancel import UNSHIELDED, current_task, deliverable, enclosing_scope, shielded
 from ..stores._base import Ticket
 from ..stores._hold import keep_held
 
@@ -119,6 +120,13 @@ class Run:
             self.cancelled_caught = True  # ours: the ``with`` ends it
             return True
         return False
+
+    def shielded(self) -> contextlib.AbstractContextManager[object]:
+        """``_cancel.shielded()`` for what follows the handler in its task: the handler left
+        its task in the scopes it found, so they need not be looked up again."""
+        if self.task is not None and self._since is None:
+            return UNSHIELDED
+        return shielded(self.task)
 
     def cancel(self) -> None:
         """Stop the handler (from another task of its loop)."""
