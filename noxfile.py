@@ -20,14 +20,23 @@ def tests(session: nox.Session) -> None:
 @nox.session
 def lint(session: nox.Session) -> None:
     session.install("ruff")
-    session.run("ruff", "check", "wechat_async", "tests", "benchmarks", "noxfile.py")
+    session.run("ruff", "check", "wechat_async", "tests", "benchmarks", "examples", "noxfile.py")
     session.run("ruff", "format", "--check", ".")  # README.md code blocks too
+
+
+@nox.session
+def examples(session: nox.Session) -> None:
+    """The examples' tests with every example's dependencies (arq pins redis-py below 6, so
+    they have an environment of their own)."""
+    session.install("-e", ".[test,examples]")
+    session.run("pytest", "tests/examples", *session.posargs)
 
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
     session.install("-e", ".[dev]")
     session.run("mypy", "--strict", "wechat_async")
+    session.run("mypy", "--strict", "examples")  # what users copy (also run by the tests)
 
 
 @nox.session

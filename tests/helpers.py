@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from decimal import Decimal
@@ -15,8 +16,8 @@ import httpx
 import pytest
 import respx
 
-from wechat_async import Namespace, RetryPolicy, WeChatClient
-from wechat_async._registry import namespaces
+from wechat_async import AccessToken, MemoryTokenStore, Namespace, RetryPolicy, WeChatClient
+from wechat_async._registry import PlatformNamespaces, namespaces
 
 BASE = "https://api.weixin.qq.com"
 TOKEN = "ACCESS_TOKEN_abc123"
@@ -65,6 +66,41 @@ async def client_for(router: respx.Router, **options: Any) -> AsyncIterator[WeCh
         WeChatClient(APPID, SECRET, http_client=http, **options) as client,
     ):
         yield client
+
+
+#: the platform's push settings in tests (a ComponentClient needs them)
+PUSH_TOKEN = "platform-push-token"
+AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+
+
+def new_holder(domain: str, **options: Any) -> Any:
+    """The client holding namespace ``domain``: a ``WeChatClient``, or for a third-party
+    platform's own namespace a ``ComponentClient`` (appid ``APPID``, secret ``SECRET``)."""
+    if domain in namespaces(PlatformNamespaces):
+        from wechat_async.component import ComponentClient
+
+        return ComponentClient(APPID, SECRET, token=PUSH_TOKEN, encoding_aes_key=AES_KEY, **options)
+    return WeChatClient(APPID, SECRET, **options)
+
+
+@asynccontextmanager
+async def holder_for(router: respx.Router, domain: str, **options: Any) -> AsyncIterator[Any]:
+    """``new_holder(domain)`` with its HTTP going to ``router`` and ``TOKEN`` its token: the
+    token endpoint mocked for a ``WeChatClient``, the component token already in a
+    ``ComponentClient``'s store."""
+    if domain not in namespaces(PlatformNamespaces):
+        mock_token(router)
+        async with client_for(router, **options) as client:
+            yield client
+        return
+    store = MemoryTokenStore()
+    await store.set(APPID, AccessToken(TOKEN, time.time() + 7200))
+    options.setdefault("retry", fast_retry())
+    async with (
+        httpx.AsyncClient(transport=httpx.MockTransport(router.async_handler)) as http,
+        new_holder(domain, http_client=http, store=store, **options) as platform,
+    ):
+        yield platform
 
 
 @attrs.frozen

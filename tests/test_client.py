@@ -10,11 +10,18 @@ import httpx
 import pytest
 import respx
 
-from tests.helpers import APPID, BASE, SECRET, client_for, mock_token
+from tests.helpers import AES_KEY, APPID, BASE, SECRET, client_for, mock_token
 from wechat_async import ConfigurationError, Endpoint, WeChatClient
 from wechat_async._endpoint import NamespaceSlot
-from wechat_async._registry import Namespaces, endpoints, namespaces
+from wechat_async._registry import (
+    Namespaces,
+    PlatformNamespaces,
+    attribute_path,
+    endpoints,
+    namespaces,
+)
 from wechat_async.cityservice import CityServiceNamespace
+from wechat_async.component import ComponentClient
 from wechat_async.transports import HttpxTransport
 
 
@@ -44,16 +51,30 @@ async def test_namespaces_and_bound_endpoints_are_built_once() -> None:
         assert "send_msg_data" in repr(bound)
 
 
-def test_the_client_has_each_registered_namespace_as_mypy_sees_it() -> None:
-    found = namespaces()
+@pytest.mark.parametrize("holder", [Namespaces, PlatformNamespaces])
+def test_each_client_has_its_registered_namespaces_as_mypy_sees_them(holder: type) -> None:
+    found = namespaces(holder)
     assert found
-    hints = typing.get_type_hints(Namespaces, localns={c.__name__: c for c in found.values()})
-    client = WeChatClient(APPID, SECRET)
+    hints = typing.get_type_hints(holder, localns={c.__name__: c for c in found.values()})
+    client: object = (
+        WeChatClient(APPID, SECRET)
+        if holder is Namespaces
+        else ComponentClient(APPID, SECRET, token="push-token", encoding_aes_key=AES_KEY)
+    )
+    assert isinstance(client, holder)
     for name, cls in found.items():
         assert hints[name] == NamespaceSlot[cls]  # type: ignore[valid-type]
         assert type(getattr(client, name)) is cls
         assert cls.domain == name
-    assert {e.domain for e in endpoints()} == set(found)
+
+
+def test_every_endpoint_belongs_to_one_client_and_merchants_have_no_platform_calls() -> None:
+    merchant, platform = set(namespaces(Namespaces)), set(namespaces(PlatformNamespaces))
+    assert not merchant & platform
+    assert {e.domain for e in endpoints()} == merchant | platform == set(namespaces())
+    assert not any(hasattr(WeChatClient, name) for name in platform)
+    assert attribute_path("giftcard") == "client.giftcard"
+    assert attribute_path("component") == "platform.component"
 
 
 def test_a_slot_naming_another_namespace_is_refused() -> None:

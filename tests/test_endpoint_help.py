@@ -9,13 +9,13 @@ from typing import Any
 import attrs
 import pytest
 
-from wechat_async import WeChatClient
+from tests.helpers import new_holder
 from wechat_async._endpoint import Endpoint
 from wechat_async._registry import endpoints
 
 
 def _bound(endpoint: Endpoint[Any, Any, Any]) -> Any:
-    client = WeChatClient("wx1", "secret")
+    client = new_holder(endpoint.domain)
     return getattr(getattr(client, endpoint.domain), endpoint.name)
 
 

@@ -2,7 +2,7 @@
 
 An example (tests/fixtures/README.md, written from the documentation and from replies seen on
 the wire, not recorded) is ``tests/fixtures/<domain>/<endpoint>/<case>.json`` with keys:
-``call`` (keyword arguments), ``request`` (method, path, query without access_token, json or
+``call`` (keyword arguments), ``request`` (method, path, query without the token, json or
 form), ``response`` (status, json or text) and ``expect`` (``result``: the response model
 unstructured back to wire form, or ``error``: exception class name, plus ``errcode``/
 ``resultcode``/``may_have_been_applied`` when relevant).
@@ -24,10 +24,9 @@ from tests.helpers import (
     NAMESPACES,
     TOKEN,
     Fixture,
-    client_for,
     fast_retry,
+    holder_for,
     iter_fixtures,
-    mock_token,
 )
 from wechat_async import Upload
 from wechat_async._convert import converter, make_converter
@@ -70,7 +69,6 @@ async def test_endpoint_matches_its_documented_example(case: Fixture) -> None:
     assert req["method"] == endpoint.method
 
     router = respx.Router(assert_all_called=True, assert_all_mocked=True)
-    mock_token(router)
     if "json" in resp:
         route = router.route(method=req["method"], url__startswith=BASE + req["path"]).respond(
             resp.get("status", 200),
@@ -83,7 +81,7 @@ async def test_endpoint_matches_its_documented_example(case: Fixture) -> None:
         )
 
     # max_retries=0: a fixture records one exchange; retries are tested in test_retry.py.
-    async with client_for(router, retry=fast_retry(max_retries=0)) as client:
+    async with holder_for(router, case.domain, retry=fast_retry(max_retries=0)) as client:
         bound = getattr(getattr(client, case.domain), case.endpoint)
         if "error" in expect:
             with pytest.raises(_error_class(expect["error"])) as info:
@@ -102,7 +100,8 @@ async def test_endpoint_matches_its_documented_example(case: Fixture) -> None:
     sent = route.calls.last.request
     assert sent.method == req["method"]
     query = dict(sent.url.params)
-    assert query.pop("access_token") == TOKEN
+    if endpoint.auth:
+        assert query.pop(endpoint.token_param) == TOKEN
     assert query == req.get("query", {})
     if "json" in req:
         assert sent.headers["content-type"].startswith("application/json")

@@ -24,10 +24,12 @@ from __future__ import annotations
 import datetime as dt
 from wechat_async import WeChatClient
 from wechat_async.callbacks import CallbackRouter
+from wechat_async.component import ComponentClient
 from wechat_async.giftcard import Order
 
 client: WeChatClient
 router: CallbackRouter
+platform: ComponentClient
 begin_time: dt.datetime
 end_time: dt.datetime
 

@@ -22,6 +22,7 @@ from wechat_async._reference import (
     type_name,
 )
 from wechat_async.cityservice import CityServiceNamespace
+from wechat_async.component import ComponentNamespace
 from wechat_async.delivery import DeliveryNamespace
 from wechat_async.giftcard import GiftCardNamespace
 from wechat_async.invoice import InvoiceNamespace
@@ -104,6 +105,44 @@ def test_every_check_has_a_rule_in_words() -> None:
     assert rule_of(two_places) == "two_places"  # a check made without a rule keeps its name
 
 
+def test_every_check_an_endpoint_runs_states_its_rule_in_words() -> None:
+    from wechat_async._registry import endpoints
+    from wechat_async._validation import _field_checks
+
+    nameless = set()
+    for endpoint in endpoints():
+        for model in _models_under(endpoint.request):
+            for field in attrs.fields(model):
+                for check in _field_checks(field):
+                    if not isinstance(getattr(check, "rule", None), str):
+                        nameless.add(f"{model.__name__}.{field.name}: {rule_of(check)}")
+    assert nameless == set()
+
+
+def _models_under(cls: type) -> set[type]:
+    import typing
+
+    found: set[type] = set()
+    pending = [cls]
+    while pending:
+        model = pending.pop()
+        if model in found or not attrs.has(model):
+            continue
+        found.add(model)
+        for tp in typing.get_type_hints(model).values():
+            pending.extend(_classes_in(tp))
+    return found
+
+
+def _classes_in(tp: object) -> list[type]:
+    import typing
+
+    args = typing.get_args(tp)
+    if args:
+        return [c for arg in args for c in _classes_in(arg)]
+    return [tp] if isinstance(tp, type) else []
+
+
 def test_type_names_read_as_written() -> None:
     import decimal
     from typing import Literal
@@ -116,7 +155,13 @@ def test_type_names_read_as_written() -> None:
 def test_every_endpoint_of_every_namespace_has_a_page_and_a_nav_entry() -> None:
     generated = pages()
     namespaces = endpoints_by_namespace()
-    classes = (CityServiceNamespace, GiftCardNamespace, InvoiceNamespace, DeliveryNamespace)
+    classes = (
+        CityServiceNamespace,
+        GiftCardNamespace,
+        InvoiceNamespace,
+        DeliveryNamespace,
+        ComponentNamespace,
+    )
     assert {name: [e.name for e in eps] for name, eps in namespaces.items()} == {
         ns.domain: [e.name for e in ns.endpoints()] for ns in classes
     }
@@ -165,3 +210,13 @@ def test_a_response_with_nothing_but_success_says_so() -> None:
 def test_the_reference_cites_no_internal_document(marker: str) -> None:
     for name, page in pages().items():
         assert marker not in page, name
+
+
+def test_a_platform_endpoint_is_shown_on_the_platform_client() -> None:
+    generated = pages()
+    page = generated["component/query_auth.md"]
+    assert "# platform.component.query_auth" in page
+    assert "await platform.component.query_auth(" in page
+    assert "`POST /cgi-bin/component/api_query_auth`" in page
+    assert "# platform.component" in generated["component/index.md"]
+    assert "{'platform.component': [" in str(nav())

@@ -21,6 +21,7 @@ NAMESPACES = namespaces()
 HELPERS = {
     "giftcard": ["iter_orders", "shelf_url", "parse_jump"],
     "delivery": ["delivery_sign"],
+    "component": ["authorization_url", "mobile_authorization_url"],
 }
 
 #: The public surface, per namespace: every endpoint and helper users call.

@@ -11,6 +11,7 @@ from ._ratelimit import MemoryRateLimiter, RateLimiter
 from ._retry import RetryBudget, RetryPolicy
 from ._token import TokenManager
 from .errors import *
+from .hooks import Hooks
 from .stores import AccessToken, MemoryTokenStore, TokenStore
 
 __version__ = "0.1.0.dev0"
@@ -24,12 +25,14 @@ __all__ = [
     "AccessToken",
     "AccessTokenError",
     "AppIdMismatchError",
+    "AuthorizationCodeError",
     "BoundEndpoint",
     "CallbackError",
     "CarrierError",
     "CityServiceHourlyLimitError",
     "CityServiceOfflineError",
     "CityServiceOrderNoError",
+    "CityServicePermissionSetError",
     "CityServiceUrlError",
     "CityServiceUserFrequencyError",
     "CityServiceUserInactiveError",
@@ -41,10 +44,13 @@ __all__ = [
     "DeliveryError",
     "DeliveryOrderExistsError",
     "DeliveryOrderNotFoundError",
+    "DeliveryPermissionSetError",
     "DeliveryShopNotBoundError",
     "EmptyResponse",
     "Endpoint",
     "FieldError",
+    "GiftCardPermissionSetError",
+    "Hooks",
     "InvalidCredentialsError",
     "InvalidParameterError",
     "InvoiceAuthFieldNotSetError",
@@ -53,6 +59,7 @@ __all__ = [
     "InvoiceInvalidParamsError",
     "InvoiceNotAuthorizedError",
     "InvoicePayMchNotSetError",
+    "InvoicePermissionSetError",
     "MalformedMessageError",
     "MemoryRateLimiter",
     "MemoryTokenStore",
@@ -62,9 +69,12 @@ __all__ = [
     "OffsetPaging",
     "PayloadTooLargeError",
     "PermissionDeniedError",
+    "PermissionSetError",
     "QuotaExceededError",
     "RateLimiter",
     "RawResponse",
+    "ReauthorizationRequiredError",
+    "RefreshTokenInvalidError",
     "RequestValidationError",
     "Response",
     "ResponseDecodeError",
@@ -87,6 +97,9 @@ __all__ = [
     "UnencryptedPushError",
     "UnreadOrdersError",
     "Upload",
+    "VerifyTicketError",
+    "VerifyTicketMissingError",
+    "VerifyTicketRejectedError",
     "WeChatClient",
     "WeChatError",
     "datetime_to_unix",

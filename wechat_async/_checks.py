@@ -21,6 +21,7 @@ __all__ = [
     "between",
     "matches",
     "max_bytes",
+    "max_decimal_places",
     "max_items",
     "max_json_len",
     "max_len",
@@ -28,10 +29,12 @@ __all__ = [
     "one_of",
     "rule_of",
     "unix_time",
+    "with_rule",
 ]
 
 
-def _with_rule(check: Check, rule: str) -> Check:
+def with_rule(check: Check, rule: str) -> Check:
+    """``check``, stating what it accepts in words (the reference shows it)."""
     check.rule = rule  # type: ignore[attr-defined]
     return check
 
@@ -52,7 +55,7 @@ def max_len(limit: int) -> Check:
             return f"at most {limit} characters, got {len(value)}"
         return None
 
-    return _with_rule(check, f"at most {limit} characters")
+    return with_rule(check, f"at most {limit} characters")
 
 
 def min_len(limit: int) -> Check:
@@ -61,7 +64,7 @@ def min_len(limit: int) -> Check:
             return "must not be empty" if limit == 1 else f"at least {limit} long, got {len(value)}"
         return None
 
-    return _with_rule(check, "not empty" if limit == 1 else f"at least {limit} long")
+    return with_rule(check, "not empty" if limit == 1 else f"at least {limit} long")
 
 
 def max_bytes(limit: int) -> Check:
@@ -70,7 +73,7 @@ def max_bytes(limit: int) -> Check:
             return f"at most {limit} bytes of UTF-8, got {len(value.encode('utf-8'))}"
         return None
 
-    return _with_rule(check, f"at most {limit} bytes of UTF-8")
+    return with_rule(check, f"at most {limit} bytes of UTF-8")
 
 
 def max_json_len(limit: int) -> Check:
@@ -88,7 +91,19 @@ def max_json_len(limit: int) -> Check:
             return f"at most {limit} characters as JSON, got {length}"
         return None
 
-    return _with_rule(check, f"at most {limit} characters as JSON")
+    return with_rule(check, f"at most {limit} characters as JSON")
+
+
+def max_decimal_places(places: int) -> Check:
+    """A ``Decimal`` with at most ``places`` digits after the point (money in yuan: fen)."""
+    quantum = Decimal(1).scaleb(-places)
+
+    def check(value: Decimal | None) -> str | None:
+        if value is not None and value != value.quantize(quantum):
+            return f"at most {places} decimal places, got {value}"
+        return None
+
+    return with_rule(check, f"at most {places} decimal places")
 
 
 def max_items(limit: int) -> Check:
@@ -97,7 +112,7 @@ def max_items(limit: int) -> Check:
             return f"at most {limit} items, got {len(value)}"
         return None
 
-    return _with_rule(check, f"at most {limit} items")
+    return with_rule(check, f"at most {limit} items")
 
 
 class Bounded:
@@ -190,4 +205,4 @@ def matches(pattern: str, description: str) -> Check:
             return f"must be {description}, got {value!r}"
         return None
 
-    return _with_rule(check, description)
+    return with_rule(check, description)

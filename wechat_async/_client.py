@@ -7,7 +7,7 @@ import logging
 import math
 import os
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from functools import cached_property
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
@@ -20,6 +20,7 @@ from . import _config
 from ._auth import AuthNamespace, TokenEndpointName
 from ._endpoint import Endpoint, Namespace, RawResponse
 from ._errors import ConfigurationError, TransportError
+from ._observe import Observer, Watch, debug_observer, token_log
 from ._ratelimit import RateLimiter
 from ._redact import install_log_redaction, mask, remember_secret
 from ._registry import Namespaces
@@ -27,6 +28,7 @@ from ._reply import parse_response, read_reply
 from ._request import EncodedRequest, build_payload, build_url, encode
 from ._retry import RetryBudget, RetryPolicy
 from ._token import TokenManager
+from .hooks import Hooks
 from .stores import AccessToken, MemoryTokenStore, TokenStore
 from .transports._base import (
     Failure,
@@ -78,6 +80,7 @@ class WeChatClient(Namespaces):
         retry: RetryPolicy | None = None,
         timeout: float | httpx.Timeout | Timeouts | None = None,
         rate_limiter: RateLimiter | None = None,
+        hooks: Hooks | Sequence[Hooks] | None = None,
     ) -> None:
         # Read from the environment when not given, as openai's and stripe's clients do.
         if appid is None:
@@ -118,6 +121,8 @@ class WeChatClient(Namespaces):
         self._budget = RetryBudget()
         self._transport = _TransportSlot(transport, http_client)
         self._rate_limiter = rate_limiter
+        #: the hooks to run (None without any: the call path then skips observing)
+        self._observer = Observer.of(hooks)
         # Per-namespace settings (e.g. delivery carrier accounts), shared with with_options clones.
         self._state: dict[str, Any] = {}
         self._token_endpoint = token_endpoint
@@ -192,6 +197,18 @@ class WeChatClient(Namespaces):
         clone._retry = policy
         return clone
 
+    def _for_account(self, appid: str, tokens: TokenManager) -> WeChatClient:
+        """A client of another account on this one's connection pool, retry budget, rate
+        limiter and settings, whose access tokens come from ``tokens`` (a third-party
+        platform's authorizer clients). Closing it leaves the pool to this client."""
+        clone = self.with_options()
+        clone.appid = appid
+        clone._tokens = tokens
+        clone._secret = None
+        clone._token_provider = None
+        clone._state = {}  # per-account namespace settings (delivery carrier accounts)
+        return clone
+
     # -- the token endpoints (the public namespaces are ``Namespaces``') ----------------------
     @cached_property
     def _auth(self) -> AuthNamespace:
@@ -203,6 +220,16 @@ class WeChatClient(Namespaces):
         return self._tokens
 
     async def _fetch_token(self) -> AccessToken:
+        observer = self._observer or debug_observer(token_log)
+        if observer is None:
+            return await self._fetch_token_now()
+        if self._token_provider is not None:
+            source = "provider"
+        else:
+            source = "stable_token" if self._token_endpoint == "stable" else "token"
+        return await observer.token_refresh_of(self.appid, source, self._fetch_token_now)
+
+    async def _fetch_token_now(self) -> AccessToken:
         if self._token_provider is not None:
             supplied = await self._token_provider()
             if isinstance(supplied, AccessToken):
@@ -245,7 +272,16 @@ class WeChatClient(Namespaces):
         self, endpoint: Endpoint[Any, Any, Any], payload: dict[str, Any]
     ) -> tuple[TransportResponse, dict[str, Any]]:
         encoded = encode(endpoint, payload)
-        call = _Call(self._retry.deadline)
+        observer = self._observer or debug_observer()
+        if observer is None:
+            return await self._within_deadline(endpoint, encoded, _Call(self._retry.deadline))
+        watch = observer.watch(endpoint)
+        call = _Call(self._retry.deadline, watch)
+        return await watch.observe(self._within_deadline(endpoint, encoded, call))
+
+    async def _within_deadline(
+        self, endpoint: Endpoint[Any, Any, Any], encoded: EncodedRequest, call: _Call
+    ) -> tuple[TransportResponse, dict[str, Any]]:
         # The deadline is a cancel scope around everything the call awaits (token fetch, every
         # attempt, every byte, backoff): a server trickling bytes cannot stretch it.
         with anyio.move_on_after(self._retry.deadline):
@@ -268,11 +304,14 @@ class WeChatClient(Namespaces):
         # recurse here loop forever). A rejection of a token already replaced by a newer one
         # (another refresh superseded it mid-flight) earns one more replay, up to a bound.
         rejected_tokens: set[str] = set()
+        watch = call.watch
         while True:
             token = await self._tokens.get() if endpoint.auth else None
             url = build_url(self._base_url, endpoint, encoded.query, token)
             if limiter is not None:
                 await limiter.acquire(self.appid, endpoint.path)
+            if watch is not None:
+                await watch.request(url)
             call.in_flight = True
             try:
                 response = await transport.send(
@@ -281,6 +320,8 @@ class WeChatClient(Namespaces):
             except SendError as exc:
                 call.in_flight = False
                 call.note(exc.failure)
+                if watch is not None:
+                    await watch.failed(exc)
                 if await self._should_retry(policy, exc.failure, endpoint, attempt, call, None):
                     attempt += 1
                     continue
@@ -288,7 +329,10 @@ class WeChatClient(Namespaces):
                     str(exc), endpoint=endpoint.path, may_have_been_applied=call.maybe_applied
                 ) from None
             call.in_flight = False
-            reply = read_reply(endpoint, response.status, response.headers, response.content)
+            if watch is None:
+                reply = read_reply(endpoint, response.status, response.headers, response.content)
+            else:
+                reply = await watch.read(response)
             if reply.failure is None:
                 if attempt == 0:
                     self._budget.on_first_try_success()
@@ -301,6 +345,8 @@ class WeChatClient(Namespaces):
             ):
                 rejected_tokens.add(token)
                 await self._tokens.invalidate(token)
+                if watch is not None:
+                    await watch.retry(Failure.TOKEN, 0.0)
                 continue
             call.note(reply.failure)
             if await self._should_retry(
@@ -330,6 +376,8 @@ class WeChatClient(Namespaces):
         logger.debug(
             "retrying %s in %.2fs (retry %d, %s)", endpoint.path, delay, attempt + 1, failure.value
         )
+        if call.watch is not None:
+            await call.watch.retry(failure, delay)
         await policy.sleep(delay)
         return True
 
@@ -337,10 +385,12 @@ class WeChatClient(Namespaces):
 class _Call:
     """What one logical call has been through, for the error its deadline raises."""
 
-    __slots__ = ("deadline_at", "in_flight", "maybe_applied_before")
+    __slots__ = ("deadline_at", "in_flight", "maybe_applied_before", "watch")
 
-    def __init__(self, deadline: float) -> None:
+    def __init__(self, deadline: float, watch: Watch | None = None) -> None:
         self.deadline_at = time.monotonic() + deadline
+        #: hooks and DEBUG records of this call (None: nobody listens)
+        self.watch = watch
         #: an attempt is on the wire: a deadline striking now may leave it applied
         self.in_flight = False
         #: an earlier attempt failed in a way that may have reached WeChat

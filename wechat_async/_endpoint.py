@@ -88,6 +88,7 @@ class Endpoint(Generic[P, ReqT, RespT]):
         "response",
         "secret_reply",
         "source",
+        "token_param",
     )
 
     def __init__(
@@ -104,11 +105,14 @@ class Endpoint(Generic[P, ReqT, RespT]):
         paging: OffsetPaging | None = None,
         errors: Mapping[int, tuple[type[APIError], str]] | None = None,
         auth: bool = True,
+        token_param: str = "access_token",
         secret_reply: bool = False,
         source: str = "",
     ) -> None:
         """``source`` is the official document's URL; ``paging`` how a helper pages through
-        it (``OffsetPaging``)."""
+        it (``OffsetPaging``); ``token_param`` the query parameter that carries the token of
+        an ``auth`` endpoint (a third-party platform's own APIs take
+        ``component_access_token``)."""
         self.method = method
         self.path = path
         self.request: type[ReqT] = request  # type: ignore[assignment]
@@ -122,6 +126,7 @@ class Endpoint(Generic[P, ReqT, RespT]):
         self.paging = paging
         self.errors: Mapping[int, tuple[type[APIError], str]] = dict(errors or {})
         self.auth = auth
+        self.token_param = token_param
         #: the reply carries a credential: errors never quote its body
         self.secret_reply = secret_reply
         self.source = source
@@ -244,6 +249,13 @@ class Namespace:
     def __init__(self, client: WeChatClient) -> None:
         self._client = client
 
+    @classmethod
+    def _held_by(cls, holder: Any) -> Self:
+        """The namespace a ``NamespaceSlot`` of ``holder`` holds: a ``WeChatClient``'s
+        namespaces call through it; another holder's namespace class says what it calls
+        through (``ComponentClient``'s)."""
+        return cls(holder)
+
     def _prepare(self, endpoint: Endpoint[Any, Any, Any], payload: dict[str, Any]) -> None:
         """Hook to fill in computed fields (e.g. ``delivery_sign``) before validation."""
 
@@ -302,12 +314,12 @@ class NamespaceSlot(Generic[NS]):
     def __get__(self, obj: None, owner: type[Any]) -> NamespaceSlot[NS]: ...
 
     @overload
-    def __get__(self, obj: WeChatClient, owner: type[Any]) -> NS: ...
+    def __get__(self, obj: object, owner: type[Any]) -> NS: ...
 
-    def __get__(self, obj: WeChatClient | None, owner: type[Any]) -> NamespaceSlot[NS] | NS:
+    def __get__(self, obj: object | None, owner: type[Any]) -> NamespaceSlot[NS] | NS:
         if obj is None:
             return self
-        made = self.cls(obj)
+        made = self.cls._held_by(obj)
         # Non-data descriptor: later lookups hit the instance dict and skip this method.
         obj.__dict__[self.name] = made
         return made

@@ -9,7 +9,7 @@ same way: the answering namespace's own codes first, then those of every API.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 from ._errors import (
     AccessTokenError,
@@ -21,15 +21,18 @@ from ._errors import (
     PermissionDeniedError,
     QuotaExceededError,
     SystemBusyError,
+    WeChatError,
 )
 from .transports._base import Failure
 
 __all__ = [
     "DOMAIN_ERRCODES",
     "ERRCODES",
+    "AuthorizationCodeError",
     "CityServiceHourlyLimitError",
     "CityServiceOfflineError",
     "CityServiceOrderNoError",
+    "CityServicePermissionSetError",
     "CityServiceUrlError",
     "CityServiceUserFrequencyError",
     "CityServiceUserInactiveError",
@@ -38,13 +41,22 @@ __all__ = [
     "DeliveryError",
     "DeliveryOrderExistsError",
     "DeliveryOrderNotFoundError",
+    "DeliveryPermissionSetError",
     "DeliveryShopNotBoundError",
+    "GiftCardPermissionSetError",
     "InvoiceAuthFieldNotSetError",
     "InvoiceError",
     "InvoiceInvalidMchidError",
     "InvoiceInvalidParamsError",
     "InvoiceNotAuthorizedError",
     "InvoicePayMchNotSetError",
+    "InvoicePermissionSetError",
+    "PermissionSetError",
+    "ReauthorizationRequiredError",
+    "RefreshTokenInvalidError",
+    "VerifyTicketError",
+    "VerifyTicketMissingError",
+    "VerifyTicketRejectedError",
 ]
 
 
@@ -120,6 +132,74 @@ class DeliveryCategoryError(DeliveryError, InvalidParameterError):
     """930570: cargo_first_class / cargo_second_class invalid (or Chinese sent escaped)."""
 
 
+class PermissionSetError(PermissionDeniedError):
+    """61007: a third-party platform called an API of a permission set (权限集) the merchant
+    has not granted it. ``permission_sets`` names the sets the API belongs to, any one of
+    which will do, where the documents say it (empty when they do not)."""
+
+    permission_sets: ClassVar[tuple[int, ...]] = ()
+
+
+class DeliveryPermissionSetError(PermissionSetError):
+    """61007 on instant delivery: the merchant must grant permission set 51 (小程序即时配送)
+    or 71."""
+
+    permission_sets: ClassVar[tuple[int, ...]] = (51, 71)
+
+
+class GiftCardPermissionSetError(PermissionSetError):
+    """61007 on cards and gift cards: the merchant must grant permission set 8 (微信卡券)."""
+
+    permission_sets: ClassVar[tuple[int, ...]] = (8,)
+
+
+class InvoicePermissionSetError(PermissionSetError):
+    """61007 on invoicing: the merchant must grant permission set 26 (微信电子发票)."""
+
+    permission_sets: ClassVar[tuple[int, ...]] = (26,)
+
+
+class CityServicePermissionSetError(PermissionSetError):
+    """61007 on City Service: the merchant must grant permission set 22 (城市服务)."""
+
+    permission_sets: ClassVar[tuple[int, ...]] = (22,)
+
+
+class ReauthorizationRequiredError(PermissionDeniedError):
+    """The merchant must authorise the platform again (61003: the account has not authorised
+    it, or cancelled; a refresh token lost everywhere)."""
+
+
+class RefreshTokenInvalidError(ReauthorizationRequiredError):
+    """61023: WeChat refused the authorizer refresh token, and the copy WeChat holds
+    (``api_get_authorizer_info``) was no better: the merchant must authorise again."""
+
+
+class AuthorizationCodeError(InvalidParameterError):
+    """61009 / 61010: the authorization code is invalid (used already) or expired."""
+
+
+class VerifyTicketError(WeChatError):
+    """The platform's ``component_verify_ticket`` is missing or refused."""
+
+
+class VerifyTicketMissingError(VerifyTicketError):
+    """No ``component_verify_ticket`` has been received, or the last is over 12 hours old."""
+
+
+class VerifyTicketRejectedError(VerifyTicketError, APIError):
+    """61005 / 61006: WeChat refused the ``component_verify_ticket`` as expired or invalid."""
+
+
+_TICKET_CHECK = (
+    ": WeChat pushes a new one every 10 minutes to the platform's authorisation event URL; "
+    "check that URL in the open platform's console, that it answers 'success', and the push "
+    "token, EncodingAESKey and appid the platform's router checks pushes with"
+)
+
+#: errcodes meaning "this access token is bad": invalidate it and replay the call once.
+TOKEN_ERRCODES: Final = frozenset({40001, 40014, 42001})
+
 #: errcode -> (exception class, documented meaning).
 ERRCODES: Final[Mapping[int, tuple[type[APIError], str]]] = {
     # platform-wide
@@ -145,9 +225,30 @@ ERRCODES: Final[Mapping[int, tuple[type[APIError], str]]] = {
     40009: (InvalidParameterError, "invalid image size (at most 1 MB)"),
     41005: (InvalidParameterError, "media data missing"),
     48001: (PermissionDeniedError, "API unauthorized: the account lacks this API's permission"),
+    # third-party platforms
+    61003: (
+        ReauthorizationRequiredError,
+        "the account has not authorised this platform, or cancelled its authorisation: the "
+        "merchant must authorise it again",
+    ),
+    61004: (InvalidCredentialsError, "this IP is not in the platform's IP whitelist"),
+    61005: (VerifyTicketRejectedError, "component_verify_ticket expired" + _TICKET_CHECK),
+    61006: (VerifyTicketRejectedError, "component_verify_ticket invalid" + _TICKET_CHECK),
     61007: (
-        PermissionDeniedError,
-        "third-party platform not authorized by the account for this API",
+        PermissionSetError,
+        "the merchant has not granted the platform the permission set this API belongs to",
+    ),
+    61009: (AuthorizationCodeError, "authorization code invalid (each is used once)"),
+    61010: (AuthorizationCodeError, "authorization code expired"),
+    61011: (InvalidCredentialsError, "invalid component: not an approved third-party platform"),
+    61023: (
+        RefreshTokenInvalidError,
+        "authorizer refresh token invalid: the merchant must authorise the platform again",
+    ),
+    61024: (
+        InvalidCredentialsError,
+        "a third-party platform's appid: its token comes from api_component_token "
+        "(use ComponentClient)",
     ),
     86000: (PermissionDeniedError, "not called by a third-party platform"),
     40097: (InvalidParameterError, "invalid parameter"),
@@ -209,6 +310,10 @@ DOMAIN_ERRCODES: Final[Mapping[str, Mapping[int, tuple[type[APIError], str]]]] =
     # cityservice (the message path's return codes,
     # https://developers.weixin.qq.com/miniprogram/dev/platform-capabilities/en/cityservice/cityservice-results-page.html)
     "cityservice": {
+        61007: (
+            CityServicePermissionSetError,
+            "the merchant has not granted the platform permission set 22 (城市服务)",
+        ),
         40097: (
             InvalidParameterError,
             "invalid parameter, or the openid does not come from the message path's "
@@ -236,6 +341,25 @@ DOMAIN_ERRCODES: Final[Mapping[str, Mapping[int, tuple[type[APIError], str]]]] =
         82026: (
             CityServiceOfflineError,
             "service offline, or under review for more than 30 days",
+        ),
+    },
+    # The permission sets each API page (or the permission set list) names.
+    "delivery": {
+        61007: (
+            DeliveryPermissionSetError,
+            "the merchant has not granted the platform permission set 51 (小程序即时配送) or 71",
+        ),
+    },
+    "giftcard": {
+        61007: (
+            GiftCardPermissionSetError,
+            "the merchant has not granted the platform permission set 8 (微信卡券)",
+        ),
+    },
+    "invoice": {
+        61007: (
+            InvoicePermissionSetError,
+            "the merchant has not granted the platform permission set 26 (微信电子发票)",
         ),
     },
 }

@@ -157,6 +157,9 @@ class _Module:
             parts.append("\n".join(first_party) + "\n")
         if self.typing_imports:
             parts.append("if TYPE_CHECKING:\n" + self._typing_block() + "\n")
+        if not exports:  # a namespace whose requests nest no model
+            parts.append("__all__: list[str] = []\n")
+            return "\n".join(parts)
         parts.append("__all__ = [\n" + "".join(f'    "{n}",\n' for n in exports) + "]\n")
         return "\n".join(parts) + "\n\n" + "\n\n\n".join(blocks) + "\n"
 

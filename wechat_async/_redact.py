@@ -20,7 +20,19 @@ from typing import Any
 _MASK = "***"
 #: Names of every secret parameter the SDK ever handles (query strings and JSON keys).
 SECRET_NAMES = frozenset(
-    ("access_token", "secret", "appsecret", "app_secret", "encoding_aes_key", "delivery_sign")
+    (
+        "access_token",
+        "secret",
+        "appsecret",
+        "app_secret",
+        "encoding_aes_key",
+        "delivery_sign",
+        # a third-party platform's: authorizer_refresh_token, component_verify_ticket, the
+        # one-use authorization_code (component_access_token ends in access_token)
+        "refresh_token",
+        "verify_ticket",
+        "authorization_code",
+    )
 )
 _SECRET_PATTERN = re.compile(
     rf"(?P<key>{'|'.join(sorted(SECRET_NAMES, key=len, reverse=True))})"

@@ -32,7 +32,7 @@ from ._errcodes import (
 )
 from ._errors import APIError
 from ._models import WIRE
-from ._registry import namespaces
+from ._registry import attribute_path, namespaces
 from ._validation import _field_checks
 from .transports._base import Failure
 
@@ -222,7 +222,7 @@ def nav(prefix: str = "reference/") -> list[Any]:
     for name, endpoints in endpoints_by_namespace().items():
         section: list[Any] = [f"{prefix}{name}/index.md"]
         section += [{e.name: f"{prefix}{name}/{e.name}.md"} for e in endpoints]
-        entries.append({f"client.{name}": section})
+        entries.append({attribute_path(name): section})
     entries.append({"Errcodes": f"{prefix}errcodes.md"})
     return entries
 
@@ -260,7 +260,8 @@ def _index(namespaces: Mapping[str, list[Endpoint[Any, Any, Any]]]) -> str:
         "Generated from the endpoint descriptors and their attrs models when the site is "
         "built: what you read here is what the SDK sends and checks.",
         "",
-        "Each endpoint is a method of a namespace of `WeChatClient`: await it with the "
+        "Each endpoint is a method of a namespace of `WeChatClient` (a third-party "
+        "platform's own, of `ComponentClient`): await it with the "
         "request's fields as keyword arguments (`await client.delivery.get_order(shopid=..., "
         "shop_order_id=...)`), or pass a request model to `.send(...)`; `.raw(...)` also "
         "returns the HTTP status, headers and JSON. A nested model also takes a plain dict "
@@ -281,7 +282,7 @@ def _index(namespaces: Mapping[str, list[Endpoint[Any, Any, Any]]]) -> str:
     for name, endpoints in namespaces.items():
         for e in endpoints:
             lines.append(
-                f"| `client.{name}` | [{e.name}]({name}/{e.name}.md) "
+                f"| `{attribute_path(name)}` | [{e.name}]({name}/{e.name}.md) "
                 f"| {_code(e.method + ' ' + e.path)} | {'yes' if e.idempotent else 'no'} |"
             )
     return "\n".join(lines) + "\n"
@@ -289,7 +290,7 @@ def _index(namespaces: Mapping[str, list[Endpoint[Any, Any, Any]]]) -> str:
 
 def _namespace_page(name: str, endpoints: list[Endpoint[Any, Any, Any]]) -> str:
     cls = namespaces()[name]
-    lines = [f"# client.{name}", ""]
+    lines = [f"# {attribute_path(name)}", ""]
     lines += ["| endpoint | method and path | retry-safe |", "|---|---|---|"]
     for e in endpoints:
         lines.append(
@@ -333,7 +334,7 @@ def _endpoint_page(namespace: str, e: Endpoint[Any, Any, Any]) -> str:
     if e.source.startswith("https://"):
         facts.append(f"[official document]({e.source})")
     # The page's three headings need no table of contents beside its wide tables.
-    lines = ["---", "hide: [toc]", "---", "", f"# client.{namespace}.{e.name}", ""]
+    lines = ["---", "hide: [toc]", "---", "", f"# {attribute_path(namespace)}.{e.name}", ""]
     lines += [" · ".join(facts), ""]
     lines += [_retry_note(e), ""]
     if e.paging is not None:
@@ -406,7 +407,7 @@ def _model_doc(cls: type) -> list[str]:
 def _call_example(namespace: str, e: Endpoint[Any, Any, Any], params: list[FieldDoc]) -> list[str]:
     required = [p.path for p in params if p.required and "." not in p.path]
     optional = sum(1 for p in params if not p.required and "." not in p.path)
-    call = f"await client.{namespace}.{e.name}("
+    call = f"await {attribute_path(namespace)}.{e.name}("
     if required:
         call += "\n" + "".join(f"    {name}=...,\n" for name in required)
     if optional:
@@ -474,7 +475,7 @@ def _errcodes_page() -> str:
         "raising.",
     ]
     for domain, rows in DOMAIN_ERRCODES.items():
-        lines += ["", f"## client.{domain}", ""]
+        lines += ["", f"## {attribute_path(domain)}", ""]
         lines += ["| errcode | raises | meaning |", "|---|---|---|"]
         for code, (cls, meaning) in sorted(rows.items()):
             lines.append(f"| {code} | `{cls.__name__}` | {_cell(meaning)} |")

@@ -136,7 +136,7 @@ def build_url(
 ) -> str:
     """The full URL. Built as one string so httpx parses it once (no params merging)."""
     if token is not None:
-        auth = "access_token=" + quote(token, safe="")
+        auth = f"{endpoint.token_param}={quote(token, safe='')}"
         query = f"{auth}&{query}" if query else auth
     if query:
         return f"{base_url}{endpoint.path}?{query}"

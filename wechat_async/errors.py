@@ -10,6 +10,7 @@
     │   │   └── DeliveryShopNotBoundError (also ConfigurationError)
     │   ├── InvalidCredentialsError (also ConfigurationError)
     │   ├── InvalidParameterError
+    │   │   ├── AuthorizationCodeError
     │   │   ├── CityServiceOrderNoError
     │   │   └── CityServiceUrlError
     │   ├── InvoiceError
@@ -22,7 +23,14 @@
     │   ├── PermissionDeniedError
     │   │   ├── CityServiceOfflineError
     │   │   ├── CityServiceUserInactiveError
-    │   │   └── CityServiceUserNeverVisitedError
+    │   │   ├── CityServiceUserNeverVisitedError
+    │   │   ├── PermissionSetError
+    │   │   │   ├── CityServicePermissionSetError
+    │   │   │   ├── DeliveryPermissionSetError
+    │   │   │   ├── GiftCardPermissionSetError
+    │   │   │   └── InvoicePermissionSetError
+    │   │   └── ReauthorizationRequiredError
+    │   │       └── RefreshTokenInvalidError
     │   ├── QuotaExceededError
     │   │   ├── CityServiceHourlyLimitError
     │   │   └── CityServiceUserFrequencyError
@@ -49,7 +57,10 @@
     │       └── StoreWritesRefusedError
     ├── SyncInUseError (also RuntimeError)
     ├── TransportError
-    └── UnreadOrdersError
+    ├── UnreadOrdersError
+    └── VerifyTicketError
+        ├── VerifyTicketMissingError
+        └── VerifyTicketRejectedError (also APIError)
 
 ``FieldError`` (one bad field of a validation error) is data, not an exception.
 ``ERRCODES`` and ``DOMAIN_ERRCODES`` map each errcode to its class and documented meaning.
@@ -70,11 +81,13 @@ __all__ = [
     "APIError",
     "AccessTokenError",
     "AppIdMismatchError",
+    "AuthorizationCodeError",
     "CallbackError",
     "CarrierError",
     "CityServiceHourlyLimitError",
     "CityServiceOfflineError",
     "CityServiceOrderNoError",
+    "CityServicePermissionSetError",
     "CityServiceUrlError",
     "CityServiceUserFrequencyError",
     "CityServiceUserInactiveError",
@@ -86,8 +99,10 @@ __all__ = [
     "DeliveryError",
     "DeliveryOrderExistsError",
     "DeliveryOrderNotFoundError",
+    "DeliveryPermissionSetError",
     "DeliveryShopNotBoundError",
     "FieldError",
+    "GiftCardPermissionSetError",
     "InvalidCredentialsError",
     "InvalidParameterError",
     "InvoiceAuthFieldNotSetError",
@@ -96,12 +111,16 @@ __all__ = [
     "InvoiceInvalidParamsError",
     "InvoiceNotAuthorizedError",
     "InvoicePayMchNotSetError",
+    "InvoicePermissionSetError",
     "MalformedMessageError",
     "NonceReusedError",
     "NotFoundError",
     "PayloadTooLargeError",
     "PermissionDeniedError",
+    "PermissionSetError",
     "QuotaExceededError",
+    "ReauthorizationRequiredError",
+    "RefreshTokenInvalidError",
     "RequestValidationError",
     "ResponseDecodeError",
     "ResponseValidationError",
@@ -117,5 +136,8 @@ __all__ = [
     "UnanswerablePushError",
     "UnencryptedPushError",
     "UnreadOrdersError",
+    "VerifyTicketError",
+    "VerifyTicketMissingError",
+    "VerifyTicketRejectedError",
     "WeChatError",
 ]

@@ -37,6 +37,7 @@ from wechat_async.errors import (
     InvoiceInvalidMchidError,
     InvoicePayMchNotSetError,
     NotFoundError,
+    PermissionDeniedError,
 )
 from wechat_async.testing import Emulator, Faults
 
@@ -146,13 +147,13 @@ async def order_from_a_shop_not_bound(wx: Emulator, client: WeChatClient) -> Non
     await client.delivery.get_order(shopid="shop-elsewhere", shop_order_id="A1")
 
 
-async def open_twice(wx: Emulator, client: WeChatClient) -> None:
-    await client.delivery.open()
+async def open_with_the_mini_programs_own_token(wx: Emulator, client: WeChatClient) -> None:
+    # Third-party platforms only (their authorizer tokens): tests/component has theirs.
     await client.delivery.open()
 
 
-async def bind_an_unknown_carrier(wx: Emulator, client: WeChatClient) -> None:
-    await client.delivery.bind_account(delivery_id="NOPE")
+async def bind_with_the_mini_programs_own_token(wx: Emulator, client: WeChatClient) -> None:
+    await client.delivery.bind_account(delivery_id="SFTC")
 
 
 async def quote_with_another_carriers_id(wx: Emulator, client: WeChatClient) -> None:
@@ -212,8 +213,8 @@ CASES: list[tuple[Case, type[APIError], int]] = [
     (get_auth_data_with_another_s_pappid, InvoiceInvalidMchidError, 72030),
     (get_auth_data_before_the_pay_mch_is_set, InvoiceInvalidMchidError, 72030),
     (order_from_a_shop_not_bound, DeliveryShopNotBoundError, 930560),
-    (open_twice, DeliveryError, 930569),
-    (bind_an_unknown_carrier, DeliveryError, 930561),
+    (open_with_the_mini_programs_own_token, PermissionDeniedError, 86000),
+    (bind_with_the_mini_programs_own_token, PermissionDeniedError, 86000),
     (quote_with_another_carriers_id, DeliveryError, 930561),
     (mock_update_on_a_real_carrier, DeliveryError, 930561),
     (mock_update_an_unknown_test_order, DeliveryOrderNotFoundError, 930563),

@@ -1,5 +1,7 @@
-"""The TokenStore contract, run against the memory store and a real Redis: one suite, so
-both behave alike (compare-and-delete invalidation, owned refresh locks that expire)."""
+"""The TokenStore contract (and CredentialStore's, its extension for durable credentials),
+run against the memory store and a real Redis: one suite, so both behave alike
+(compare-and-delete invalidation, owned refresh locks that expire, compare-and-set
+credentials)."""
 
 from __future__ import annotations
 
@@ -11,14 +13,14 @@ import pytest
 
 from tests.redis._server import RedisServer
 from wechat_async import AccessToken, MemoryTokenStore, TokenStore
-from wechat_async.stores import Ticket
+from wechat_async.stores import CredentialStore, Ticket
 from wechat_async.stores.redis import RedisTokenStore
 
 
 @pytest.fixture(params=["memory", "redis"])
 async def store(
     request: pytest.FixtureRequest, redis_server: RedisServer, prefix: str
-) -> AsyncIterator[TokenStore]:
+) -> AsyncIterator[CredentialStore]:
     if request.param == "memory":
         yield MemoryTokenStore()
     else:
@@ -108,3 +110,69 @@ async def test_only_the_holder_renews_and_a_lapsed_lock_stays_lapsed(store: Toke
     await anyio.sleep(0.3)  # not renewed: it lapses, and renewing cannot bring it back
     assert await store.renew_lock(held, ttl=10) is False
     assert await store.lock("wx", ttl=10) is not None
+
+
+async def test_is_a_credential_store(store: CredentialStore) -> None:
+    assert isinstance(store, CredentialStore)
+
+
+async def test_credential_is_set_only_over_the_value_expected(store: CredentialStore) -> None:
+    assert await store.get_credential("refresh:wx") is None
+    assert await store.swap_credential("refresh:wx", "R0", "R1") is False  # nothing there
+    assert await store.get_credential("refresh:wx") is None
+    assert await store.swap_credential("refresh:wx", None, "R1") is True
+    assert await store.swap_credential("refresh:wx", None, "R9") is False  # R1 is there
+    assert await store.swap_credential("refresh:wx", "R0", "R2") is False  # a stale rotation
+    assert await store.get_credential("refresh:wx") == "R1"
+    assert await store.swap_credential("refresh:wx", "R1", "R2 with spaces") is True
+    assert await store.get_credential("refresh:wx") == "R2 with spaces"
+    assert await store.get_credential("refresh:other") is None
+
+
+async def test_a_swap_resent_after_its_reply_was_lost_finds_its_own_write(
+    store: CredentialStore,
+) -> None:
+    assert await store.swap_credential("refresh:wx", None, "R1") is True
+    assert await store.swap_credential("refresh:wx", None, "R1") is True
+    assert await store.swap_credential("refresh:wx", "R1", "R2") is True
+    assert await store.swap_credential("refresh:wx", "R1", "R2") is True  # the re-send
+    assert await store.get_credential("refresh:wx") == "R2"
+
+
+async def test_credential_is_deleted_only_when_it_holds_the_value_expected(
+    store: CredentialStore,
+) -> None:
+    await store.swap_credential("refresh:wx", None, "R1")
+    assert await store.swap_credential("refresh:wx", "R0", None) is False
+    assert await store.get_credential("refresh:wx") == "R1"
+    assert await store.swap_credential("refresh:wx", "R1", None) is True
+    assert await store.get_credential("refresh:wx") is None
+    assert await store.swap_credential("refresh:wx", "R1", None) is True  # already gone
+
+
+async def test_credentials_do_not_expire_and_live_apart_from_tokens(
+    store: CredentialStore,
+) -> None:
+    await store.swap_credential("wx", None, "R1")
+    await store.set("wx", _token("T1", life=0.05))
+    await anyio.sleep(0.1)
+    assert await store.get_credential("wx") == "R1"
+    assert await store.invalidate("wx", "T1") in (True, False)
+    assert await store.get_credential("wx") == "R1"
+
+
+async def test_50_concurrent_rotations_of_one_credential_one_wins(
+    store: CredentialStore,
+) -> None:
+    await store.swap_credential("refresh:wx", None, "R0")
+    won: list[str] = []
+
+    async def rotate(n: int) -> None:
+        if await store.swap_credential("refresh:wx", "R0", f"R{n + 1}"):
+            won.append(f"R{n + 1}")
+
+    async with anyio.create_task_group() as tg:
+        for n in range(50):
+            tg.start_soon(rotate, n)
+    assert len(won) == 1
+    assert await store.get_credential("refresh:wx") == won[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from wechat_async import WeChatClient
+from wechat_async.component import ComponentClient
 from wechat_async.giftcard import BaseInfoParam, DateInfoParam
 
 
@@ -51,3 +52,11 @@ async def bad(client: WeChatClient) -> None:
     }
     await client.giftcard.create_card(card={"general_card": {"base_info": base}})
     await client.giftcard.set_test_whitelist(openid="o1")  # E: a list of openids, not one
+
+
+async def bad_platform(platform: ComponentClient, client: WeChatClient) -> None:
+    await platform.component.query_auth(authorization_code=1)  # E: a str code
+    await platform.component.get_authorizer_list(count="500")  # E: an int count
+    await client.component.get_pre_auth_code()  # E: a merchant's client has no platform calls
+    merchant = platform.authorizer("wx1")
+    await merchant.delivery.open(shopid="s")  # E: open takes nothing

@@ -7,6 +7,7 @@ from typing_extensions import assert_type
 from wechat_async import CarrierError, RawResponse, WeChatClient
 from wechat_async.callbacks import UpdateWaybillStatus
 from wechat_async.cityservice import SendMsgDataRequest, SendMsgDataResponse, TemplateValue
+from wechat_async.component import ComponentClient
 from wechat_async.delivery import DeliveryId, GetOrderResponse, OrderStatus
 from wechat_async.giftcard import PageControlType
 from wechat_async.invoice import InvoiceStatus
@@ -55,3 +56,14 @@ async def typed_values(client: WeChatClient) -> None:
     except CarrierError as exc:
         if isinstance(exc.response, GetOrderResponse):
             print(exc.response.rider_phone, exc.body.get("order_token"))
+
+
+async def platform_types(platform: ComponentClient) -> None:
+    info = (await platform.query_auth("code")).authorization_info
+    assert_type(info.permission_sets, list[int])
+    assert_type(info.authorizer_refresh_token, str | None)
+    listed = await platform.component.get_authorizer_list(offset=0, count=100)
+    assert_type(listed.authorizers[0].authorizer_appid, str)
+    assert_type(platform.authorizer("wx1"), WeChatClient)
+    async for item in platform.iter_authorizers():
+        assert_type(item.auth_time, int | None)

@@ -13,11 +13,17 @@ from ..delivery._status import OrderStatus
 
 __all__ = [
     "EVENT_TYPES",
+    "INFO_TYPES",
+    "Authorized",
+    "ComponentEvent",
+    "ComponentVerifyTicket",
     "Event",
     "GiftCardPayDone",
     "GiftCardSendToFriend",
     "GiftCardUserAccept",
+    "Unauthorized",
     "UnknownEvent",
+    "UpdateAuthorized",
     "UpdateWaybillStatus",
     "UserAuthorizeInvoice",
     "UserGetCard",
@@ -202,6 +208,85 @@ class UpdateWaybillStatus(Event):
 
 
 @attrs.define(kw_only=True)
+class ComponentEvent(Event):
+    """A push to a third-party platform's authorisation event URL: named by ``InfoType``
+    (copied to ``event``), sent by WeChat to the platform ``app_id``, with no To/From names."""
+
+    #: the InfoType value this class handles
+    INFO_TYPE: ClassVar[str] = ""
+
+    to_user_name: str = attrs.field(default="", metadata=_wire("ToUserName"))
+    from_user_name: str = attrs.field(default="", metadata=_wire("FromUserName"))
+    msg_type: str = attrs.field(default="", metadata=_wire("MsgType"))
+    #: the third-party platform's appid (component_appid)
+    app_id: str = attrs.field(metadata=_wire("AppId"))
+    info_type: str = attrs.field(metadata=_wire("InfoType"))
+
+    def __attrs_post_init__(self) -> None:
+        if not self.event:
+            self.event = self.info_type
+
+    def identity(self) -> str:
+        return "|".join(
+            (self.app_id, str(self.create_time), self.info_type.lower(), *self._identity())
+        )
+
+
+@attrs.define(kw_only=True)
+class ComponentVerifyTicket(ComponentEvent):
+    """WeChat's ``component_verify_ticket``, pushed every 10 minutes and valid 12 hours:
+    ``ComponentClient`` stores it and gets its component token with it."""
+
+    INFO_TYPE: ClassVar[str] = "component_verify_ticket"
+
+    component_verify_ticket: str = attrs.field(repr=False, metadata=_wire("ComponentVerifyTicket"))
+
+    def _identity(self) -> tuple[str, ...]:
+        return (self.component_verify_ticket,)
+
+
+@attrs.define(kw_only=True)
+class _AuthorizationEvent(ComponentEvent):
+    #: the merchant's Official Account or Mini Program
+    authorizer_appid: str = attrs.field(metadata=_wire("AuthorizerAppid"))
+
+    def _identity(self) -> tuple[str, ...]:
+        return (self.authorizer_appid,)
+
+
+@attrs.define(kw_only=True)
+class _GrantEvent(_AuthorizationEvent):
+    #: exchange it with ``ComponentClient.query_auth`` (it stores the refresh token)
+    authorization_code: str = attrs.field(repr=False, metadata=_wire("AuthorizationCode"))
+    #: when the code expires (Unix seconds)
+    authorization_code_expired_time: int | None = attrs.field(
+        default=None, metadata=_wire("AuthorizationCodeExpiredTime")
+    )
+    pre_auth_code: str | None = attrs.field(default=None, repr=False, metadata=_wire("PreAuthCode"))
+
+
+@attrs.define(kw_only=True)
+class Authorized(_GrantEvent):
+    """A merchant authorised the platform."""
+
+    INFO_TYPE: ClassVar[str] = "authorized"
+
+
+@attrs.define(kw_only=True)
+class UpdateAuthorized(_GrantEvent):
+    """A merchant changed the permission sets it grants the platform."""
+
+    INFO_TYPE: ClassVar[str] = "updateauthorized"
+
+
+@attrs.define(kw_only=True)
+class Unauthorized(_AuthorizationEvent):
+    """A merchant cancelled its authorisation: its refresh token no longer works."""
+
+    INFO_TYPE: ClassVar[str] = "unauthorized"
+
+
+@attrs.define(kw_only=True)
 class UnknownEvent(Response):
     """A push this SDK has no class for; every field is in ``fields`` (as received)."""
 
@@ -237,3 +322,9 @@ EVENT_TYPES: dict[str, type[Event]] = {
 }
 # An older page misspelled it; WeChat acknowledged the typo.
 EVENT_TYPES["udate_waybill_status"] = UpdateWaybillStatus
+
+#: pushes to a third-party platform, by their InfoType
+INFO_TYPES: dict[str, type[ComponentEvent]] = {
+    cls.INFO_TYPE: cls
+    for cls in (ComponentVerifyTicket, Authorized, UpdateAuthorized, Unauthorized)
+}

@@ -15,7 +15,7 @@ from .._convert import field_errors, structure_response
 from .._models import WIRE
 from ._crypto import MessageCrypto
 from ._errors import MalformedMessageError, PayloadTooLargeError
-from ._events import EVENT_TYPES, Event, UnknownEvent
+from ._events import EVENT_TYPES, INFO_TYPES, Event, UnknownEvent
 from ._xml import xml_fields
 
 __all__ = [
@@ -120,7 +120,10 @@ def event_from_fields(fields: Mapping[str, Any]) -> Event | UnknownEvent:
     """Typed event from already-read fields (``UnknownEvent`` when no class matches)."""
     name = str(fields.get("Event", "")).strip().lower()
     msg_type = str(fields.get("MsgType", "event")).strip().lower()
-    cls = EVENT_TYPES.get(name) if msg_type == "event" else None
+    cls: type[Event] | None = EVENT_TYPES.get(name) if msg_type == "event" else None
+    if not name and "InfoType" in fields:  # a push to a third-party platform
+        name = str(fields["InfoType"]).strip().lower()
+        cls = INFO_TYPES.get(name)
     if cls is None:
         return UnknownEvent(fields=dict(fields))
     try:

@@ -6,12 +6,14 @@ import hashlib
 import inspect
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from .._cancel import shielded
 from .._errors import ConfigurationError, StoreUnavailableError
+from .._observe import reporting_pushes
 from .._redact import install_log_redaction, remember_secret
+from ..hooks import Hooks
 from ..stores.dedupe import RUNNING_TTL, Claim, DedupeStore, Mark, MemoryDedupeStore, Ticket
 from ._crypto import MessageCrypto
 from ._errors import (
@@ -83,6 +85,7 @@ class CallbackRouter:
         handler_timeout: float = DEFAULT_HANDLER_TIMEOUT,
         claim_ttl: float = RUNNING_TTL,
         clock: Callable[[], float] = time.time,
+        hooks: Hooks | Sequence[Hooks] | None = None,
     ) -> None:
         if not token:
             raise ConfigurationError("the push token is required")
@@ -111,6 +114,8 @@ class CallbackRouter:
         self._runs = Runs(
             handler_timeout, claim_ttl, lambda ticket: self._dedupe.renew(ticket, claim_ttl)
         )
+        if hooks is not None:  # handle() reports each reply to on_push; untouched without
+            self.handle = reporting_pushes(self.handle, hooks)  # type: ignore[method-assign]
 
     def __repr__(self) -> str:
         names = sorted(cls.__name__ for cls in self._handlers)

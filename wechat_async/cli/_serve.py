@@ -6,6 +6,7 @@ import errno
 import json
 import socket
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import anyio
@@ -57,6 +58,40 @@ def emulator() -> None:
     help="EncodingAESKey: push encrypted (safe mode) [env WECHAT_PUSH_AES_KEY]",
 )
 @click.option("--appid", default=None, help="the emulated app's appid (encrypted pushes name it)")
+@click.option(
+    "--platform-push-to",
+    default=None,
+    metavar="URL",
+    help="a third-party platform's authorisation event URL: verify tickets and "
+    "authorisation events go there, encrypted",
+)
+@click.option(
+    "--platform-push-token",
+    envvar="WECHAT_PLATFORM_PUSH_TOKEN",
+    default=None,
+    help="the platform's push token [env WECHAT_PLATFORM_PUSH_TOKEN]",
+)
+@click.option(
+    "--platform-aes-key",
+    envvar="WECHAT_PLATFORM_AES_KEY",
+    default=None,
+    help="the platform's EncodingAESKey [env WECHAT_PLATFORM_AES_KEY]",
+)
+@click.option(
+    "--ticket-interval",
+    type=click.FloatRange(min=0.01),
+    default=600.0,
+    show_default=True,
+    help="seconds between verify ticket pushes",
+)
+@click.option(
+    "--authorize",
+    "grants",
+    multiple=True,
+    metavar="APPID=SETS",
+    help="a merchant authorises the platform with permission sets, e.g. wxmerchant0001=51,8 "
+    "(repeatable; the authorization codes are printed)",
+)
 @output_options
 @click.pass_context
 def serve_emulator(
@@ -72,6 +107,11 @@ def serve_emulator(
     push_token: str | None,
     push_aes_key: str | None,
     appid: str | None,
+    platform_push_to: str | None,
+    platform_push_token: str | None,
+    platform_aes_key: str | None,
+    ticket_interval: float,
+    grants: tuple[str, ...],
 ) -> None:
     """Serve the emulator on --host (127.0.0.1) until interrupted; prints its base URL, appid and
     secret (point WeChatClient(base_url=...) at it). With --push-to, the pushes that API calls
@@ -88,17 +128,26 @@ def serve_emulator(
         )
     if push_to and not push_token:
         raise click.UsageError("--push-to needs --push-token (or WECHAT_PUSH_TOKEN)")
+    if platform_push_to and not (platform_push_token and platform_aes_key):
+        raise click.UsageError(
+            "--platform-push-to needs --platform-push-token and --platform-aes-key "
+            "(WeChat pushes platforms nothing in plain text)"
+        )
+    authorizations = [_grant(text) for text in grants]
     if push_aes_key:
         try:
             MessageCrypto(push_token or "-", push_aes_key, appid or "")
         except ConfigurationError as exc:  # says what is wrong, never the key itself
             raise click.BadParameter(str(exc), param_hint="'--push-aes-key'") from None
 
-    def show(attempt: PushAttempt) -> None:
-        notice(
-            f"push {attempt.event} attempt {attempt.attempt} -> {push_to}: "
-            f"HTTP {attempt.status}, {attempt.verdict}"
-        )
+    def shown(url: str | None) -> Callable[[PushAttempt], None]:
+        def show(attempt: PushAttempt) -> None:
+            notice(
+                f"push {attempt.event} attempt {attempt.attempt} -> {url}: "
+                f"HTTP {attempt.status}, {attempt.verdict}"
+            )
+
+        return show
 
     async def run() -> None:
         wx = Emulator(
@@ -110,13 +159,33 @@ def serve_emulator(
             host=host,
             port=port,
             appid=appid or DEFAULT_APPID,
+            ticket_interval=ticket_interval,
         )
         if push_to:
             wx.push_to(push_to, push_token, encoding_aes_key=push_aes_key)
-            wx.pusher.on_attempt = show
+            wx.pusher.on_attempt = shown(push_to)
+        if platform_push_to:
+            assert platform_aes_key is not None
+            wx.platform.push_to(
+                platform_push_to, platform_push_token, encoding_aes_key=platform_aes_key
+            )
+            wx.platform.pusher.on_attempt = shown(platform_push_to)
         async with wx:
+            codes = {
+                grant: await wx.platform.authorize(grant, permission_sets=sets)
+                for grant, sets in authorizations
+            }
             click.echo(
-                json.dumps({"base_url": wx.base_url, "appid": wx.appid, "secret": wx.secret})
+                json.dumps(
+                    {
+                        "base_url": wx.base_url,
+                        "appid": wx.appid,
+                        "secret": wx.secret,
+                        "component_appid": wx.platform.component_appid,
+                        "component_secret": wx.platform.component_secret,
+                        "authorization_codes": codes,
+                    }
+                )
             )
             notice(
                 f"emulator with {plural(orders, 'order')} ({wx.start_time}..{wx.end_time}) "
@@ -273,6 +342,19 @@ _CANNOT_LISTEN = {
     errno.EADDRNOTAVAIL: "pass an address of this machine as --host",
     errno.EACCES: "ports below 1024 need privileges: pass another --port",
 }
+
+
+def _grant(text: str) -> tuple[str, tuple[int, ...]]:
+    appid, sep, sets = text.partition("=")
+    try:
+        parsed = tuple(int(s) for s in sets.split(",") if s)
+    except ValueError:
+        parsed = ()
+    if not appid or not sep or not parsed:
+        raise click.BadParameter(
+            f"{text!r}: expected APPID=SETS, e.g. wxmerchant0001=51,8", param_hint="'--authorize'"
+        )
+    return appid, parsed
 
 
 def _until_interrupted(run: Any, host: str, port: int) -> None:

@@ -12,7 +12,16 @@ from typing import Any, Literal
 
 import attrs
 
-from .._checks import between, max_bytes, max_json_len, max_len, min_len, one_of, unix_time
+from .._checks import (
+    between,
+    max_bytes,
+    max_decimal_places,
+    max_json_len,
+    max_len,
+    min_len,
+    one_of,
+    unix_time,
+)
 from .._models import EmptyRequest, OpenValues, Response, meta
 from . import _dicts
 from ._dicts import (
@@ -71,14 +80,8 @@ def _sign_field() -> Any:
 
 
 def _yuan(low_open: bool = False, high: int | None = None) -> dict[str, Any]:
-    """Money in yuan: at most two decimals, not negative (or > 0), optionally capped."""
-
-    def two_places(value: Decimal | None) -> str | None:
-        if value is not None and value != value.quantize(Decimal("0.01")):
-            return f"at most 2 decimal places (fen), got {value}"
-        return None
-
-    return meta(check=(between(0, high, low_open=low_open), two_places))
+    """Money in yuan: in fen (two decimals), not negative (or > 0), optionally capped."""
+    return meta(check=(between(0, high, low_open=low_open), max_decimal_places(2)))
 
 
 class DeliveryId(OpenValues, str, enum.Enum):
@@ -184,7 +187,7 @@ _MEASURE = meta(check=between(0))
 class Cargo:
     #: yuan, in (0, 5000]
     goods_value: Decimal = attrs.field(metadata=_yuan(low_open=True, high=5000))
-    #: kg (documented (0, 50]; see ``_MEASURE``)
+    #: kg (documented (0, 50]; live orders were taken with 500 and with 0)
     goods_weight: float = attrs.field(metadata=_MEASURE)
     cargo_first_class: str = attrs.field(metadata=meta(check=min_len(1)))
     cargo_second_class: str = attrs.field(metadata=meta(check=min_len(1)))

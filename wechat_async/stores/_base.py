@@ -10,7 +10,7 @@ import attrs
 
 from .._redact import mask, remember_secret
 
-__all__ = ["AccessToken", "Ticket", "TokenStore", "new_ticket"]
+__all__ = ["AccessToken", "CredentialStore", "Ticket", "TokenStore", "new_ticket"]
 
 
 def _check_value(_: object, attribute: attrs.Attribute[str], value: object) -> None:
@@ -102,4 +102,21 @@ class TokenStore(Protocol):
 
     async def unlock(self, ticket: Ticket) -> bool:
         """Release the lock only if ``ticket`` still holds it (compare-and-delete)."""
+        ...
+
+
+@runtime_checkable
+class CredentialStore(TokenStore, Protocol):
+    """A ``TokenStore`` that also keeps durable credentials: values without an expiry that
+    must never be lost, only replaced (a third-party platform's authorizer refresh tokens).
+    ``MemoryTokenStore`` and ``RedisTokenStore`` are both; the same outage rule holds
+    (``StoreUnavailableError`` when unreachable)."""
+
+    async def get_credential(self, key: str) -> str | None: ...
+
+    async def swap_credential(self, key: str, expected: str | None, value: str | None) -> bool:
+        """Compare-and-set: make ``key`` hold ``value`` (None: delete it) only if it holds
+        ``expected`` (None: nothing). True when ``key`` now holds ``value``, also when it
+        already did (a command re-sent after a lost reply finds its own write); False when
+        another value is there."""
         ...

@@ -104,6 +104,9 @@ class RedisConnection:
                     1,
                     supported_errors=(redis.exceptions.ConnectionError,),
                 ),
+                # redis-py 5 retries only the errors named here too (6 and later, any the
+                # Retry supports); arq, for one, pins redis-py below 6.
+                retry_on_error=[redis.exceptions.ConnectionError],
             )
             self._owned = True
         elif isinstance(url_or_client, redis.Redis):

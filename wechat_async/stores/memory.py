@@ -9,12 +9,13 @@ __all__ = ["MemoryTokenStore"]
 
 
 class MemoryTokenStore:
-    """Tokens in this process's memory (the default). No awaits inside: each method is atomic
-    under any event loop. Lock TTLs run on ``monotonic``."""
+    """Tokens (and durable credentials) in this process's memory (the default). No awaits
+    inside: each method is atomic under any event loop. Lock TTLs run on ``monotonic``."""
 
     def __init__(self, *, monotonic: Callable[[], float] = time.monotonic) -> None:
         self._tokens: dict[str, AccessToken] = {}
         self._locks: dict[str, tuple[str, float]] = {}
+        self._credentials: dict[str, str] = {}
         self._monotonic = monotonic
 
     async def get(self, key: str) -> AccessToken | None:
@@ -53,6 +54,21 @@ class MemoryTokenStore:
         if not self._holds(ticket):
             return False
         del self._locks[ticket.key]
+        return True
+
+    async def get_credential(self, key: str) -> str | None:
+        return self._credentials.get(key)
+
+    async def swap_credential(self, key: str, expected: str | None, value: str | None) -> bool:
+        current = self._credentials.get(key)
+        if current == value:
+            return True
+        if current != expected:
+            return False
+        if value is None:
+            del self._credentials[key]
+        else:
+            self._credentials[key] = value
         return True
 
     def __repr__(self) -> str:

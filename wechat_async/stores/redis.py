@@ -85,6 +85,23 @@ return 0
 """
 
 
+# Compare-and-set of a durable credential (no TTL): ARGV[1] '1' when a value is expected,
+# ARGV[2] that value; ARGV[3] '1' to set ARGV[4], '0' to delete. Holding the new value already
+# counts as done: a command re-sent after a lost reply finds its own write.
+_SWAP_CREDENTIAL = """
+local current = redis.call('GET', KEYS[1])
+if ARGV[3] == '1' and current == ARGV[4] then return 1 end
+if ARGV[3] == '0' and not current then return 1 end
+if ARGV[1] == '1' then
+  if current ~= ARGV[2] then return 0 end
+elseif current then
+  return 0
+end
+if ARGV[3] == '1' then redis.call('SET', KEYS[1], ARGV[4]) else redis.call('DEL', KEYS[1]) end
+return 1
+"""
+
+
 _Self = TypeVar("_Self", bound="_RedisStore")
 
 
@@ -116,7 +133,8 @@ class _RedisStore:
 class RedisTokenStore(_RedisStore):
     """One access token per appid for every process, and the lock that lets one of them
     refresh it at a time (``SET NX PX`` in Lua, idempotent per owner; released by
-    compare-and-delete)."""
+    compare-and-delete). Durable credentials (authorizer refresh tokens) are keys without a
+    TTL, changed by compare-and-set: run Redis with persistence (AOF) where they live."""
 
     def __init__(
         self,
@@ -134,6 +152,9 @@ class RedisTokenStore(_RedisStore):
 
     def _lock_key(self, key: str) -> str:
         return f"{self._redis.prefix}token-lock:{key}"
+
+    def _credential_key(self, key: str) -> str:
+        return f"{self._redis.prefix}credential:{key}"
 
     async def get(self, key: str) -> AccessToken | None:
         raw = text(await self._redis.run("GET token", lambda r: r.get(self._token_key(key))))
@@ -187,6 +208,21 @@ class RedisTokenStore(_RedisStore):
 
     async def unlock(self, ticket: Ticket) -> bool:
         return await self._unlock(ticket)
+
+    async def get_credential(self, key: str) -> str | None:
+        return text(
+            await self._redis.run("GET credential", lambda r: r.get(self._credential_key(key)))
+        )
+
+    async def swap_credential(self, key: str, expected: str | None, value: str | None) -> bool:
+        args = ["0" if expected is None else "1", expected or "", "0" if value is None else "1"]
+        swapped = await self._redis.script(
+            "swap credential",
+            _SWAP_CREDENTIAL,
+            [self._credential_key(key)],
+            [*args, value or ""],
+        )
+        return bool(swapped)
 
     async def _unlock(self, ticket: Ticket, *, always: bool = False) -> bool:
         deleted = await self._redis.script(

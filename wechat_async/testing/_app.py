@@ -244,6 +244,9 @@ class EmulatorApp:
         #: called with (path, JSON body) before a token-checked route runs (tests use it to
         #: change the state between two requests, e.g. insert orders mid-sync)
         self.on_request: Callable[[str, Any], None] | None = None
+        #: for a token of another account (a third-party platform's authorizer): the app
+        #: holding that account's state, or the refusal of this path; None: this app's own
+        self.accounts: Callable[[str, str], EmulatorApp | Reply | None] | None = None
 
     def route(
         self,
@@ -263,10 +266,17 @@ class EmulatorApp:
         routes.append((fixed, _Route(handler, auth)))
         routes.sort(key=lambda item: -len(item[0]))
 
-    def serve(self, endpoint: Endpoint[Any, Any, Any], handler: Handler) -> None:
-        """Serve an SDK endpoint where its descriptor says WeChat serves it."""
+    def serve(
+        self, endpoint: Endpoint[Any, Any, Any], handler: Handler, *, auth: bool | None = None
+    ) -> None:
+        """Serve an SDK endpoint where its descriptor says WeChat serves it; ``auth=False``:
+        its handler checks the token itself (a platform's component token)."""
         self.route(
-            endpoint.method, endpoint.path, handler, auth=endpoint.auth, query=endpoint.query
+            endpoint.method,
+            endpoint.path,
+            handler,
+            auth=endpoint.auth if auth is None else auth,
+            query=endpoint.query,
         )
 
     def serve_namespace(
@@ -274,6 +284,8 @@ class EmulatorApp:
         namespace: type[Namespace],
         handlers: object,
         wrap: Callable[[str, Handler], Handler] | None = None,
+        *,
+        auth: bool | None = None,
     ) -> None:
         """Serve each endpoint of ``namespace`` with the method of ``handlers`` named like it
         (passed through ``wrap(path, handler)`` when given); one without a method stays
@@ -281,7 +293,7 @@ class EmulatorApp:
         for endpoint in namespace.endpoints():
             handler = getattr(handlers, endpoint.name, None)
             if handler is not None:
-                self.serve(endpoint, wrap(endpoint.path, handler) if wrap else handler)
+                self.serve(endpoint, wrap(endpoint.path, handler) if wrap else handler, auth=auth)
 
     @property
     def routes(self) -> list[tuple[str, str, Query]]:
@@ -405,9 +417,16 @@ class EmulatorApp:
                 return 502, {"errcode": -1, "errmsg": "bad gateway"}, 0.0
             if self.on_request is not None:
                 self.on_request(path, body)
+        handler = route.handler
+        if appid is not None and self.accounts is not None:
+            account = self.accounts(appid, path)
+            if isinstance(account, tuple):
+                return (*account, 0.0)
+            if account is not None:
+                handler = _match(account._routes[(method, path)], query).handler
         call = Call(method, path, query, body, raw, headers, appid)
         try:
-            status, payload = await route.handler(call)
+            status, payload = await handler(call)
         except BadField as bad:
             return (*error(47001, str(bad)), 0.0)
         if route.auth:

@@ -263,8 +263,12 @@ class Delivery:
         accounts: tuple[CarrierAccount, ...] = DEFAULT_ACCOUNTS,
         *,
         clock: Callable[[], float] = time.time,
+        via_platform: bool = False,
     ) -> None:
         self.accounts = {a.shopid: a for a in accounts}
+        #: whether calls come from a third-party platform (authorizer tokens): ``open`` and
+        #: ``shop/add`` answer only those, 86000 to the Mini Program's own token
+        self.via_platform = via_platform
         self._clock = clock
         self.opened = False
         self.bound: dict[str, int] = {a.delivery_id: 0 for a in accounts}  # audit results
@@ -399,13 +403,24 @@ class Delivery:
         ]
         return _ok(shop_list=shops)
 
+    def _third_party_only(self) -> Reply | None:
+        if self.via_platform:
+            return None
+        return error(86000, "should be called only from third party")
+
     async def open(self, call: Call) -> Reply:
+        refused = self._third_party_only()
+        if refused is not None:
+            return refused
         if self.opened:
             return error(930569, "already opened, no need to open again")
         self.opened = True
         return _ok()
 
     async def bind_account(self, call: Call) -> Reply:
+        refused = self._third_party_only()
+        if refused is not None:
+            return refused
         delivery_id = expect(call.body.get("delivery_id"), str, "delivery_id")
         if delivery_id not in _CARRIER_NAMES:
             return error(930561, "args error: delivery_id invalid")

@@ -33,7 +33,7 @@ purpose): the SDK's tests against it then test something.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -42,7 +42,9 @@ import anyio.abc
 import httpx
 
 from .._auth import AuthNamespace
+from ..callbacks import CallbackApp
 from ..cityservice import CityServiceNamespace
+from ..component import ComponentClient, ComponentNamespace
 from ..delivery import DeliveryNamespace
 from ..giftcard import GiftCardNamespace
 from ..invoice import InvoiceNamespace
@@ -53,6 +55,7 @@ from ._delivery import DEFAULT_ACCOUNTS, CarrierAccount, Delivery
 from ._giftcard import GiftCards
 from ._invoice import Invoicing
 from ._orders import OrderBook
+from ._platform import DEFAULT_COMPONENT_APPID, DEFAULT_COMPONENT_SECRET, Platform
 from ._pushes import (
     DEFAULT_SCHEDULE,
     ORIGINAL_ID,
@@ -74,6 +77,9 @@ __all__ = ["STATS_PATH", "Emulator"]
 STATS_PATH = "/__emulator__/stats"
 #: the emulated app's appid unless one is given
 DEFAULT_APPID = "wxemulator000000"
+#: the authorisation event URL's push token and EncodingAESKey ``component_client`` uses
+PLATFORM_PUSH_TOKEN = "platform-push-token"
+PLATFORM_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 
 
 class Emulator:
@@ -104,6 +110,10 @@ class Emulator:
         carrier_accounts: Sequence[CarrierAccount] = DEFAULT_ACCOUNTS,
         push_schedule: Sequence[float] = DEFAULT_SCHEDULE,
         request_log: int = 1000,
+        component_appid: str = DEFAULT_COMPONENT_APPID,
+        component_secret: str = DEFAULT_COMPONENT_SECRET,
+        rotate_refresh_tokens: bool = True,
+        ticket_interval: float = 600.0,
         host: str = "127.0.0.1",
         port: int = 0,
         clock: Callable[[], float] = time.time,
@@ -129,8 +139,10 @@ class Emulator:
             faults = Faults(
                 latency=latency, system_error=fault_rate / 2, bad_gateway=fault_rate / 2
             )
+        self._carrier_accounts = tuple(carrier_accounts)
+        self._seed = seed
         self.app = EmulatorApp(
-            check_token=self.tokens.check,
+            check_token=self._check_token,
             faults=faults,
             path_faults=path_faults or {},
             quota=quota or Quota(),
@@ -140,11 +152,22 @@ class Emulator:
         )
         self.app.serve_namespace(AuthNamespace, self.tokens)
         self.app.route("GET", STATS_PATH, self._stats, auth=False)
-        self.app.serve_namespace(GiftCardNamespace, self.giftcards)
-        self.app.serve_namespace(InvoiceNamespace, self.invoice)
-        self.app.serve_namespace(CityServiceNamespace, self.cityservice)
-        self.app.serve_namespace(DeliveryNamespace, self.delivery, self.delivery.wrap)
+        _serve_domains(self.app, self.giftcards, self.invoice, self.cityservice, self.delivery)
         stock(self.giftcards, book.orders())
+        #: the open platform, for one third-party platform (``wx.platform.authorize(...)``)
+        self.platform = Platform(
+            component_appid=component_appid,
+            component_secret=component_secret,
+            new_account=self._new_account,
+            token_ttl=token_ttl,
+            token_grace=token_grace,
+            rotate_refresh_tokens=rotate_refresh_tokens,
+            ticket_interval=ticket_interval,
+            push_schedule=push_schedule,
+            clock=clock,
+        )
+        self.app.serve_namespace(ComponentNamespace, self.platform, auth=False)
+        self.app.accounts = self.platform.account_for
         self._host, self._port = host, port
         self._url = "http://<not started>"
         self._server: AsgiServer | None = None
@@ -205,7 +228,40 @@ class Emulator:
             "requests": self.app.requests,
             "orders": len(self.book),
             "tokens_issued": self.tokens.issued,
+            "platform": self.platform.stats,
         }
+
+    def _check_token(self, token: str | None) -> tuple[str | None, Reply | None]:
+        """The account's own tokens, then the platform's authorizer tokens."""
+        checked = self.tokens.check(token)
+        if checked[0] is None and token:
+            return self.platform.check_authorizer(token) or checked
+        return checked
+
+    def _new_account(self, appid: str, orders: int) -> tuple[EmulatorApp, dict[str, Any]]:
+        """The state of another account (a platform's authorizer), on routes of its own: its
+        gift-card orders, invoicing, City Service and delivery (the same carrier test
+        accounts; ``open`` and ``shop/add`` answer it, as they answer platforms only)."""
+        app = EmulatorApp(
+            check_token=self._check_token,
+            faults=self.app.faults,
+            path_faults={},
+            quota=self.app.quota,
+            seed=self._seed,
+            clock=self._clock,
+            request_log=0,
+        )
+        seed = self._seed + sum(appid.encode())
+        book = OrderBook.generate(orders, start=self.start_time, days=self.days, seed=seed)
+        domains: dict[str, Any] = {
+            "giftcards": GiftCards(book, seed=seed, clock=self._clock),
+            "invoice": Invoicing(clock=self._clock),
+            "cityservice": CityService(clock=self._clock),
+            "delivery": Delivery(self._carrier_accounts, clock=self._clock, via_platform=True),
+        }
+        _serve_domains(app, **domains)
+        stock(domains["giftcards"], book.orders())
+        return app, domains
 
     def client(self, **options: Any) -> WeChatClient:
         """A ``WeChatClient`` bound to this emulator: over its port once started, else
@@ -218,6 +274,28 @@ class Emulator:
                 self.appid, self.secret, base_url="http://emulator", http_client=http, **options
             )
         return WeChatClient(self.appid, self.secret, base_url=self._url, **options)
+
+    def component_client(self, **options: Any) -> ComponentClient:
+        """A ``ComponentClient`` of the emulated third-party platform, bound to this emulator
+        as ``client()`` is; unless ``wx.platform.push_to`` was set, the platform's pushes
+        (tickets, authorisations) go to its router in-process. ``token`` and
+        ``encoding_aes_key`` (the authorisation event URL's) have test defaults."""
+        options.setdefault("token", PLATFORM_PUSH_TOKEN)
+        options.setdefault("encoding_aes_key", PLATFORM_AES_KEY)
+        if self._server is None and "http_client" not in options and "transport" not in options:
+            options["http_client"] = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app))
+            options.setdefault("base_url", "http://emulator")
+        options.setdefault("base_url", self._url)
+        platform = ComponentClient(
+            self.platform.component_appid, self.platform.component_secret, **options
+        )
+        if self.platform.pusher.target is None:
+            self.platform.push_to(
+                token=options["token"],
+                encoding_aes_key=options["encoding_aes_key"],
+                app=CallbackApp(platform.router),
+            )
+        return platform
 
     # -- serving -------------------------------------------------------------------------------
     async def __aenter__(self) -> Emulator:
@@ -233,6 +311,8 @@ class Emulator:
             self._url = server.base_url
             self._background = anyio.create_task_group()
             await self._background.__aenter__()
+            self.platform.spawn = self._spawn
+            self._background.start_soon(self.platform.push_tickets_forever)
         except BaseException:
             await self._stop()
             raise
@@ -252,6 +332,7 @@ class Emulator:
     async def _stop(self) -> None:
         self._entered = 0
         background, self._background = self._background, None
+        self.platform.spawn = None
         if background is not None:
             # Retries still waiting are dropped with the emulator (``settle()`` first to see
             # them through).
@@ -336,8 +417,17 @@ class Emulator:
         self._background.start_soon(self._retry_in_background, pushed)
 
     async def _retry_in_background(self, fields: dict[str, Any]) -> None:
+        await self._tracked(lambda: self.pusher.retry(fields))
+
+    def _spawn(self, work: Callable[[], Awaitable[object]]) -> None:
+        """Run ``work`` in the background of the started emulator (``settle`` waits for it)."""
+        assert self._background is not None
+        self._pending += 1
+        self._background.start_soon(self._tracked, work)
+
+    async def _tracked(self, work: Callable[[], Awaitable[object]]) -> None:
         try:
-            await self.pusher.retry(fields)
+            await work()
         finally:
             self._pending -= 1
             if not self._pending and self._idle is not None:
@@ -538,6 +628,20 @@ class Emulator:
         if order is None:
             raise KeyError(f"no gift-card order {order_id!r}")
         return order
+
+
+def _serve_domains(
+    app: EmulatorApp,
+    giftcards: GiftCards,
+    invoice: Invoicing,
+    cityservice: CityService,
+    delivery: Delivery,
+) -> None:
+    """One account's domain endpoints, where the SDK's registry says WeChat serves them."""
+    app.serve_namespace(GiftCardNamespace, giftcards)
+    app.serve_namespace(InvoiceNamespace, invoice)
+    app.serve_namespace(CityServiceNamespace, cityservice)
+    app.serve_namespace(DeliveryNamespace, delivery, delivery.wrap)
 
 
 #: Statuses with a rider on the order: taken (102) until the end, unless cancelled before.

@@ -233,6 +233,8 @@ def sign_push(
         encrypt, msg_signature, _, _ = crypto.encrypt(plain, nonce=once, timestamp=stamp)
         query.update(encrypt_type="aes", msg_signature=msg_signature)
         envelope = {"ToUserName": fields.get("ToUserName", ORIGINAL_ID), "Encrypt": encrypt}
+        if "InfoType" in fields:  # to a third-party platform: its appid names the envelope
+            envelope = {"AppId": fields.get("AppId", app_id), "Encrypt": encrypt}
         plain = _encode(envelope, as_json)
     content_type = "application/json" if as_json else "text/xml"
     return SignedPush(query, plain.encode("utf-8"), {"content-type": content_type}, dict(fields))
@@ -427,7 +429,7 @@ class Pusher:
         )
         if problem is not None:
             verdict = f"{problem}; {verdict}"
-        event = str(fields.get("Event"))
+        event = str(fields.get("Event") or fields.get("InfoType"))
         record = PushAttempt(
             event,
             f"{event}:{_subject(fields)}",
@@ -485,7 +487,14 @@ class _AppRaised(Exception):
 
 
 def _subject(fields: Mapping[str, Any]) -> str:
-    for name in ("OrderId", "shop_order_id", "UserCardCode", "SuccOrderId", "FailOrderId"):
+    for name in (
+        "OrderId",
+        "shop_order_id",
+        "UserCardCode",
+        "SuccOrderId",
+        "FailOrderId",
+        "AuthorizerAppid",
+    ):
         if fields.get(name):
             return str(fields[name])
     return ""

@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Literal, get_args
 
 import attrs
 
-from ..._checks import between, matches, max_len, min_len, one_of, unix_time
+from ..._checks import between, matches, max_len, min_len, one_of, unix_time, with_rule
 from ..._models import Response, Upload, meta
 from .. import _dicts
 
@@ -48,6 +49,7 @@ DATE_TYPES: frozenset[str] = frozenset(get_args(DateType))
 _MAX_IMAGE = 1024 * 1024  # uploadimg refuses larger files
 
 
+@functools.partial(with_rule, rule="a .jpg or .png file, not empty, at most 1 MB")
 def _image(upload: Upload | None) -> str | None:
     if upload is None:
         return None
