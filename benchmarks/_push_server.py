@@ -1,13 +1,16 @@
 """One push receiver for ``bench_pushes``, served by uvicorn in its own process.
 
-    python -m benchmarks._push_server {sdk,wechatpy} {plain,encrypted} [--redis URL]
+    python -m benchmarks._push_server {sdk,wechatpy,bare} {plain,encrypted} [--redis URL]
 
 * ``sdk``: ``CallbackApp(CallbackRouter(...))`` with one ``GiftCardPayDone`` handler, its
   dedupe store in memory or, with ``--redis``, a ``RedisDedupeStore``;
 * ``wechatpy``: the same work by hand with wechatpy 1.8.18 in a bare ASGI handler:
   ``check_signature``, ``WeChatCrypto.decrypt_message`` (encrypted), ``parse_message``, a set
   of the pushes already handled (wechatpy keeps none), and the reply ``<xml>ok</xml>``, plain
-  or through ``WeChatCrypto.encrypt_message``.
+  or through ``WeChatCrypto.encrypt_message``;
+* ``bare``: the floor: an ASGI handler that reads the body and answers a reply written once
+  (encrypted once, when encrypted), with no signature, parsing or dedupe. No receiver here
+  can do a push's work for less server CPU than this.
 
 uvicorn runs on uvloop with httptools where they are installed (``nox -s bench``). The process
 prints ``listening <port>``, serves until SIGTERM, then prints ``handled <n>``: how many
@@ -108,9 +111,42 @@ def wechatpy_app(encrypted: bool, counter: Counter) -> App:
     return app
 
 
+def bare_app(encrypted: bool, counter: Counter) -> App:
+    from wechat_async.callbacks import MessageCrypto
+
+    reply = OK
+    if encrypted:
+        encrypt, signature, timestamp, nonce = MessageCrypto(TOKEN, AES_KEY, APP_ID).encrypt(OK)
+        reply = (
+            f"<xml><Encrypt><![CDATA[{encrypt}]]></Encrypt><MsgSignature><![CDATA[{signature}]]>"
+            f"</MsgSignature><TimeStamp>{timestamp}</TimeStamp><Nonce><![CDATA[{nonce}]]></Nonce>"
+            "</xml>"
+        )
+    body = reply.encode()
+    start = {
+        "type": "http.response.start",
+        "status": 200,
+        "headers": [
+            (b"content-type", b"application/xml; charset=utf-8"),
+            (b"content-length", str(len(body)).encode()),
+        ],
+    }
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        while (await receive()).get("more_body", False):
+            pass
+        counter.handled += 1  # one "run" a request: the bench checks runs against pushes
+        await send(start)
+        await send({"type": "http.response.body", "body": body})
+
+    return app
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("app", choices=["sdk", "wechatpy"])
+    parser.add_argument("app", choices=["sdk", "wechatpy", "bare"])
     parser.add_argument("mode", choices=["plain", "encrypted"])
     parser.add_argument("--redis", help="redis:// URL of the SDK's dedupe store")
     args = parser.parse_args()
@@ -120,11 +156,12 @@ def main() -> None:
 
     counter = Counter()
     encrypted = args.mode == "encrypted"
-    app = (
-        sdk_app(encrypted, args.redis, counter)
-        if args.app == "sdk"
-        else wechatpy_app(encrypted, counter)
-    )
+    if args.app == "sdk":
+        app = sdk_app(encrypted, args.redis, counter)
+    elif args.app == "wechatpy":
+        app = wechatpy_app(encrypted, counter)
+    else:
+        app = bare_app(encrypted, counter)
     fast = importlib.util.find_spec("uvloop") and importlib.util.find_spec("httptools")
     config = uvicorn.Config(
         app,

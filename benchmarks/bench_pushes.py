@@ -16,7 +16,10 @@ Receivers, plain and encrypted:
 * ``wechatpy 1.8.18 by hand``: a bare ASGI handler calling ``check_signature``,
   ``WeChatCrypto.decrypt_message``, ``parse_message``, a set of handled pushes (wechatpy
   keeps none), and replying ``<xml>ok</xml>`` (``encrypt_message`` when encrypted). It does
-  not refuse stale timestamps or reused nonces, which the router does.
+  not refuse stale timestamps or reused nonces, which the router does;
+* ``bare ASGI, no work (floor)``: reads the body and answers a reply written once. What the
+  server and the ASGI call cost a push whatever the receiver does: a receiver's CPU per push
+  minus this is the work it does, and the floor's rate bounds every ratio here.
 
 The figure of merit is pushes per core-second of the server process (its CPU time from
 ``/proc``, read before and after each run), with the ratio to wechatpy. Wall pushes/s come
@@ -29,7 +32,7 @@ Then, in process without HTTP, the CPU time ``CallbackRouter.handle`` takes a pu
 and trio (new, duplicate, parse only), and the memory a handled push keeps.
 
     python -m benchmarks.bench_pushes [--pushes 5000] [--rounds 7] [--connections 16]
-                                      [--receivers callbackapp,wechatpy,redis]
+                                      [--receivers callbackapp,wechatpy,redis,floor]
 """
 
 from __future__ import annotations
@@ -60,8 +63,14 @@ OPENID = "obLatjgoYejavUtHsWwrX-2GtFJE"
 WECHATPY = "wechatpy 1.8.18 by hand"
 SDK_MEMORY = "CallbackApp, memory dedupe"
 SDK_REDIS = "CallbackApp, Redis dedupe"
+FLOOR = "bare ASGI, no work (floor)"
 #: receiver name -> (server app, needs Redis)
-RECEIVERS = {SDK_MEMORY: ("sdk", False), SDK_REDIS: ("sdk", True), WECHATPY: ("wechatpy", False)}
+RECEIVERS = {
+    SDK_MEMORY: ("sdk", False),
+    SDK_REDIS: ("sdk", True),
+    WECHATPY: ("wechatpy", False),
+    FLOOR: ("bare", False),
+}
 MODES = ("plain", "encrypted")
 
 
@@ -427,7 +436,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument(
-        "--receivers", help="comma-separated parts of receiver names: callbackapp,wechatpy,redis"
+        "--receivers",
+        help="comma-separated parts of receiver names: callbackapp,wechatpy,redis,floor",
     )
     args, _ = parser.parse_known_args()
     pin(0)

@@ -11,7 +11,7 @@ import pytest
 from benchmarks import bench_pushes as bench
 
 # wechatpy is a bench-only peer (nox -s bench installs it): its receiver runs where it is.
-RECEIVERS = [bench.SDK_MEMORY, bench.SDK_REDIS]
+RECEIVERS = [bench.SDK_MEMORY, bench.SDK_REDIS, bench.FLOOR]
 if importlib.util.find_spec("wechatpy") is not None:
     RECEIVERS.append(bench.WECHATPY)
 

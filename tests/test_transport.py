@@ -623,6 +623,41 @@ def test_a_client_used_from_a_second_asyncio_loop_is_a_configuration_error(name:
     assert len(peer.received) == 1
 
 
+@pytest.mark.parametrize("first", ["trio", "asyncio"])
+def test_an_httpx_client_used_from_a_second_run_on_trio_is_a_configuration_error(
+    first: str,
+) -> None:
+    """The same guard under trio, whose run has no loop object: its token stands for it."""
+
+    def in_another_trio_run(call: Callable[[], Awaitable[object]]) -> BaseException | None:
+        try:
+            anyio.run(call, backend="trio")
+        except BaseException as exc:  # handed to the test to assert on
+            return exc
+        return None
+
+    async def scenario(client: WeChatClient) -> None:
+        await ProbeNamespace(client).safe()
+        refused = await anyio.to_thread.run_sync(in_another_trio_run, ProbeNamespace(client).safe)
+        assert isinstance(refused, ConfigurationError), refused
+        assert "another event loop" in str(refused)
+        assert not isinstance(refused, ClientClosedError)
+        refused = await anyio.to_thread.run_sync(in_another_trio_run, client.aclose)
+        assert isinstance(refused, ConfigurationError), refused
+        await client.aclose()  # where it belongs: closes the pool
+
+    with KeepAlivePeer() as peer:
+        client = WeChatClient(
+            APPID,
+            token_provider=_static_token,
+            base_url=peer.base_url,
+            transport="httpx",
+            retry=fast_retry(deadline=5),
+        )
+        anyio.run(scenario, client, backend=first)
+    assert len(peer.received) == 1
+
+
 # -- stale keep-alive connections ------------------------------------------------------------
 # A server closes an idle connection while the client's event loop is busy elsewhere: its FIN
 # (or reset) waits unread, and the pool does not know. A request written on that connection

@@ -12,7 +12,7 @@ import pytest
 from tests.callbacks.test_router import NOW, TOKEN, pay_done, signed
 from wechat_async import StoreUnavailableError
 from wechat_async.callbacks import CallbackRouter, GiftCardPayDone
-from wechat_async.stores.dedupe import Claim, MemoryDedupeStore, Ticket
+from wechat_async.stores.dedupe import Claim, Mark, MemoryDedupeStore, Ticket
 
 
 def _router(store: Any = None, **options: Any) -> tuple[CallbackRouter, list[str]]:
@@ -94,7 +94,9 @@ async def test_a_lost_claim_cancels_the_handler_and_never_marks_done() -> None:
 
 
 class _DownStore(MemoryDedupeStore):
-    async def claim(self, key: str, ttl: float = 60.0) -> Ticket | Claim:
+    async def claim(
+        self, key: str, ttl: float = 60.0, *, mark: Mark | None = None
+    ) -> Ticket | Claim:
         raise StoreUnavailableError("redis down")
 
 

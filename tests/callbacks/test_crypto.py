@@ -154,3 +154,84 @@ def test_encrypt_reproduces_the_official_sample_byte_for_byte() -> None:
         TIMESTAMP,
         NONCE,
     )
+
+
+def test_a_reply_draws_its_prefix_and_nonce_in_one_call() -> None:
+    """Before: secrets.token_bytes for the prefix, then secrets.randbelow for the nonce."""
+    asked: list[int] = []
+
+    def draw(n: int) -> bytes:
+        asked.append(n)
+        return bytes(range(n))
+
+    box = MessageCrypto(TOKEN, KEY, APPID, random_bytes=draw)
+    encrypt, signature, timestamp, nonce = box.encrypt("<xml>ok</xml>", timestamp="1409735669")
+    assert asked == [21]
+    assert nonce == str(int.from_bytes(bytes(range(16, 21)), "big") % 10**10)
+    assert box.decrypt(signature, timestamp, nonce, encrypt) == "<xml>ok</xml>"
+    _, _, _, drawn = MessageCrypto(TOKEN, KEY, APPID).encrypt("<xml>ok</xml>")
+    assert drawn.isdigit()
+    assert len(drawn) <= 10
+
+
+def _fresh_cbc(data: bytes, *, encrypt: bool) -> bytes:
+    """Each message with a context of its own, as before the kept contexts."""
+    context = _cipher(base64.b64decode(KEY + "="))
+    one = context.encryptor() if encrypt else context.decryptor()
+    result: bytes = one.update(data) + one.finalize()
+    return result
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.binary(min_size=1, max_size=40)), max_size=12))
+def test_kept_contexts_give_each_message_its_own_cbc(steps: list[tuple[bool, bytes]]) -> None:
+    # One MessageCrypto encrypting and decrypting in any order: every message is exactly
+    # what a fresh CBC context with the IV makes of it, whatever came before.
+    box = crypto()
+    for encrypt, blocks in steps:
+        data = (blocks * 16)[: 16 * len(blocks)]  # whole blocks, 16 to 640 bytes
+        if encrypt:
+            assert box._chains.encrypt(data) == _fresh_cbc(data, encrypt=True)
+        else:
+            assert box._chains.decrypt(data) == _fresh_cbc(data, encrypt=False)
+    # And the official sample still reads after all of them.
+    assert "abcdteT" in box.decrypt(SIGNATURE, TIMESTAMP, NONCE, ENCRYPT)
+
+
+def test_kept_contexts_are_one_step_a_message_across_threads() -> None:
+    import threading
+
+    box = crypto()
+    messages = [f"<xml>{i}</xml>" * (1 + i % 9) for i in range(40)]
+    wrong: list[str] = []
+
+    def work(offset: int) -> None:
+        for i in range(200):
+            message = messages[(offset + i) % len(messages)]
+            sealed = box.encrypt(message, nonce="n", timestamp="1")
+            if box.decrypt(*_reorder(sealed)) != message:
+                wrong.append(message)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not wrong
+
+
+def test_a_step_that_fails_midway_leaves_no_wrong_chain() -> None:
+    box = crypto()
+    box.encrypt("<xml>before</xml>")
+    chains = box._chains
+
+    class Failing:
+        def update(self, data: bytes) -> bytes:
+            raise MemoryError
+
+    chains._encryptor = Failing()  # replaced by a fresh context when it fails
+    with pytest.raises(MemoryError):
+        box.encrypt("<xml>lost</xml>")
+    assert not isinstance(chains._encryptor, Failing)
+    data = bytes(range(64))
+    assert chains.encrypt(data) == _fresh_cbc(data, encrypt=True)

@@ -219,9 +219,9 @@ async def test_unauthenticated_requests_write_nothing_to_the_store() -> None:
             super().__init__()
             self.claimed: list[str] = []
 
-        async def claim(self, key: str, ttl: float = 60.0) -> Any:
+        async def claim(self, key: str, ttl: float = 60.0, *, mark: Any = None) -> Any:
             self.claimed.append(key)
-            return await super().claim(key, ttl)
+            return await super().claim(key, ttl, mark=mark)
 
     store = Recording()
     router = make_router([], safe=True, dedupe=store)

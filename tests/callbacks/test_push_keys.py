@@ -8,7 +8,7 @@ from typing import Any
 
 from wechat_async.callbacks import CallbackRouter, Event, UnknownEvent
 from wechat_async.callbacks._signature import sign
-from wechat_async.stores.dedupe import Claim, MemoryDedupeStore, Ticket
+from wechat_async.stores.dedupe import Claim, Mark, MemoryDedupeStore, Ticket
 
 TOKEN = "keys-token"
 NOW = 1_700_000_000
@@ -20,9 +20,13 @@ class _Recording(MemoryDedupeStore):
         super().__init__()
         self.claimed: list[str] = []
 
-    async def claim(self, key: str, ttl: float = 60.0) -> Ticket | Claim:
+    async def claim(
+        self, key: str, ttl: float = 60.0, *, mark: Mark | None = None
+    ) -> Ticket | Claim:
         self.claimed.append(key)
-        return await super().claim(key, ttl)
+        if mark is not None:  # the used-nonce mark: its key, and the value it keeps
+            self.claimed += [mark.key, mark.value]
+        return await super().claim(key, ttl, mark=mark)
 
 
 def _query(nonce: str) -> dict[str, str]:
@@ -63,7 +67,7 @@ async def test_a_long_identity_is_kept_as_a_fixed_size_key() -> None:
     """Before: the key was the identity's text, 512 KB here, held 25 hours per push."""
     for make in (_pay_done, _unknown):
         short, huge = await _keys(make("o1"), "n1"), await _keys(make(HUGE), "n2")
-        assert len(short) == len(huge) == 3  # two nonce markers, then the push's claim
+        assert len(short) == len(huge) == 3  # the push's claim, its mark's key and value
         assert [len(k) for k in short] == [len(k) for k in huge]
         assert max(len(k) for k in huge) <= 64
 
@@ -73,6 +77,19 @@ async def test_different_pushes_get_different_keys_and_a_retry_the_same() -> Non
     router = CallbackRouter(TOKEN, clock=lambda: NOW, dedupe=store)
     for nonce, body in [("n1", _pay_done("a")), ("n2", _pay_done("b")), ("n3", _pay_done("a"))]:
         assert (await router.handle("POST", _query(nonce), body)).status == 200
-    pushes = store.claimed[2::3]  # each delivery: two nonce markers, then the push's claim
+    pushes = store.claimed[0::3]  # each delivery: the push's claim, its mark's key and value
     assert pushes[0] != pushes[1]
     assert pushes[0] == pushes[2]  # a retry under a fresh nonce is the same push
+
+
+async def test_a_used_pair_is_kept_as_it_is_when_short_else_as_a_digest() -> None:
+    """WeChat's ten-digit nonce costs no digest; a long or non-ASCII one is no longer key."""
+    marks = []
+    for nonce in ("1514711492", "n" * 300, "nonce-ß"):
+        store = _Recording()
+        router = CallbackRouter(TOKEN, clock=lambda: NOW, dedupe=store)
+        assert (await router.handle("POST", _query(nonce), _pay_done("o1"))).status == 200
+        marks.append(store.claimed[1])
+    assert marks[0] == f"nonce-pair:{NOW}:1514711492"
+    assert marks[1] != marks[2]
+    assert len(marks[1]) == len(marks[2]) == len("nonce-pair:") + 32

@@ -161,3 +161,14 @@ def test_any_json_waybill_text_is_answered_with_valid_utf8_that_round_trips(
         assert answer["ToUserName"] == sent["FromUserName"]
         assert answer["FromUserName"] == sent["ToUserName"]
         assert len(seen) == 1
+
+
+def test_the_encrypted_xml_envelope_is_what_the_xml_writer_writes() -> None:
+    """The envelope is written by one f-string (the reply's hot path); it must equal the
+    general XML writer's output for the same fields."""
+    from wechat_async.callbacks._replies import _envelope, _xml
+
+    box = MessageCrypto(TOKEN, KEY, APPID, random_bytes=lambda n: b"\x07" * n)
+    encrypt, signature, _, nonce = box.encrypt("<xml>ok</xml>", timestamp=str(NOW))
+    fields = {"Encrypt": encrypt, "MsgSignature": signature, "TimeStamp": NOW, "Nonce": nonce}
+    assert _envelope(box, "<xml>ok</xml>", NOW, as_json=False) == _xml(fields).encode()

@@ -6,7 +6,7 @@ rotating refresh tokens, permission sets, and memory that follows the authorizer
 from __future__ import annotations
 
 import gc
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -15,8 +15,12 @@ import pytest
 
 from tests.component.test_refresh import FlakyStore
 from wechat_async import (
+    CityServicePermissionSetError,
     ConfigurationError,
+    DeliveryPermissionSetError,
     GiftCardPermissionSetError,
+    InvoicePermissionSetError,
+    PermissionSetError,
     ReauthorizationRequiredError,
     RequestValidationError,
     TokenStore,
@@ -296,3 +300,37 @@ async def test_a_store_without_durable_credentials_is_refused(wx: Emulator) -> N
     assert isinstance(store, TokenStore)
     with pytest.raises(ConfigurationError, match="got TokensOnly"):
         wx.component_client(store=store)
+
+
+@pytest.mark.parametrize(
+    ("domain", "granted", "error", "sets"),
+    [
+        ("delivery", 8, DeliveryPermissionSetError, (51, 71)),
+        ("invoice", 8, InvoicePermissionSetError, (26,)),
+        ("cityservice", 8, CityServicePermissionSetError, (22,)),
+        ("giftcard", 51, GiftCardPermissionSetError, (8,)),
+    ],
+)
+async def test_each_domain_names_the_permission_set_it_needs(
+    wx: Emulator,
+    platform: ComponentClient,
+    domain: str,
+    granted: int,
+    error: type[PermissionSetError],
+    sets: tuple[int, ...],
+) -> None:
+    await _authorised(wx, platform, granted)
+    merchant = platform.authorizer(MERCHANT)
+    calls: dict[str, Callable[[], Awaitable[object]]] = {
+        "delivery": lambda: merchant.delivery.get_all_delivery(),
+        "invoice": lambda: merchant.invoice.get_pay_mch(),
+        "cityservice": lambda: merchant.cityservice.send_msg_data(
+            openid="o", biz_template_id="t", order_no="1", data={"k": {"value": "v"}}
+        ),
+        "giftcard": lambda: merchant.giftcard.batch_get_orders(**ORDERS),  # type: ignore[arg-type]
+    }
+    with pytest.raises(error) as caught:
+        await calls[domain]()
+    assert caught.value.errcode == 61007
+    assert isinstance(caught.value, PermissionSetError)
+    assert caught.value.permission_sets == sets

@@ -68,6 +68,7 @@ class Run:
     calls: int
     failed: list[int]
     exchanges: int
+    component_tokens: int
     lifetimes: int
     refused: int
     errors: list[str]
@@ -99,6 +100,7 @@ def _run(
         calls=sum(ok + failed for ok, failed in results),
         failed=[failed for _, failed in results],
         exchanges=after["authorizer_tokens_issued"] - before["authorizer_tokens_issued"],
+        component_tokens=after["component_tokens_issued"] - before["component_tokens_issued"],
         lifetimes=math.ceil((finished - start) / TOKEN_TTL),
         refused=after["refresh_tokens_refused"] - before["refresh_tokens_refused"],
         errors=errors,
@@ -118,11 +120,14 @@ def _refresh_once_a_lifetime(redis_server: RedisServer, prefix: str, platform: P
     print(
         f"4 platform processes x {50} tasks, {TOKEN_TTL} s tokens, no grace, rotating refresh "
         f"tokens: {run.calls} calls, {run.failed} failed, {run.exchanges} refresh token "
-        f"exchanges over {run.lifetimes} lifetimes, {run.refused} refused (61023)"
+        f"exchanges and {run.component_tokens} component tokens over {run.lifetimes} lifetimes, "
+        f"{run.refused} refused (61023)"
     )
     assert run.failed == [0, 0, 0, 0], run.errors
     assert run.refused == 0  # never two exchanges of one refresh token
     assert run.exchanges <= run.lifetimes + 1
+    # the component token too: one fetch a lifetime for all four processes, not one each
+    assert 1 <= run.component_tokens <= run.lifetimes + 1
     stored, wechat = _refresh_tokens(redis_server, prefix, platform)
     assert stored == wechat
 

@@ -307,7 +307,11 @@ async def test_authorizer_list_pages_with_refresh_tokens(platform: Platform) -> 
     too_many = await platform.call(
         "api_get_authorizer_list", {"component_appid": COMPONENT, "offset": 0, "count": 501}, token
     )
-    assert too_many["errcode"] == 40097
+    assert too_many["errcode"] == 40170  # the official page's code for a count over 500
+    negative = await platform.call(
+        "api_get_authorizer_list", {"component_appid": COMPONENT, "offset": -1, "count": 5}, token
+    )
+    assert negative["errcode"] == 40097
 
 
 async def test_a_started_emulator_pushes_tickets_on_its_schedule() -> None:

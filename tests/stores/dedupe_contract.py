@@ -10,7 +10,7 @@ import anyio
 import anyio.lowlevel
 import pytest
 
-from wechat_async.stores.dedupe import Claim, DedupeStore, Ticket
+from wechat_async.stores.dedupe import Claim, DedupeStore, Mark, Ticket
 
 
 async def test_contract_claim_running_done(dedupe_store: Any) -> None:
@@ -115,3 +115,57 @@ async def test_contract_everything_stored_expires(dedupe_store: Any) -> None:
         await anyio.sleep(0.25)
         assert isinstance(await store.claim("running"), Ticket)
         assert isinstance(await store.claim("done"), Ticket)
+
+
+async def test_contract_a_mark_keeps_its_first_value(dedupe_store: Any) -> None:
+    """A plain push's (timestamp, nonce) pair carries one body: the same pair with the same
+    body passes (a retry), with another body its claim is refused and nothing is written."""
+    async with dedupe_store() as store:
+        mark = Mark("pair", "body-1", 30)
+        first = await store.claim("push-1", mark=mark)
+        assert isinstance(first, Ticket)
+        assert await store.claim("push-1", mark=mark) is Claim.RUNNING  # the same push again
+        assert await store.claim("push-2", mark=Mark("pair", "body-2", 30)) is Claim.MARKED
+        assert isinstance(await store.claim("push-2"), Ticket)  # MARKED took nothing
+        assert await store.complete(first)
+        assert await store.claim("push-1", mark=mark) is Claim.DONE  # a retry, answered
+        assert await store.claim("push-3", mark=Mark("pair", "body-3", 30)) is Claim.MARKED
+        assert isinstance(await store.claim("push-3", mark=Mark("other", "body-3", 30)), Ticket)
+
+
+async def test_contract_a_marked_claim_writes_nothing(dedupe_store: Any) -> None:
+    async with dedupe_store() as store:
+        assert isinstance(await store.claim("push-1", mark=Mark("pair", "body-1", 30)), Ticket)
+        refused = await store.claim("push-2", mark=Mark("pair", "body-2", 30))
+        assert refused is Claim.MARKED
+        ticket = await store.claim("push-2", mark=Mark("pair-2", "body-2", 30))
+        assert isinstance(ticket, Ticket)  # push-2 was never claimed
+        # and the refused value was not written over the first: body-1 still passes
+        assert isinstance(await store.claim("push-9", mark=Mark("pair", "body-1", 30)), Ticket)
+
+
+async def test_contract_a_mark_is_kept_for_its_own_ttl(dedupe_store: Any) -> None:
+    async with dedupe_store() as store:
+        ticket = await store.claim("push-1", ttl=30, mark=Mark("pair", "body-1", 0.1))
+        assert isinstance(ticket, Ticket)
+        await anyio.sleep(0.25)
+        assert await store.claim("push-1") is Claim.RUNNING  # the claim outlives its mark
+        again = await store.claim("push-2", mark=Mark("pair", "body-2", 30))
+        assert isinstance(again, Ticket)  # the mark lapsed: the pair takes a value again
+
+
+async def test_contract_concurrent_bodies_under_one_mark_have_one_winner(
+    dedupe_store: Any,
+) -> None:
+    results: list[Ticket | Claim] = []
+    async with dedupe_store() as store:
+
+        async def claim(i: int) -> None:
+            await anyio.lowlevel.checkpoint()
+            results.append(await store.claim(f"push-{i}", mark=Mark("pair", f"body-{i}", 30)))
+
+        async with anyio.create_task_group() as tg:
+            for i in range(20):
+                tg.start_soon(claim, i)
+    assert sum(isinstance(r, Ticket) for r in results) == 1
+    assert results.count(Claim.MARKED) == 19

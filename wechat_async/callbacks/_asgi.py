@@ -3,10 +3,11 @@ framework with ``wechat_async.integrations``."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
 from typing import Any
 
 from ._http import MAX_BODY, TOO_LARGE, answer, declared_over
+from ._replies import JSON, TEXT, XML
 from ._router import CallbackRouter
 
 __all__ = ["CallbackApp"]
@@ -39,7 +40,7 @@ class CallbackApp:
             return
         if scope["type"] != "http":
             return
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        headers = _wanted_headers(scope["headers"])
         if declared_over(headers.get("content-length"), self.max_body):
             # Answered unread, so the connection cannot carry another request: say so, or
             # the client may send its next one on a connection the server is closing.
@@ -73,9 +74,34 @@ class CallbackApp:
                 return b"".join(chunks) if size <= self.max_body else None
 
 
-async def _respond(send: Send, status: int, headers: Any, body: bytes) -> None:
-    raw_headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in dict(headers).items()]
-    raw_headers.append((b"content-length", str(len(body)).encode()))
+# What the router reads of a request's headers (the last of each, whatever its case).
+_WANTED = frozenset({b"content-length", b"content-type"})
+
+
+def _wanted_headers(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
+    wanted = {}
+    for name, value in raw:
+        name = name.lower()
+        if name in _WANTED:
+            wanted[name.decode("latin-1")] = value.decode("latin-1")
+    return wanted
+
+
+def _raw(headers: Mapping[str, str]) -> list[tuple[bytes, bytes]]:
+    return [(k.encode("latin-1"), v.encode("latin-1")) for k, v in dict(headers).items()]
+
+
+# Nearly every reply carries one of the shared header mappings of ``_replies``: encoded once.
+_ENCODED = {id(headers): (headers, _raw(headers)) for headers in (TEXT, XML, JSON)}
+
+
+def _encoded(headers: Mapping[str, str]) -> list[tuple[bytes, bytes]]:
+    known = _ENCODED.get(id(headers))
+    return known[1] if known is not None and known[0] is headers else _raw(headers)
+
+
+async def _respond(send: Send, status: int, headers: Mapping[str, str], body: bytes) -> None:
+    raw_headers = [*_encoded(headers), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": raw_headers})
     await send({"type": "http.response.body", "body": body})
 

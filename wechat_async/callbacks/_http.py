@@ -34,7 +34,7 @@ async def answer(
     if body is None:
         return TOO_LARGE
     raw = query_string.decode("latin-1") if isinstance(query_string, bytes) else query_string
-    pairs = headers.items() if isinstance(headers, Mapping) else headers
+    pairs = headers.items() if isinstance(headers, (dict, Mapping)) else headers
     return await router.handle(
         method, _query(raw), body, {name.lower(): value for name, value in pairs}
     )

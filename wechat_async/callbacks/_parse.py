@@ -11,7 +11,7 @@ from typing import Any, get_args
 import attrs
 import cattrs
 
-from .._convert import converter, field_errors
+from .._convert import field_errors, structure_response
 from .._models import WIRE
 from ._crypto import MessageCrypto
 from ._errors import MalformedMessageError, PayloadTooLargeError
@@ -45,14 +45,18 @@ def is_json(body: bytes, content_type: str | None = None) -> bool:
 
 def body_fields(body: bytes | str, content_type: str | None = None) -> dict[str, Any]:
     """The top-level fields of a push body, XML or JSON, as a dict (values as received)."""
-    raw = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else bytes(body)
+    if isinstance(body, str):
+        raw = body.encode("utf-8", "surrogatepass")
+    else:
+        raw = body if type(body) is bytes else bytes(body)
     if len(raw) > MAX_BODY:
         raise PayloadTooLargeError(f"push body of {len(raw)} bytes is over {MAX_BODY}")
-    if not raw.strip():
+    stripped = raw.strip()
+    if not stripped:
         raise MalformedMessageError("empty push body")
     if is_json(raw, content_type):
         return _json_fields(raw)
-    return xml_fields(raw.strip())
+    return xml_fields(stripped)
 
 
 def _json_fields(raw: bytes) -> dict[str, Any]:
@@ -123,7 +127,7 @@ def event_from_fields(fields: Mapping[str, Any]) -> Event | UnknownEvent:
     if cls is None:
         return UnknownEvent(fields=dict(fields))
     try:
-        return converter.structure(_from_text(fields, cls), cls)
+        return structure_response(_from_text(fields, cls), cls)
     except (cattrs.BaseValidationError, TypeError, ValueError, AttributeError) as exc:
         detail = "; ".join(str(e) for e in field_errors(exc))
         raise MalformedMessageError(f"{name} push does not fit {cls.__name__}: {detail}") from None
@@ -131,9 +135,9 @@ def event_from_fields(fields: Mapping[str, Any]) -> Event | UnknownEvent:
 
 @attrs.frozen
 class _Plan:
-    ints: frozenset[str]
+    ints: tuple[str, ...]
     #: optional non-text fields, where an empty element means "not said" (None), not False/0
-    blanks: frozenset[str]
+    blanks: tuple[str, ...]
     nested: dict[str, type]
 
 
@@ -158,20 +162,20 @@ def _plan(cls: type) -> _Plan:
             for option in options:
                 if attrs.has(option):
                     nested[key] = option
-        plan = _PLANS[cls] = _Plan(frozenset(ints), frozenset(blanks), nested)
+        plan = _PLANS[cls] = _Plan(tuple(sorted(ints)), tuple(sorted(blanks)), nested)
     return plan
 
 
 def _from_text(fields: Mapping[str, Any], cls: type) -> dict[str, Any]:
     """XML carries every value as text: digit strings become ints where the model says int
     (nested objects too), and empty optional values become None."""
-    plan = _plan(cls)
+    plan = _PLANS.get(cls) or _plan(cls)
     data = dict(fields)
-    for key in plan.blanks & data.keys():
-        if data[key] == "":
+    for key in plan.blanks:
+        if data.get(key) == "":
             data[key] = None
-    for key in plan.ints & data.keys():
-        value = data[key]
+    for key in plan.ints:
+        value = data.get(key)
         if isinstance(value, str) and _INT.fullmatch(value.strip()):
             data[key] = int(value)
     for key, inner in plan.nested.items():

@@ -132,13 +132,9 @@ def _envelope(crypto: MessageCrypto, message: str, now: int, as_json: bool) -> b
             "Nonce": nonce,
         }
         return _encode(json.dumps(envelope))
-    return _encode(
-        _xml(
-            {
-                "Encrypt": encrypt,
-                "MsgSignature": signature,
-                "TimeStamp": int(timestamp),
-                "Nonce": nonce,
-            }
-        )
-    )
+    # As ``_xml`` writes it: base64, hex and digits need no CDATA splitting.
+    return (
+        f"<xml><Encrypt><![CDATA[{encrypt}]]></Encrypt>"
+        f"<MsgSignature><![CDATA[{signature}]]></MsgSignature>"
+        f"<TimeStamp>{int(timestamp)}</TimeStamp><Nonce><![CDATA[{nonce}]]></Nonce></xml>"
+    ).encode("ascii")

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
+import inspect
 import logging
-import re
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
-import anyio
-
+from .._cancel import shielded
 from .._errors import ConfigurationError, StoreUnavailableError
 from .._observe import reporting_pushes
 from .._redact import install_log_redaction, remember_secret
 from ..hooks import Hooks
-from ..stores.dedupe import RUNNING_TTL, Claim, DedupeStore, MemoryDedupeStore, Ticket
+from ..stores.dedupe import RUNNING_TTL, Claim, DedupeStore, Mark, MemoryDedupeStore, Ticket
 from ._crypto import MessageCrypto
 from ._errors import (
     AppIdMismatchError,
@@ -47,7 +45,6 @@ logger = logging.getLogger("wechat_async.callbacks")
 
 E = TypeVar("E", bound="Event | UnknownEvent")
 Handler = Callable[[Any], Awaitable[Any]]
-_TIMESTAMP = re.compile(r"[0-9]{1,12}")
 #: How long a handler may run (counted from its claim) before it is cancelled, its claim
 #: released and the push answered 503. Longer than WeChat's 5 s reply wait on purpose: a slow
 #: handler (10 s of upstream calls) finishes with its claim renewed while WeChat's retries get
@@ -55,6 +52,8 @@ _TIMESTAMP = re.compile(r"[0-9]{1,12}")
 #: cancel such a handler on every retry, and the push would be lost. Far below WeChat's retry
 #: span, so a hung one is re-run.
 DEFAULT_HANDLER_TIMEOUT = 30.0
+#: A used (timestamp, nonce) pair up to this long is kept as it is, a longer one as a digest.
+_SHORT_PAIR = 32
 
 
 class CallbackRouter:
@@ -98,11 +97,13 @@ class CallbackRouter:
         self._crypto = (
             MessageCrypto(token, encoding_aes_key, app_id or "") if encoding_aes_key else None
         )
+        # Used nonces are marks on the claims, in the same store (Redis: seen by every process).
         self._dedupe: DedupeStore = dedupe if dedupe is not None else MemoryDedupeStore()
-        # Used nonces live in a given store (Redis: seen by every process). The default memory
-        # store gets a second one for them, so two short-lived markers per push never evict
-        # the claims of pushes WeChat is still retrying.
-        self._nonces: DedupeStore = dedupe if dedupe is not None else MemoryDedupeStore()
+        if self._crypto is None and not _takes_mark(self._dedupe):
+            raise ConfigurationError(
+                f"{type(self._dedupe).__name__}.claim() takes no mark=: a plain-mode router "
+                "writes each push's used (timestamp, nonce) with its claim (DedupeStore.claim)"
+            )
         self._replay_window = replay_window
         if handler_timeout <= 0 or claim_ttl <= 0:
             raise ConfigurationError("handler_timeout and claim_ttl must be positive")
@@ -208,32 +209,29 @@ class CallbackRouter:
         # handler that ran is never followed by a reply that fails.
         reply = acknowledge(event, now=int(self._clock()), as_json=as_json, crypto=self._crypto)
         if self._crypto is None:
-            # Safe mode needs no marker: msg_signature, checked above, covers the body.
-            await self._use_nonce(timestamp, nonce, body)
-        return await self._dispatch(event, reply)
+            # Safe mode needs no mark: msg_signature, checked above, covers the body.
+            mark = self._pair_mark(timestamp, nonce, body)
+            return await self._dispatch(event, reply, mark)
+        return await self._dispatch(event, reply, None)
 
-    async def _use_nonce(self, timestamp: str, nonce: str, content: bytes) -> None:
-        """Accept a plain push's signed ``(timestamp, nonce)`` pair for one body only.
+    def _pair_mark(self, timestamp: str, nonce: str, content: bytes) -> Mark:
+        """A plain push's signed ``(timestamp, nonce)`` pair, for one body only.
 
         Whether WeChat re-signs a retry or sends it again as it was is not documented, so the
         same pair with the same push passes (the dedupe layer answers it: a retry must never
-        be refused); with other content it is refused. Two markers, kept while the timestamp
-        can pass: the pair with this content, then the pair alone. Taken in this order, a store
-        failure between them lets a retry through rather than refusing it.
+        be refused); with other content its claim is refused. Kept while the timestamp can
+        pass, and written with the push's claim in one store call.
         """
-        ttl = 2 * self._replay_window  # the timestamp passes for at most this long
-        seen = await self._nonces.claim(f"nonce-push:{_digest(timestamp, nonce, content)}", ttl)
-        if not isinstance(seen, Ticket):
-            return  # this very push under this pair again: a retry or a duplicate
-        used = await self._nonces.claim(f"nonce:{_digest(timestamp, nonce)}", ttl)
-        if not isinstance(used, Ticket):
-            # Keep nothing of a refused body: a flood under one seen URL fills no store.
-            with contextlib.suppress(StoreUnavailableError):
-                await self._nonces.release(seen)
-            raise NonceReusedError("this timestamp and nonce already carried another push")
+        # The pair as it is where it is short (WeChat's nonces are ten digits; the timestamp,
+        # checked, is digits only, so the first ':' splits them), else its digest: a fixed
+        # few bytes of key either way. Twice the window: the timestamp passes that long.
+        pair = f"{timestamp}:{nonce}"
+        if len(pair) > _SHORT_PAIR or not pair.isascii():
+            pair = _digest(timestamp, nonce)
+        return Mark(f"nonce-pair:{pair}", _digest(content), 2 * self._replay_window)
 
     def _check_fresh(self, timestamp: str) -> None:
-        if not _TIMESTAMP.fullmatch(timestamp):
+        if not (0 < len(timestamp) <= 12 and timestamp.isascii() and timestamp.isdigit()):
             raise StaleTimestampError("timestamp missing or not Unix seconds")
         if abs(self._clock() - int(timestamp)) > self._replay_window:
             raise StaleTimestampError(f"timestamp outside the {self._replay_window:.0f} s window")
@@ -245,19 +243,27 @@ class CallbackRouter:
                 return handler
         return None
 
-    async def _dispatch(self, event: Event | UnknownEvent, reply: CallbackReply) -> CallbackReply:
+    async def _dispatch(
+        self, event: Event | UnknownEvent, reply: CallbackReply, mark: Mark | None
+    ) -> CallbackReply:
         """Run the push's handler once across deliveries; ``reply`` is its acknowledgement."""
         watch = self._runs.here()
         taken_at = watch.now()  # the claim's TTL counts from before it is taken
         # A digest, not the identity's text: a kept push costs a fixed few bytes of key.
-        claimed = await self._dedupe.claim(_digest(event.identity()), self._claim_ttl)
+        key = _digest(event.identity())
+        if mark is None:
+            claimed = await self._dedupe.claim(key, self._claim_ttl)
+        else:
+            claimed = await self._dedupe.claim(key, self._claim_ttl, mark=mark)
+            if claimed is Claim.MARKED:
+                raise NonceReusedError("this timestamp and nonce already carried another push")
         if claimed is Claim.RUNNING:
             # Not acknowledged: if the running delivery fails, WeChat's next retry runs it.
             return text_reply(503, "push in progress", event)
         if isinstance(claimed, Ticket):
             handler = self._handler_for(type(event))
             if handler is None:
-                with anyio.CancelScope(shield=True):
+                with shielded():
                     await self._complete(claimed, event)
             else:
                 failure = await self._run(handler, event, claimed, watch, taken_at)
@@ -283,7 +289,7 @@ class CallbackRouter:
         """Free a claim so WeChat's next retry runs the handler; an unreachable store leaves
         it to expire after ``claim_ttl`` instead."""
         try:
-            with anyio.CancelScope(shield=True):
+            with shielded():
                 await self._dedupe.release(ticket)
         except StoreUnavailableError as exc:
             logger.warning("push claim not released, it expires by itself: %s", exc)
@@ -307,32 +313,22 @@ class CallbackRouter:
         so two deliveries of one push never run at once.
         """
         failure: tuple[int, str] | None = None
-        succeeded = False
         try:
-            with anyio.CancelScope() as scope:
-                run = watch.start(scope, taken_at, ticket, event.event)
+            with watch.run(taken_at, ticket, event.event) as run:
                 try:
                     await handler(event)
                 except Exception:
                     logger.exception("push handler for %s failed; WeChat will retry", event.event)
                     failure = (500, "handler failed")
-                finally:
-                    watch.end(run)
-                succeeded = failure is None and not scope.cancel_called
-                if succeeded:
-                    # Ran to the end: nothing cancels it now, the outcome is recorded.
-                    scope.shield = True
-                    await self._complete(ticket, event)
-                    return None
         except BaseException:
-            if not succeeded:
-                # Cancelled mid-handler: free the claim so a retry is not refused for a minute.
-                await self._release(ticket)
+            # Cancelled mid-handler from outside: free the claim so a retry is not refused
+            # for a minute.
+            await self._release(ticket)
             raise
         if run.lost:
             logger.error("push %s: handler cancelled, its claim was lost", event.event)
             failure = (503, "claim lost")
-        elif scope.cancelled_caught:
+        elif run.cancelled_caught:
             logger.error(
                 "push handler for %s still running after %g s: cancelled, WeChat retries",
                 event.event,
@@ -342,19 +338,32 @@ class CallbackRouter:
         if failure is not None:
             await self._release(ticket)
             return failure
-        # Cut off, yet it returned: it ran, so it is recorded like any handler that did.
-        with anyio.CancelScope(shield=True):
+        # It ran (to the end, or cut off yet it returned): nothing cancels it now, the outcome
+        # is recorded.
+        with run.shielded():
             await self._complete(ticket, event)
         return None
 
 
+def _takes_mark(store: DedupeStore) -> bool:
+    """Whether a store's ``claim`` takes ``mark=`` (a store written before it existed
+    would fail every plain push with a TypeError: said once, at construction)."""
+    try:
+        parameters = inspect.signature(store.claim).parameters.values()
+    except (TypeError, ValueError):  # no signature to read: let it run
+        return True
+    return any(p.name == "mark" or p.kind is p.VAR_KEYWORD for p in parameters)
+
+
 def _digest(*parts: str | bytes) -> str:
     """A fixed-size store key for any parts: 32 hex characters however long they are."""
-    chunks: list[bytes] = []
+    digest = hashlib.blake2b(digest_size=16)
     for part in parts:
-        raw = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
-        chunks += (len(raw).to_bytes(8, "big"), raw)  # length-prefixed: ("ab", "c") != ("a", "bc")
-    return hashlib.blake2b(b"".join(chunks), digest_size=16).hexdigest()
+        raw = part if isinstance(part, bytes) else part.encode("utf-8", "surrogatepass")
+        # Length-prefixed: ("ab", "c") != ("a", "bc").
+        digest.update(len(raw).to_bytes(8, "big"))
+        digest.update(raw)
+    return digest.hexdigest()
 
 
 def _refuse(status: int, reason: str, exc: BaseException) -> CallbackReply:

@@ -46,6 +46,9 @@ class SendMsgDataRequest:
 
 @attrs.define(kw_only=True)
 class SendMsgDataResponse(Response):
+    """What ``cityservice/sendmsgdata`` answers: ``result_page_url``, WeChat's result page to
+    send the user to."""
+
     #: Redirect the user here instead of your own result page. Empty when no
     #: ``result_page_style_id`` was sent.
     result_page_url: str = ""

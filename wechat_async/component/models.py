@@ -59,6 +59,9 @@ class GetComponentAccessTokenRequest:
 
 @attrs.define(kw_only=True)
 class ComponentAccessTokenResponse(Response):
+    """What ``api_component_token`` answers: the ``component_access_token`` and how long it lives
+    (``expires_in``)."""
+
     component_access_token: str = attrs.field(repr=False)
     #: seconds (7200)
     expires_in: int
@@ -73,6 +76,9 @@ class GetPreAuthCodeRequest:
 
 @attrs.define(kw_only=True)
 class PreAuthCodeResponse(Response):
+    """What ``api_create_preauthcode`` answers: a ``pre_auth_code`` for one authorisation page,
+    and how long it lives."""
+
     #: opens the authorisation page once (``authorization_url``)
     pre_auth_code: str = attrs.field(repr=False)
     #: seconds (1800 by the documents; the example answers 600)
@@ -90,12 +96,17 @@ class QueryAuthRequest:
 
 @attrs.define(kw_only=True)
 class FuncscopeCategory(Response):
+    """A permission set, by ``id``."""
+
     #: the permission set's id (权限集 ID)
     id: int
 
 
 @attrs.define(kw_only=True)
 class ConfirmInfo(Response):
+    """A permission set's confirmation flags, as peer SDKs read them (the documents' table leaves
+    them out)."""
+
     need_confirm: int | None = None
     already_confirm: int | None = None
     can_confirm: int | None = None
@@ -131,6 +142,9 @@ class AuthorizationInfo(Response):
 
 @attrs.define(kw_only=True)
 class QueryAuthResponse(Response):
+    """What ``api_query_auth`` answers: ``authorization_info``, with the merchant's appid,
+    permission sets, first access token and refresh token."""
+
     authorization_info: AuthorizationInfo
 
 
@@ -147,6 +161,9 @@ class GetAuthorizerAccessTokenRequest:
 
 @attrs.define(kw_only=True)
 class AuthorizerAccessTokenResponse(Response):
+    """What ``api_authorizer_token`` answers: the merchant's new access token, how long it lives,
+    and the refresh token to use from now on."""
+
     authorizer_access_token: str = attrs.field(repr=False)
     expires_in: int
     #: the refresh token to use from now on (WeChat may rotate it)
@@ -163,6 +180,8 @@ class GetAuthorizerInfoRequest:
 
 @attrs.define(kw_only=True)
 class TypeInfo(Response):
+    """An account's service or verification type: its ``id``, and ``name`` when sent."""
+
     id: int
     name: str | None = None
 
@@ -192,6 +211,9 @@ class AuthorizerInfo(Response):
 
 @attrs.define(kw_only=True)
 class AuthorizerInfoResponse(Response):
+    """What ``api_get_authorizer_info`` answers: the merchant's account (``authorizer_info``) and
+    its authorisation (``authorization_info``)."""
+
     authorizer_info: AuthorizerInfo
     #: with the refresh token WeChat holds now
     authorization_info: AuthorizationInfo
@@ -210,6 +232,8 @@ class GetAuthorizerListRequest:
 
 @attrs.define(kw_only=True)
 class AuthorizerListItem(Response):
+    """One account that authorised the platform: its appid, refresh token and when it authorised."""
+
     authorizer_appid: str
     refresh_token: str | None = attrs.field(default=None, repr=False)
     #: when it authorised the platform (Unix seconds)
@@ -218,6 +242,9 @@ class AuthorizerListItem(Response):
 
 @attrs.define(kw_only=True)
 class AuthorizerListResponse(Response):
+    """What ``api_get_authorizer_list`` answers: one page of ``authorizers`` (``list`` on the
+    wire), and ``total_count``."""
+
     total_count: int
     authorizers: list[AuthorizerListItem] = attrs.field(factory=list, metadata=meta(wire="list"))
 

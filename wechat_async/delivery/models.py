@@ -120,17 +120,25 @@ CancelReasonId = Literal[1, 2, 3, 4, 5, 6]
 
 @attrs.define(kw_only=True)
 class DeliveryCompany(Response):
+    """One carrier in ``delivery/getall``'s answer: its ``delivery_id`` and name."""
+
     delivery_id: DeliveryId
     delivery_name: str
 
 
 @attrs.define(kw_only=True)
 class GetAllDeliveryResponse(Response):
+    """What ``delivery/getall`` answers: the carriers instant delivery supports (``companies``,
+    ``list`` on the wire)."""
+
     companies: list[DeliveryCompany] = attrs.field(factory=list, metadata=meta(wire="list"))
 
 
 @attrs.define(kw_only=True)
 class BoundShop(Response):
+    """A carrier account bound to the Mini Program: its carrier, ``shopid`` and review state
+    (``audit_result``)."""
+
     delivery_id: DeliveryId
     shopid: str
     audit_result: AuditResult | None = None
@@ -138,11 +146,15 @@ class BoundShop(Response):
 
 @attrs.define(kw_only=True)
 class GetBindAccountResponse(Response):
+    """What ``shop/get`` answers: the carrier accounts bound to the Mini Program (``shop_list``)."""
+
     shop_list: list[BoundShop] = attrs.field(factory=list)
 
 
 @attrs.define(kw_only=True)
 class BindAccountRequest:
+    """Bind an account with carrier ``delivery_id`` (third-party platforms only)."""
+
     delivery_id: str = attrs.field(metadata=meta(check=min_len(1)))
 
 
@@ -165,6 +177,8 @@ class Address:
 
 @attrs.define(kw_only=True)
 class Goods:
+    """One item of ``cargo.goods_detail.goods``: name, count, unit price (yuan) and unit."""
+
     good_count: int = attrs.field(metadata=meta(check=between(0, low_open=True)))
     good_name: str = attrs.field(metadata=meta(check=min_len(1)))
     good_price: Decimal | None = attrs.field(default=None, metadata=_yuan())
@@ -173,6 +187,8 @@ class Goods:
 
 @attrs.define(kw_only=True)
 class GoodsDetail:
+    """The items delivered (``cargo.goods_detail``)."""
+
     goods: list[Goods] = attrs.field(
         converter=_dicts.to_goods_list, metadata=meta(check=min_len(1))
     )
@@ -185,6 +201,9 @@ _MEASURE = meta(check=between(0))
 
 @attrs.define(kw_only=True)
 class Cargo:
+    """What is delivered (``cargo``): value (yuan), weight and size, categories, items and notes
+    for the rider."""
+
     #: yuan, in (0, 5000]
     goods_value: Decimal = attrs.field(metadata=_yuan(low_open=True, high=5000))
     #: kg (documented (0, 50]; live orders were taken with 500 and with 0)
@@ -212,6 +231,9 @@ _UNIX_TIME = meta(check=unix_time())
 
 @attrs.define(kw_only=True)
 class OrderInfo:
+    """How to deliver (``order_info``): now or scheduled, notes, insurance, tip, cash on delivery
+    or pickup, and pickup or finish codes."""
+
     delivery_service_code: str | None = None
     #: 0 deliver now, 1 scheduled (then one expected_* time is required)
     order_type: int | None = attrs.field(default=None, metadata=meta(check=one_of({0, 1})))
@@ -312,6 +334,10 @@ class FeeResponse(Response):
 
 @attrs.define(kw_only=True)
 class PreAddOrderResponse(FeeResponse):
+    """What ``order/pre_add`` answers: the quote (``fee`` and its parts, in yuan), ``distance``,
+    ``dispatch_duration`` and, from some carriers, the ``delivery_token`` to pass to
+    ``add_order``."""
+
     #: some carriers only (DADA: valid 3 minutes); pass it to add_order
     delivery_token: str | None = None
 
@@ -336,6 +362,8 @@ class AddOrderResponse(FeeResponse):
 
 @attrs.define(kw_only=True)
 class AddTipsRequest:
+    """Raise the tip of an order still waiting for a rider; ``tips`` replaces the previous tip."""
+
     shopid: str = attrs.field(metadata=meta(check=min_len(1)))
     shop_order_id: str = attrs.field(metadata=meta(check=min_len(1)))
     waybill_id: str = attrs.field(metadata=meta(check=min_len(1)))
@@ -349,6 +377,8 @@ class AddTipsRequest:
 
 @attrs.define(kw_only=True)
 class GetOrderRequest:
+    """Read an order's status and rider, by the merchant's ``shop_order_id``."""
+
     shopid: str = attrs.field(metadata=meta(check=min_len(1)))
     shop_order_id: str = attrs.field(metadata=meta(check=min_len(1)))
     shop_no: str | None = None
@@ -386,6 +416,8 @@ def _needs_text(reason_id: int | None, reason: str | None) -> list[tuple[str, st
 
 @attrs.define(kw_only=True)
 class PreCancelOrderRequest:
+    """Ask what cancelling an order would deduct (``deduct_fee``), without cancelling it."""
+
     shopid: str = attrs.field(metadata=meta(check=min_len(1)))
     shop_order_id: str = attrs.field(metadata=meta(check=min_len(1)))
     delivery_id: str = attrs.field(metadata=meta(check=min_len(1)))
@@ -401,6 +433,8 @@ class PreCancelOrderRequest:
 
 @attrs.define(kw_only=True)
 class CancelOrderRequest:
+    """Cancel an order; ``cancel_reason`` text is required with reason 6 (other)."""
+
     shopid: str = attrs.field(metadata=meta(check=min_len(1)))
     shop_order_id: str = attrs.field(metadata=meta(check=min_len(1)))
     delivery_id: str = attrs.field(metadata=meta(check=min_len(1)))
@@ -417,6 +451,9 @@ class CancelOrderRequest:
 
 @attrs.define(kw_only=True)
 class CancelResponse(Response):
+    """What ``order/precancel`` and ``order/cancel`` answer: ``deduct_fee`` (yuan; an estimate
+    for precancel) and ``desc``."""
+
     #: yuan deducted (an estimate for pre_cancel)
     deduct_fee: Decimal | None = None
     desc: str | None = None
@@ -424,6 +461,8 @@ class CancelResponse(Response):
 
 @attrs.define(kw_only=True)
 class ConfirmReturnRequest:
+    """Confirm that the goods of an abnormal delivery came back to the store."""
+
     shopid: str = attrs.field(metadata=meta(check=min_len(1)))
     shop_order_id: str = attrs.field(metadata=meta(check=min_len(1)))
     waybill_id: str = attrs.field(metadata=meta(check=min_len(1)))
@@ -446,6 +485,9 @@ class MockUpdateOrderRequest:
 
 @attrs.define(kw_only=True)
 class RealMockUpdateOrderRequest:
+    """Carrier test environment only (SFTC and DADA test accounts): move an order to
+    ``order_status`` as the carrier would."""
+
     shopid: str = attrs.field(metadata=meta(check=min_len(1)))
     shop_order_id: str = attrs.field(metadata=meta(check=min_len(1)))
     order_status: OrderStatus

@@ -41,6 +41,9 @@ _FLAG = meta(check=one_of({0, 1}))
 
 @attrs.define(kw_only=True)
 class PayMchInfo(Response):
+    """A WeChat Pay merchant number and the invoicing platform that issues its invoices
+    (``paymch_info``)."""
+
     #: WeChat Pay merchant number
     mchid: str = attrs.field(metadata=meta(check=min_len(1)))
     #: invoicing platform id, given by the invoicing platform (``s_appid`` in one doc table is
@@ -50,11 +53,17 @@ class PayMchInfo(Response):
 
 @attrs.define(kw_only=True)
 class SetPayMchRequest:
+    """Turn on invoicing after payment for a WeChat Pay merchant number: its payment messages
+    then offer an invoice button."""
+
     paymch_info: PayMchInfo = attrs.field(converter=_dicts.to_pay_mch_info)
 
 
 @attrs.define(kw_only=True)
 class GetPayMchResponse(Response):
+    """What ``setbizattr?action=get_pay_mch`` answers: the merchant number and invoicing
+    platform set (``paymch_info``)."""
+
     paymch_info: PayMchInfo | None = None
 
 
@@ -97,6 +106,8 @@ class BizField(Response):
 
 @attrs.define(kw_only=True)
 class AuthField(Response):
+    """The invoice form: what a person (``user_field``) and a company (``biz_field``) fill in."""
+
     user_field: UserField | None = attrs.field(
         default=None, converter=attrs.converters.optional(_dicts.to_user_field)
     )
@@ -107,6 +118,9 @@ class AuthField(Response):
 
 @attrs.define(kw_only=True)
 class SetAuthFieldRequest:
+    """Set what users fill in on the invoice authorisation page, for personal and company
+    invoices (both required)."""
+
     auth_field: AuthField = attrs.field(converter=_dicts.to_auth_field)
 
     def _check_fields(self) -> list[tuple[str, str]]:
@@ -119,17 +133,24 @@ class SetAuthFieldRequest:
 
 @attrs.define(kw_only=True)
 class GetAuthFieldResponse(Response):
+    """What ``setbizattr?action=get_auth_field`` answers: the form, as ``auth_field``."""
+
     auth_field: AuthField
 
 
 @attrs.define(kw_only=True)
 class GetAuthDataRequest:
+    """Read what a user filled in to authorise an invoice for ``order_id``, as invoicing platform
+    ``s_pappid``."""
+
     s_pappid: str = attrs.field(metadata=meta(check=min_len(1)))
     order_id: str = attrs.field(metadata=meta(check=min_len(1)))
 
 
 @attrs.define(kw_only=True)
 class CustomValue(Response):
+    """A merchant-defined field (``key``) and what the user entered (``value``)."""
+
     key: str
     value: str
 
@@ -177,6 +198,9 @@ class InvoiceStatus(OpenValues, str, enum.Enum):
 
 @attrs.define(kw_only=True)
 class GetAuthDataResponse(Response):
+    """What ``card/invoice/getauthdata`` answers: ``invoice_status``, ``auth_time`` and what the
+    user filled in (``user_auth_info``)."""
+
     invoice_status: InvoiceStatus
     #: Unix seconds
     auth_time: int | None = None

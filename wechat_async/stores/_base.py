@@ -64,7 +64,7 @@ if hasattr(os, "register_at_fork"):
 
 
 def new_ticket(key: str) -> Ticket:
-    return Ticket(key, f"{_owner_prefix}{next(_owner_count):016x}")
+    return Ticket(key, f"{_owner_prefix}{next(_owner_count):x}")
 
 
 @runtime_checkable

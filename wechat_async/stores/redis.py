@@ -39,7 +39,7 @@ from .._ratelimit import (
 from ._base import AccessToken, Ticket, new_ticket
 from ._hold import take_hold
 from ._redis_connection import COMMAND_TIMEOUT, RedisClient, RedisConnection, text
-from .dedupe import DONE_TTL, RUNNING_TTL, Claim
+from .dedupe import DONE_TTL, RUNNING_TTL, Claim, Mark
 
 __all__ = ["RedisDedupeStore", "RedisRateLimiter", "RedisTokenStore"]
 
@@ -313,8 +313,18 @@ class RedisRateLimiter(_RedisStore):
 
 
 # A push key holds "running:<owner>" while a handler runs, then "done". Idempotent per owner,
-# like _TAKE_LOCK: a re-sent claim finds its own.
+# like _TAKE_LOCK: a re-sent claim finds its own. KEYS[2], when given, is the claim's mark
+# (ARGV[3] its value, ARGV[4] its TTL): set where absent, and the claim refused, nothing
+# written, where it holds another value.
 _CLAIM_PUSH = """
+if KEYS[2] then
+  local marked = redis.call('GET', KEYS[2])
+  if not marked then
+    redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[4])
+  elseif marked ~= ARGV[3] then
+    return 'marked'
+  end
+end
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 'new' end
 local current = redis.call('GET', KEYS[1])
 if current == ARGV[1] then return 'new' end
@@ -356,20 +366,22 @@ class RedisDedupeStore(_RedisStore):
     def _key(self, key: str) -> str:
         return f"{self._redis.prefix}push:{key}"
 
-    async def claim(self, key: str, ttl: float = RUNNING_TTL) -> Ticket | Claim:
+    async def claim(
+        self, key: str, ttl: float = RUNNING_TTL, *, mark: Mark | None = None
+    ) -> Ticket | Claim:
         ticket = new_ticket(key)
+        keys, args = [self._key(key)], [_owner(ticket), _ms(ttl)]
+        if mark is not None:  # one round trip for both
+            keys.append(self._key(mark.key))
+            args += [mark.value, _ms(mark.ttl)]
 
         async def take() -> str | None:
-            return text(
-                await self._redis.script(
-                    "claim push", _CLAIM_PUSH, [self._key(key)], [_owner(ticket), _ms(ttl)]
-                )
-            )
+            return text(await self._redis.script("claim push", _CLAIM_PUSH, keys, args))
 
         answer = await take_hold(take, lambda: self._release(ticket, always=True))
         if answer == "new":
             return ticket
-        return Claim.DONE if answer == "done" else Claim.RUNNING
+        return _ANSWERS.get(answer or "", Claim.RUNNING)
 
     async def renew(self, ticket: Ticket, ttl: float = RUNNING_TTL) -> bool:
         renewed = await self._redis.script(
@@ -395,6 +407,9 @@ class RedisDedupeStore(_RedisStore):
             always=always,
         )
         return bool(deleted)
+
+
+_ANSWERS = {"done": Claim.DONE, "marked": Claim.MARKED}
 
 
 def _owner(ticket: Ticket) -> str:

@@ -454,8 +454,10 @@ class Platform:
             return refused
         offset = expect(call.body.get("offset", 0), int, "offset")
         count = expect(call.body.get("count", 0), int, "count")
-        if offset < 0 or not 0 < count <= 500:
-            return error(40097, "invalid args: count must be 1 to 500")
+        if count > 500:  # the official page's own code for it
+            return error(40170, "args count exceed count limit")
+        if offset < 0 or count <= 0:
+            return error(40097, "invalid args")
         live = [a for a in self.authorizations.values() if not a.revoked]
         listed = [
             {

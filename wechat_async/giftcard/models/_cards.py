@@ -71,18 +71,26 @@ class UploadImageRequest:
 
 @attrs.define(kw_only=True)
 class UploadImageResponse(Response):
+    """What ``media/uploadimg`` answers: ``url``, the image on WeChat's CDN, to use as a logo,
+    background or picture URL."""
+
     #: the CDN URL to use as logo_url, background_pic_url...
     url: str
 
 
 @attrs.define(kw_only=True)
 class GiftCardInfo:
+    """The gift card's price (``base_info.giftcard_info``)."""
+
     #: price in fen
     price: int = attrs.field(metadata=meta(check=between(0, low_open=True)))
 
 
 @attrs.define(kw_only=True)
 class DateInfo:
+    """When the card can be used (``base_info.date_info``): a fixed range, a number of days after
+    it is received, or permanently."""
+
     type: DateType
     begin_timestamp: int | None = attrs.field(default=None, metadata=meta(check=unix_time()))
     end_timestamp: int | None = attrs.field(default=None, metadata=meta(check=unix_time()))
@@ -103,11 +111,16 @@ class DateInfo:
 
 @attrs.define(kw_only=True)
 class Sku:
+    """The card's stock (``base_info.sku``)."""
+
     quantity: int = attrs.field(metadata=meta(check=between(0)))
 
 
 @attrs.define(kw_only=True)
 class BaseInfo:
+    """The data every card has (``general_card.base_info``): brand, logo, title, colour, notice,
+    instructions, validity, stock and price, and the entries shown on it."""
+
     logo_url: str = attrs.field(metadata=meta(check=min_len(1)))
     brand_name: str = attrs.field(metadata=meta(check=(min_len(1), max_len(12))))
     code_type: CodeType
@@ -157,12 +170,16 @@ class BaseInfo:
 
 @attrs.define(kw_only=True)
 class TextImage:
+    """One picture with its text, describing the goods (``advanced_info.text_image_list``)."""
+
     image_url: str
     text: str
 
 
 @attrs.define(kw_only=True)
 class AdvancedInfo:
+    """Pictures with text describing the goods (``general_card.advanced_info``)."""
+
     text_image_list: list[TextImage] | None = attrs.field(
         default=None, converter=attrs.converters.optional(_dicts.to_text_image_list)
     )
@@ -184,6 +201,9 @@ _MAX_CARD_CELLS = 3
 
 @attrs.define(kw_only=True)
 class GeneralCard:
+    """The gift card (``card.general_card``): its ``base_info``, background, balance and points,
+    and up to three cells on its face."""
+
     base_info: BaseInfo = attrs.field(converter=_dicts.to_base_info)
     sub_card_type: str = attrs.field(
         default="GIFT_CARD", metadata=meta(check=one_of({"GIFT_CARD"}))
@@ -224,6 +244,8 @@ class GeneralCard:
 
 @attrs.define(kw_only=True)
 class Card:
+    """The ``card`` that ``card/create`` takes: a ``GENERAL_CARD`` holding its ``general_card``."""
+
     general_card: GeneralCard = attrs.field(converter=_dicts.to_general_card)
     card_type: str = attrs.field(
         default="GENERAL_CARD", metadata=meta(check=one_of({"GENERAL_CARD"}))
@@ -239,6 +261,9 @@ class CreateCardRequest:
 
 @attrs.define(kw_only=True)
 class CreateCardResponse(Response):
+    """What ``card/create`` answers: the new card's ``card_id``, which a shelf's ``item_list``
+    puts on sale."""
+
     card_id: str
 
 

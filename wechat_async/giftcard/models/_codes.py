@@ -52,6 +52,9 @@ class UpdateUserCardRequest:
 
 @attrs.define(kw_only=True)
 class UpdateUserCardResponse(Response):
+    """What ``card/generalcard/updateuser`` answers: the card's points (``result_bonus``) and
+    balance (``result_balance``, fen) now, and its owner's ``openid``."""
+
     result_bonus: int | None = None
     #: fen
     result_balance: int | None = None
@@ -60,6 +63,8 @@ class UpdateUserCardResponse(Response):
 
 @attrs.define(kw_only=True)
 class ConsumeCodeRequest:
+    """Consume (write off) a card's code; ``card_id`` is needed for custom-code cards."""
+
     code: str = attrs.field(metadata=meta(check=min_len(1)))
     #: required for custom-code cards
     card_id: str | None = None
@@ -67,17 +72,23 @@ class ConsumeCodeRequest:
 
 @attrs.define(kw_only=True)
 class ConsumedCard(Response):
+    """The consumed card in ``card/code/consume``'s answer."""
+
     card_id: str
 
 
 @attrs.define(kw_only=True)
 class ConsumeCodeResponse(Response):
+    """What ``card/code/consume`` answers: the consumed ``card`` and its owner's ``openid``."""
+
     card: ConsumedCard | None = None
     openid: str | None = None
 
 
 @attrs.define(kw_only=True)
 class GetCodeRequest:
+    """Look up a card's code: its card, validity, balance, status and order."""
+
     code: str = attrs.field(metadata=meta(check=min_len(1)))
     card_id: str | None = None
     #: WeChat's default is true: a code that cannot be consumed is then an error (40099 for a
@@ -110,6 +121,9 @@ class UserCardStatus(OpenValues, str, enum.Enum):
 
 @attrs.define(kw_only=True)
 class CodeCard(Response):
+    """The ``card`` in ``card/code/get``'s answer: validity, balance (fen), points and the number
+    shown on the card."""
+
     card_id: str
     begin_time: int | None = None
     end_time: int | None = None
@@ -125,6 +139,9 @@ class CodeCard(Response):
 
 @attrs.define(kw_only=True)
 class GetCodeResponse(Response):
+    """What ``card/code/get`` answers: the ``card``, its owner's ``openid``, ``user_card_status``
+    and ``can_consume`` (whichever level the reply put them at), and ``order_id``."""
+
     card: CodeCard
     openid: str | None = None
     #: JSON booleans or the strings "true"/"false", as replies have carried both
@@ -144,10 +161,14 @@ class GetCodeResponse(Response):
 
 @attrs.define(kw_only=True)
 class DecryptCodeRequest:
+    """Decrypt the ``encrypt_code`` a jump URL carries into the card's code."""
+
     #: ``encrypt_code`` from a jump URL (see ``parse_jump``)
     encrypt_code: str = attrs.field(metadata=meta(check=min_len(1)))
 
 
 @attrs.define(kw_only=True)
 class DecryptCodeResponse(Response):
+    """What ``card/code/decrypt`` answers: the plain ``code``."""
+
     code: str

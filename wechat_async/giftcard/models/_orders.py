@@ -47,6 +47,9 @@ class OrderCard(Response):
 
 @attrs.define(kw_only=True)
 class Order(Response):
+    """One gift-card order, as ``card/giftcard/order/get`` and ``batchget`` return it: buyer,
+    times, total (fen) and the cards bought (``card_list``)."""
+
     order_id: str
     page_id: str | None = None
     trans_id: str | None = None
@@ -66,11 +69,16 @@ class Order(Response):
 
 @attrs.define(kw_only=True)
 class GetOrderRequest:
+    """Read one order by its ``order_id`` (from the ``giftcard_pay_done`` push or
+    ``batch_get_orders``)."""
+
     order_id: str = attrs.field(metadata=meta(check=min_len(1)))
 
 
 @attrs.define(kw_only=True)
 class GetOrderResponse(Response):
+    """What ``card/giftcard/order/get`` answers: the order, as ``order``."""
+
     order: Order
 
 
@@ -95,10 +103,15 @@ class BatchGetOrdersRequest:
 
 @attrs.define(kw_only=True)
 class BatchGetOrdersResponse(Response):
+    """What ``card/giftcard/order/batchget`` answers: one page of ``order_list``, and
+    ``total_count`` for the whole window (``iter_orders`` reads every page)."""
+
     total_count: int
     order_list: list[Order] = attrs.field(factory=list)
 
 
 @attrs.define(kw_only=True)
 class RefundOrderRequest:
+    """Refund one order by its ``order_id``; its cards then leave the user's card pack."""
+
     order_id: str = attrs.field(metadata=meta(check=min_len(1)))

@@ -54,6 +54,9 @@ class PicItem(Response):
 
 @attrs.define(kw_only=True)
 class Theme(Response):
+    """A theme of a shelf (``page.theme_list``): a cover and title, the cards on sale
+    (``item_list``) and the card faces a buyer chooses from (``pic_item_list``)."""
+
     theme_pic_url: str
     title: str
     title_color: str | None = attrs.field(
@@ -69,6 +72,9 @@ class Theme(Response):
 
 @attrs.define(kw_only=True)
 class Category(Response):
+    """A category of a shelf's themes (``page.category_list``); a theme names its category by
+    ``category_index``."""
+
     title: str | None = None
 
 
@@ -137,6 +143,9 @@ def _missing(page: Page, names: tuple[str, ...]) -> list[tuple[str, str]]:
 
 @attrs.define(kw_only=True)
 class AddPageRequest:
+    """Create a shelf: the ``page`` with its title, banner, themes, address, service phone,
+    description and two custom cells. WeChat assigns its ``page_id``."""
+
     page: Page = attrs.field(converter=_dicts.to_page)
 
     def _check_fields(self) -> list[tuple[str, str]]:
@@ -158,21 +167,30 @@ class AddPageRequest:
 
 @attrs.define(kw_only=True)
 class AddPageResponse(Response):
+    """What ``card/giftcard/page/add`` answers: the new shelf's ``page_id``, for ``get_page``,
+    ``update_page`` and ``shelf_url``."""
+
     page_id: str
 
 
 @attrs.define(kw_only=True)
 class GetPageRequest:
+    """Read one shelf by its ``page_id``."""
+
     page_id: str = attrs.field(metadata=meta(check=min_len(1)))
 
 
 @attrs.define(kw_only=True)
 class GetPageResponse(Response):
+    """What ``card/giftcard/page/get`` answers: the shelf, as ``page``."""
+
     page: Page
 
 
 @attrs.define(kw_only=True)
 class UpdatePageRequest:
+    """Change a shelf: the ``page`` with its ``page_id``, ``banner_pic_url`` and ``theme_list``."""
+
     page: Page = attrs.field(converter=_dicts.to_page)
 
     def _check_fields(self) -> list[tuple[str, str]]:
@@ -181,6 +199,9 @@ class UpdatePageRequest:
 
 @attrs.define(kw_only=True)
 class ListPagesResponse(Response):
+    """What ``card/giftcard/page/batchget`` answers: ``page_id_list``, the ids of every shelf of
+    the account."""
+
     page_id_list: list[str] = attrs.field(factory=list)
 
 
@@ -212,6 +233,9 @@ class PageControlType(OpenValues, str, enum.Enum):
 
 @attrs.define(kw_only=True)
 class PageControl(Response):
+    """One shelf's state in ``set_maintain``'s answer: on sale, or taken off sale by the merchant
+    or by WeChat."""
+
     page_id: str
     page_control_type: PageControlType | None = None
     system_page_control_type: PageControlType | None = None
@@ -219,6 +243,9 @@ class PageControl(Response):
 
 @attrs.define(kw_only=True)
 class ControlInfo(Response):
+    """``set_maintain``'s result: the account's state as the merchant and as WeChat set it, and
+    each shelf's (``pages``, ``list`` on the wire)."""
+
     biz_control_type: PageControlType | None = None
     system_biz_control_type: PageControlType | None = None
     pages: list[PageControl] = attrs.field(factory=list, metadata=meta(wire="list"))
@@ -226,4 +253,7 @@ class ControlInfo(Response):
 
 @attrs.define(kw_only=True)
 class SetMaintainResponse(Response):
+    """What ``card/giftcard/maintain/set`` answers: ``control_info``, the shelves' state after
+    the change."""
+
     control_info: ControlInfo | None = None

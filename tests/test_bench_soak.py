@@ -1,0 +1,25 @@
+"""The exactly-once soak runs, at a size that fits the suite."""
+
+from __future__ import annotations
+
+from benchmarks.soak_exactly_once import _fault_sync, _identical_pushes, _inserting_sync
+
+
+async def test_identical_concurrent_pushes_run_the_handler_once() -> None:
+    runs, statuses = await _identical_pushes(50)
+    assert runs == 1
+    assert statuses[200] >= 1
+    assert set(statuses) <= {200, 503}
+    assert sum(statuses.values()) == 50
+
+
+async def test_a_sync_with_inserts_counts_no_duplicate_and_no_missing() -> None:
+    row = await _inserting_sync(seed=1)
+    assert (row["duplicates"], row["missing"]) == (0, 0)
+    assert row["out"] > 1_000  # orders were inserted mid-sync and read
+
+
+async def test_a_fault_sync_reports_its_retries() -> None:
+    row = await _fault_sync("httpx", seed=0)
+    assert (row["out"], row["duplicates"], row["missing"]) == (6_000, 0, 0)
+    assert row["requests"] > 61  # 61 reads without faults: some were retried
