@@ -1,6 +1,8 @@
 """Decoding and structuring one ``batch_get_orders`` page of 100 orders, the order sync's
 per-page CPU cost, taken apart: JSON parsing (json against orjson) and structuring (the cattrs
-converter the SDK used before against the structure function compiled per response model).
+converter the SDK used before against the structure function compiled per response model),
+and the typed path (msgspec, the ``fast`` extra) that decodes the bytes straight into the
+model's mirror and builds the models from it.
 
 The page is the local WeChat's own (``OrderBook``, the orders it serves), encoded as it sends
 them. Garbage collection stays on: the allocations it is triggered by are part of the cost.
@@ -18,9 +20,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from wechat_async._convert import _fast_converter, structure_response
+from wechat_async._convert import _fast_converter, structure_response, typed_responses
 from wechat_async._json import loads
-from wechat_async._reply import decode_json, parse_response
+from wechat_async._reply import decode_json, parse_response, read_reply
 from wechat_async.giftcard import GiftCardNamespace
 from wechat_async.giftcard.models import BatchGetOrdersResponse
 from wechat_async.testing._orders import OrderBook
@@ -80,10 +82,21 @@ def run(pages: int, repeats: int) -> dict[str, float]:
         "page before: json + cattrs": lambda: _fast_converter.structure(
             _body_only(json.loads(body)), BatchGetOrdersResponse
         ),
-        "page now: decode_json + parse_response": lambda: parse_response(
+        "page, generic path: decode_json + parse_response": lambda: parse_response(
             ENDPOINT, decode_json(ENDPOINT, 200, body)
         ),
     }
+    typed = typed_responses.for_class(BatchGetOrdersResponse)
+    if typed is not None:
+        read = parse_response(ENDPOINT, read_reply(ENDPOINT, 200, {}, body).data)
+        if read != after or [o.extra for o in read.order_list] != [
+            o.extra for o in after.order_list
+        ]:
+            raise SystemExit("the typed path differs from the converter's: not comparable")
+        cases["parse: msgspec into the mirror"] = lambda: typed.decode(200, body)
+        cases["page now, typed: read_reply + parse_response"] = lambda: parse_response(
+            ENDPOINT, read_reply(ENDPOINT, 200, {}, body).data
+        )
     if orjson is not None:
         cases["parse: orjson.loads"] = lambda: orjson.loads(body)
         cases["parse: SDK loads (orjson, json fallback)"] = lambda: loads(body)
@@ -99,9 +112,13 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=7)
     args, _ = parser.parse_known_args()  # nox passes options every benchmark accepts
     body = page_body()
-    print(f"one page: 100 orders, {len(body)} bytes; orjson {'on' if orjson else 'not installed'}")
+    typed = "on" if typed_responses.for_class(BatchGetOrdersResponse) else "not installed"
+    print(
+        f"one page: 100 orders, {len(body)} bytes; orjson "
+        f"{'on' if orjson else 'not installed'}; msgspec {typed}"
+    )
     for name, micros in run(args.pages, args.repeats).items():
-        print(f"{name:45} {micros:9.1f} us/page")
+        print(f"{name:50} {micros:9.1f} us/page")
 
 
 if __name__ == "__main__":

@@ -94,8 +94,12 @@ def clients() -> dict[str, Callable[[Server, int], int]]:
         "sdk async for, aiohttp": _async(_sdk, transport="aiohttp", pipelined=False),
         "sdk async with, aiohttp": _async(_sdk, transport="aiohttp", pipelined=True),
         "sdk async for, httpx": _async(_sdk, transport="httpx", pipelined=False),
+        "sdk async with, httpx": _async(_sdk, transport="httpx", pipelined=True),
         "sdk async for, httpx, trio": _async(
             _sdk, backend="trio", transport="httpx", pipelined=False
+        ),
+        "sdk async with, httpx, trio": _async(
+            _sdk, backend="trio", transport="httpx", pipelined=True
         ),
     }
 

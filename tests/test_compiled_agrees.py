@@ -1,16 +1,20 @@
-"""The compiled response path equals the converter on every response model, by property.
+"""The compiled response path and the typed one (msgspec mirrors) equal the converter on
+every response model, by property.
 
 For each model reachable from an endpoint's response, hypothesis draws bodies from the
 model's attrs fields and types: valid ones (wire names or their aliases, optional fields left
 out, unknown keys where the model keeps ``extra``) and the same with one value replaced by
 any JSON value, one key dropped or one unknown key added. Both paths build equal models, or
-both refuse; ``structure_response`` then names the fields the converter names.
+both refuse; ``structure_response`` then names the fields the converter names. The typed path
+reads the body's JSON bytes: it builds the model the generic path (``loads``, the converter)
+builds from the same bytes, or declines (the generic path then reads the reply).
 """
 
 from __future__ import annotations
 
 import copy
 import enum
+import json
 import string
 import typing
 from collections.abc import Mapping, MutableSequence, Sequence
@@ -25,7 +29,14 @@ from hypothesis import strategies as st
 
 from tests.helpers import NAMESPACES
 from wechat_async._auth import AuthNamespace
-from wechat_async._convert import _compiled_responses, converter, field_errors, structure_response
+from wechat_async._convert import (
+    _compiled_responses,
+    converter,
+    field_errors,
+    structure_response,
+    typed_responses,
+)
+from wechat_async._json import loads
 from wechat_async._models import ALIASES, LooseBool, wire_name
 
 
@@ -205,6 +216,23 @@ def _check_agreement(cls: type, body: dict[str, Any], *, valid_body: bool) -> No
         named = [e.path for e in field_errors(by_converter[1])]
         assert named, by_converter[1]
         assert [e.path for e in field_errors(by_response[1])] == named
+    _check_typed_agreement(cls, body)
+
+
+def _check_typed_agreement(cls: type, body: dict[str, Any]) -> None:
+    """The typed path builds what the generic path builds from the same bytes, or declines;
+    it never builds what the generic path refuses."""
+    typed = typed_responses.for_class(cls)
+    assert typed is not None, f"{cls.__qualname__} has no mirror"
+    content = json.dumps(body).encode()
+    generic = _outcome(lambda: converter.structure(loads(content), cls))
+    decoded = typed.decode(200, content)
+    if decoded is None:
+        return
+    built = _outcome(decoded.build)
+    if built[0]:
+        assert generic[0], f"the typed path built what the converter refuses: {generic[1]!r}"
+        assert _dump(built[1]) == _dump(generic[1])
 
 
 _PROPERTY = settings(

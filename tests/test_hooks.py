@@ -148,6 +148,31 @@ async def test_hooks_see_attempts_a_token_replay_and_retries_on_every_transport(
         assert "CallEnd" in _kinds(token_call)
 
 
+async def test_each_page_of_an_order_sync_is_reported_as_a_call(anyio_backend: str) -> None:
+    """iter_orders sends its pages from a template and reads them typed: each page is still
+    one observed call of batch_get_orders, as the endpoint's own call would be."""
+    for name in _transports(anyio_backend):
+        for pipelined in (False, True):
+            wx = Emulator(orders=250, seed=3)
+            hooks, seen = recorder()
+            async with wx, wx.client(transport=name, hooks=hooks) as client:
+                sync = client.giftcard.iter_orders(wx.start_time, wx.end_time, concurrency=4)
+                if pipelined:
+                    async with sync as orders:
+                        ids = [order.order_id async for order in orders]
+                else:
+                    ids = [order.order_id async for order in sync]
+            assert len(set(ids)) == 250
+            pages = _of(seen, "giftcard.batch_get_orders", tokens=False)
+            served = wx.requests[BATCH]
+            assert _kinds(pages).count("Request") == served, (name, pipelined)
+            responses = [e for e in pages if isinstance(e, ResponseEvent)]
+            ends = [e for e in pages if isinstance(e, CallEndEvent)]
+            assert len(responses) == len(ends) == served >= 3
+            assert {(e.status, e.errcode, e.error_type) for e in responses} == {(200, 0, None)}
+            assert {(e.attempts, e.error_type) for e in ends} == {(1, None)}
+
+
 async def test_a_users_own_transport_runs_the_hooks() -> None:
     class Canned:
         async def send(

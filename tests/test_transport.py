@@ -486,6 +486,54 @@ async def test_httpx_waiters_beyond_its_connections_time_out_as_never_sent(
     assert [r.split(b" ")[1] for r in server.requests] == [b"/t/drop", b"/t/ok", b"/t/slow"]
 
 
+async def test_httpx_connections_are_spread_over_pools_of_five(anyio_backend: str) -> None:
+    """httpcore's pool scans every connection, and for each idle one every connection again,
+    on each request: the transport's own connections go to clients of at most five."""
+    from wechat_async.transports import HttpxTransport
+    from wechat_async.transports.httpx import _httpcore_pool
+
+    server = LoopbackServer({"/t/slow": silent, "/t/ok": ok})
+    transport = HttpxTransport(max_connections=7)
+    async with server.running() as base:
+        assert (await transport.send("POST", base + "/t/ok", {}, b"{}", Timeouts())).status == 200
+        async with anyio.create_task_group() as tg:
+            for _ in range(8):
+                tg.start_soon(transport.send, "POST", base + "/t/slow", {}, b"{}", Timeouts())
+            await anyio.sleep(0.3)  # 7 requests taken, the 8th waits here
+            pools = [_httpcore_pool(client) for client in transport._lanes]
+            assert [len(pool.connections) for pool in pools if pool] == [5, 2]
+            assert transport._busy == [5, 2]
+            tg.cancel_scope.cancel()
+        assert transport._busy == [0, 0]
+        await transport.aclose()
+    assert all(client.is_closed for client in transport._lanes)
+    assert len([r for r in server.requests if b"/t/slow" in r]) == 7
+
+
+async def test_each_request_goes_to_its_own_url_and_timeouts(anyio_backend: str) -> None:
+    """The transports keep the last URL and timeouts converted: a change of either is sent."""
+    server = LoopbackServer({"/t/ok": ok, "/t/slow": silent})
+    async with server.running() as base:
+        for name in _transports(anyio_backend):
+            transport: Transport
+            if name == "httpx":
+                from wechat_async.transports import HttpxTransport
+
+                transport = HttpxTransport()
+            else:
+                from wechat_async.transports.aiohttp import AiohttpTransport
+
+                transport = AiohttpTransport()
+            server.requests.clear()
+            for query in ("a=1", "a=2", "a=2", "a=1"):
+                await transport.send("POST", f"{base}/t/ok?{query}", {}, b"{}", Timeouts())
+            with pytest.raises(SendError), anyio.fail_after(10):
+                await transport.send("POST", base + "/t/slow", {}, b"{}", Timeouts(read=0.05))
+            paths = [r.split(b" ")[1] for r in server.requests]
+            assert paths == [b"/t/ok?a=1", b"/t/ok?a=2", b"/t/ok?a=2", b"/t/ok?a=1", b"/t/slow"]
+            await transport.aclose()
+
+
 async def test_a_call_after_aclose_is_refused_and_opens_no_pool(anyio_backend: str) -> None:
     with KeepAlivePeer() as peer:
         for name in _transports(anyio_backend):

@@ -24,7 +24,7 @@ from ._observe import Observer, Watch, debug_observer, token_log
 from ._ratelimit import RateLimiter
 from ._redact import install_log_redaction, mask, remember_secret
 from ._registry import Namespaces
-from ._reply import parse_response, read_reply
+from ._reply import Body, as_json, parse_response, read_reply
 from ._request import EncodedRequest, build_payload, build_url, encode
 from ._retry import RetryBudget, RetryPolicy
 from ._token import TokenManager
@@ -263,15 +263,21 @@ class WeChatClient(Namespaces):
             return RawResponse(
                 status_code=response.status,
                 headers=dict(response.headers),
-                json=data,
+                json=as_json(endpoint, data),
                 parsed=parsed,
             )
         return parsed
 
     async def _send(
         self, endpoint: Endpoint[Any, Any, Any], payload: dict[str, Any]
-    ) -> tuple[TransportResponse, dict[str, Any]]:
-        encoded = encode(endpoint, payload)
+    ) -> tuple[TransportResponse, Body]:
+        return await self._send_encoded(endpoint, encode(endpoint, payload))
+
+    async def _send_encoded(
+        self, endpoint: Endpoint[Any, Any, Any], encoded: EncodedRequest
+    ) -> tuple[TransportResponse, Body]:
+        """One call of a request already checked and encoded (``_paging`` sends its pages
+        here), with its deadline, retries and hooks."""
         observer = self._observer or debug_observer()
         if observer is None:
             return await self._within_deadline(endpoint, encoded, _Call(self._retry.deadline))
@@ -281,7 +287,7 @@ class WeChatClient(Namespaces):
 
     async def _within_deadline(
         self, endpoint: Endpoint[Any, Any, Any], encoded: EncodedRequest, call: _Call
-    ) -> tuple[TransportResponse, dict[str, Any]]:
+    ) -> tuple[TransportResponse, Body]:
         # The deadline is a cancel scope around everything the call awaits (token fetch, every
         # attempt, every byte, backoff): a server trickling bytes cannot stretch it.
         with anyio.move_on_after(self._retry.deadline):
@@ -295,7 +301,7 @@ class WeChatClient(Namespaces):
 
     async def _attempts(
         self, endpoint: Endpoint[Any, Any, Any], encoded: EncodedRequest, call: _Call
-    ) -> tuple[TransportResponse, dict[str, Any]]:
+    ) -> tuple[TransportResponse, Body]:
         policy = self._retry
         transport = self._transport.for_call()
         limiter = self._rate_limiter

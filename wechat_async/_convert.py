@@ -24,6 +24,7 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 from ._compiled import CompiledStructurer
 from ._errors import FieldError
 from ._models import ALIASES, WIRE, LooseBool, Upload, wire_name
+from ._typed import TypedStructurer
 
 __all__ = [
     "converter",
@@ -31,6 +32,7 @@ __all__ = [
     "make_converter",
     "request_converter",
     "structure_response",
+    "typed_responses",
 ]
 
 T = TypeVar("T")
@@ -434,6 +436,10 @@ _RESPONSE_HOOKS: dict[Any, Callable[[Any, Any], Any]] = {
 
 #: The response path compiled per model, following the response converter's hooks.
 _compiled_responses = CompiledStructurer(_RESPONSE_HOOKS, _fast_converter.structure)
+
+
+#: Replies decoded straight into their models (msgspec, when installed), by the same rules.
+typed_responses = TypedStructurer(_RESPONSE_HOOKS, _fast_converter.structure)
 
 
 def structure_response(data: Any, cls: type[T]) -> T:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from ._errors import ConfigurationError
 from ._redact import redact
-from ._reply import Reply, read_reply, reply_codes
+from ._reply import Reply, as_json, read_reply, reply_codes
 from .hooks import (
     CallEndEvent,
     CallInfo,
@@ -222,7 +222,8 @@ class Watch:
         error_type = None
         errmsg = ""
         if reply.failure is not None:
-            errmsg = redact(str(reply.data.get("errmsg" if errcode else "resultmsg", "")))
+            data = as_json(self.endpoint, reply.data)
+            errmsg = redact(str(data.get("errmsg" if errcode else "resultmsg", "")))
             error_type = _type_of(reply.error(maybe_applied=False))
             if error_type == "TransportError":  # an HTTP status failed the attempt
                 error_type = str(response.status)

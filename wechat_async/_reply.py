@@ -9,7 +9,7 @@ from typing import Any
 
 import cattrs
 
-from ._convert import field_errors, structure_response
+from ._convert import field_errors, structure_response, typed_responses
 from ._endpoint import Endpoint
 from ._errcodes import classify_errcode, error_for
 from ._errors import (
@@ -21,16 +21,22 @@ from ._errors import (
     WeChatError,
 )
 from ._json import LoneSurrogateError, loads
+from ._typed import TypedBody, TypedModel
 from .transports._base import Failure
 
 __all__ = [
+    "Body",
     "Reply",
+    "as_json",
     "decode_json",
     "parse_response",
     "read_reply",
     "reply_codes",
     "reply_error",
 ]
+
+#: A successful reply's body: its JSON, or (msgspec installed) its model's mirror.
+Body = dict[str, Any] | TypedBody
 
 _ENVELOPE = frozenset({"errcode", "errmsg"})
 _CARRIER_ENVELOPE = frozenset({"errcode", "errmsg", "resultcode", "resultmsg"})
@@ -47,7 +53,7 @@ class Reply:
         self,
         endpoint: Endpoint[Any, Any, Any],
         status: int,
-        data: dict[str, Any],
+        data: Body,
         failure: Failure | None,
         *,
         errcode: int = 0,
@@ -55,7 +61,8 @@ class Reply:
     ) -> None:
         self.endpoint = endpoint
         self.status = status
-        #: the decoded body ({} when the HTTP status alone failed the attempt)
+        #: the decoded body ({} when the HTTP status alone failed the attempt; a failed one is
+        #: always JSON)
         self.data = data
         self.failure = failure
         #: the reply's ``errcode`` (0 on success, and when a carrier's ``resultcode`` failed it)
@@ -70,10 +77,11 @@ class Reply:
             return TransportError(
                 f"HTTP {self.status}", endpoint=self.endpoint.path, may_have_been_applied=True
             )
+        data = as_json(self.endpoint, self.data)
         if self.errcode:
             applied = maybe_applied and not self.endpoint.idempotent
-            return reply_error(self.endpoint, self.data, may_have_been_applied=applied)
-        return reply_error(self.endpoint, self.data)
+            return reply_error(self.endpoint, data, may_have_been_applied=applied)
+        return reply_error(self.endpoint, data)
 
 
 def _failed_status(status: int) -> bool:
@@ -91,6 +99,12 @@ def read_reply(
         return Reply(
             endpoint, status, {}, Failure.AMBIGUOUS, retry_after=headers.get("retry-after")
         )
+    typed = _typed_model(endpoint)
+    if typed is not None:
+        # A success its model's mirror reads whole; anything else is read below.
+        body = typed.decode(status, content)
+        if body is not None:
+            return Reply(endpoint, status, body, None)
     data = decode_json(endpoint, status, content)
     errcode, resultcode = reply_codes(endpoint, data)
     if errcode:
@@ -100,6 +114,21 @@ def read_reply(
         # A carrier's refusal is its answer: never retried.
         return Reply(endpoint, status, data, Failure.FATAL)
     return Reply(endpoint, status, data, None)
+
+
+def _typed_model(endpoint: Endpoint[Any, Any, Any]) -> TypedModel | None:
+    """The mirror of the endpoint's model (None without msgspec, or for a carrier's reply,
+    whose second envelope the generic path reads)."""
+    if endpoint.layers != ("errcode",):
+        return None
+    return typed_responses.for_class(endpoint.response)
+
+
+def as_json(endpoint: Endpoint[Any, Any, Any], data: Body) -> dict[str, Any]:
+    """A reply's body as JSON (a mirror's bytes are decoded again: ``raw()`` and errors)."""
+    if isinstance(data, TypedBody):
+        return decode_json(endpoint, data.status, data.content)
+    return data
 
 
 def decode_json(
@@ -127,8 +156,13 @@ def decode_json(
     return body
 
 
-def parse_response(endpoint: Endpoint[Any, Any, Any], data: Mapping[str, Any]) -> Any:
+def parse_response(endpoint: Endpoint[Any, Any, Any], data: Mapping[str, Any] | TypedBody) -> Any:
     """The endpoint's response model, from a decoded body without its envelope."""
+    if isinstance(data, TypedBody):
+        try:
+            return data.build()
+        except ValueError:  # a hook refused a value: the converter names it
+            data = as_json(endpoint, data)
     envelope = _CARRIER_ENVELOPE if "resultcode" in endpoint.layers else _ENVELOPE
     body = {k: v for k, v in data.items() if k not in envelope}
     try:
@@ -137,10 +171,14 @@ def parse_response(endpoint: Endpoint[Any, Any, Any], data: Mapping[str, Any]) -
         raise ResponseValidationError(endpoint.path, field_errors(exc)) from None
 
 
-def reply_codes(endpoint: Endpoint[Any, Any, Any], data: Mapping[str, Any]) -> tuple[int, int]:
+def reply_codes(
+    endpoint: Endpoint[Any, Any, Any], data: Mapping[str, Any] | TypedBody
+) -> tuple[int, int]:
     """``(errcode, resultcode)`` of a decoded reply, 0 for a layer that says success (or that
     the endpoint does not have; the carrier's is read only once WeChat's says success). A
     proxy's ``"0"`` or ``0.0`` still means success."""
+    if isinstance(data, TypedBody):  # a mirror reads only a success
+        return 0, 0
     errcode = data.get("errcode", 0)
     if errcode.__class__ is not int:
         errcode = _coerce_code("errcode", errcode)

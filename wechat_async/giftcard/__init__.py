@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
+from .._paging import OffsetPager
 from ._endpoints import GiftCardEndpoints
 from ._links import JumpParams, parse_jump, shelf_url
 from ._sync import (
@@ -178,7 +179,8 @@ class GiftCardNamespace(GiftCardEndpoints):
         ...     save(order)
         """
         return OrderSync(
-            self.batch_get_orders,
+            # page after page of one range: checked once, each page's orders built as it is read
+            OffsetPager(self.batch_get_orders),
             begin_time,
             end_time,
             sort_type=sort_type,

@@ -157,7 +157,7 @@ class GiftCardEndpoints(Namespace):
         BatchGetOrdersRequest,
         BatchGetOrdersResponse,
         idempotent=True,
-        # Not read yet: OrderSync (_sync.py) still spells this path and these keys itself.
+        # OrderSync (iter_orders) pages it by this spec.
         paging=OffsetPaging(items="order_list"),
         source=_GIFT_CARD,
     )

@@ -58,6 +58,8 @@ from .._errors import (
     UnreadOrdersError,
 )
 from .._models import datetime_to_unix
+from .._paging import Page
+from ._endpoints import GiftCardEndpoints
 from .models import MAX_ORDER_WINDOW, BatchGetOrdersResponse, Order
 
 __all__ = [
@@ -71,7 +73,15 @@ __all__ = [
     "split_windows",
 ]
 
-FetchPage = Callable[..., Awaitable[BatchGetOrdersResponse]]
+#: One ``batch_get_orders`` call, its fields as keywords: the endpoint itself, a function that
+#: calls it, or (``iter_orders``) an ``OffsetPager`` of it, whose pages build their orders when
+#: the consumer reaches them.
+FetchPage = Callable[..., Awaitable["BatchGetOrdersResponse | Page[Order]"]]
+
+#: The endpoint paged, and how (its registry entry: path, keys, page size, total and items).
+_ENDPOINT = GiftCardEndpoints.batch_get_orders
+assert _ENDPOINT.paging is not None
+_PAGING = _ENDPOINT.paging
 
 #: Default bound on one window's ``total_count``: the sync keeps one window's order ids (about
 #: 100 bytes each) to yield each order once, so this bounds its memory too.
@@ -80,7 +90,8 @@ MAX_WINDOW_ORDERS = 1_000_000
 #: How often a window whose distinct orders fall short of its total is read again.
 _MAX_REREADS = 3
 
-_BATCHGET = "/card/giftcard/order/batchget"
+_BATCHGET = _ENDPOINT.path
+_MAX_PAGE = _PAGING.max_count
 
 _UNIX_TIME = unix_time()
 
@@ -211,8 +222,10 @@ class SyncCheckpoint:
             problems.append(FieldError("end_time", "must not be before begin_time"))
         if self.sort_type not in ("ASC", "DESC"):
             problems.append(FieldError("sort_type", f"must be 'ASC' or 'DESC': {self.sort_type!r}"))
-        if not 1 <= self.page_size <= 100:
-            problems.append(FieldError("page_size", f"must be 1..100, got {self.page_size}"))
+        if not 1 <= self.page_size <= _MAX_PAGE:
+            problems.append(
+                FieldError("page_size", f"must be 1..{_MAX_PAGE}, got {self.page_size}")
+            )
         for name in ("window", "offset"):
             if getattr(self, name) < 0:
                 problems.append(FieldError(name, f"must be >= 0, got {getattr(self, name)}"))
@@ -359,6 +372,8 @@ class _Window:
     end: int
     #: the seconds it shares with its neighbours
     edges: tuple[int, ...] = ()
+    #: the second it shares with the window read after it
+    shared: int | None = None
     #: orders before the resume offset: handed out before the checkpoint, ids unknown
     base: int = 0
     #: the largest ``total_count`` seen (totals only grow); -1 before the first page
@@ -386,7 +401,7 @@ def _vanished(window: _Window, offset: int) -> ResponseValidationError:
         _BATCHGET,
         [
             FieldError(
-                "total_count",
+                _PAGING.total,
                 f"{window.describe()} claimed {window.total} orders, then its page at offset "
                 f"{offset} was empty: orders vanished while it was read",
             )
@@ -399,7 +414,7 @@ def _short(window: _Window, found: int, total: int) -> ResponseValidationError:
         _BATCHGET,
         [
             FieldError(
-                "total_count",
+                _PAGING.total,
                 f"{window.describe()}: found {found} of the {total} orders its total_count "
                 f"claims, after {_MAX_REREADS} re-reads (the last one page at a time)",
             )
@@ -444,6 +459,9 @@ class _Run:
 class _Page:
     run: _Run
     offset: int
+    #: the reply, its orders built when the page is processed (not while it waits its turn)
+    reply: Page[Order] | None = None
+    #: a narrowed page's orders (read by several calls)
     orders: list[Order] | None = None
     #: the reply's total_count
     total: int = -1
@@ -453,8 +471,35 @@ class _Page:
     extent: int | None = None
     unread: list[UnreadOrder] = attrs.field(factory=list)
     error: Exception | None = None
-    #: pipelined mode: set when the fetch ended (``orders`` or ``error`` is set)
-    done: anyio.Event | None = None
+    #: its fetch ended (``reply``, ``orders`` or ``error`` is set)
+    finished: bool = False
+
+
+class _Waiters:
+    """Tasks waiting for a change, each woken on its own: ``wake_one`` wakes the one that has
+    waited longest (a herd woken for one page costs more than the page)."""
+
+    __slots__ = ("_events",)
+
+    def __init__(self) -> None:
+        self._events: deque[anyio.Event] = deque()
+
+    async def wait(self) -> None:
+        event = anyio.Event()
+        self._events.append(event)
+        try:
+            await event.wait()
+        finally:
+            if not event.is_set():  # cancelled: not a waiter any more
+                self._events.remove(event)
+
+    def wake_one(self) -> None:
+        if self._events:
+            self._events.popleft().set()
+
+    def wake_all(self) -> None:
+        while self._events:
+            self._events.popleft().set()
 
 
 @attrs.define(eq=False)
@@ -466,6 +511,8 @@ class _Ready:
     orders: list[Order]
     #: each order's 1-based index in its page; None when they are the page's orders 1..n
     indexes: list[int] | None
+    #: the orders created on a second the window shares, by position (None: there are none)
+    on_edges: list[tuple[int, Order]] | None = None
     taken: int = 0
 
     @property
@@ -519,8 +566,10 @@ class OrderSync:
             errors.append(FieldError("end_time", "must not be before begin_time"))
         if not _is_int(concurrency) or concurrency < 1:
             errors.append(FieldError("concurrency", f"must be an int >= 1, got {concurrency!r}"))
-        if not _is_int(page_size) or not 1 <= page_size <= 100:
-            errors.append(FieldError("page_size", f"must be an int 1..100, got {page_size!r}"))
+        if not _is_int(page_size) or not 1 <= page_size <= _MAX_PAGE:
+            errors.append(
+                FieldError("page_size", f"must be an int 1..{_MAX_PAGE}, got {page_size!r}")
+            )
         if sort_type not in ("ASC", "DESC"):
             errors.append(FieldError("sort_type", f"must be 'ASC' or 'DESC', got {sort_type!r}"))
         if not _is_int(max_window_orders) or max_window_orders < 1:
@@ -576,14 +625,18 @@ class OrderSync:
         self._started = False
         self._closed = False
         self._tg: anyio.abc.TaskGroup | None = None
-        self._changed: anyio.Event | None = None
+        #: the fetchers waiting for a page to plan, and the consumer waiting for a fetch to end
+        self._idle = _Waiters()
+        self._fetch_ended: anyio.Event | None = None
 
     @property
     def checkpoint(self) -> SyncCheckpoint:
         """Resume point: every order already handed to the consumer counts as done."""
         window, offset, skip = self._resume_point()
         edges = self._windows.edges(window)
-        carried = sorted((t, i) for i, t in self._edge_orders.items() if t in edges)
+        head = self._ready[0] if self._ready else None
+        _, edge_orders = self._edges_after(head, self._edge_window, dict(self._edge_orders))
+        carried = sorted((t, i) for i, t in edge_orders.items() if t in edges)
         return attrs.evolve(
             self._start,
             window=window,
@@ -620,6 +673,7 @@ class OrderSync:
         return self
 
     async def __anext__(self) -> Order:
+        # Per order only this: the checkpoint's bookkeeping is per page (``_edges_after``).
         ready = self._ready[0] if self._ready else None
         if ready is None or ready.taken == len(ready.orders):
             if self._reading:
@@ -632,17 +686,35 @@ class OrderSync:
                 ready = await self._next_ready()
             finally:
                 self._reading = False
-        order = ready.orders[ready.taken]
-        ready.taken += 1
+        taken = ready.taken
+        ready.taken = taken + 1
         self.progress.orders_done += 1
+        return ready.orders[taken]
+
+    def _edges_after(
+        self, ready: _Ready | None, edge_window: int, edge_orders: dict[str, int]
+    ) -> tuple[int, dict[str, int]]:
+        """The orders handed out on the seconds their window shares (and which window that
+        is), once ``ready``'s orders taken so far are counted too (``edge_orders`` is updated)."""
+        if ready is None or not ready.taken:
+            return edge_window, edge_orders
         window = ready.state
-        if window.index != self._edge_window:
+        if window.index != edge_window:
             # the second shared with the window before stays: the resume may start there
-            self._edge_window = window.index
-            self._edge_orders = {i: t for i, t in self._edge_orders.items() if t in window.edges}
-        if order.create_time in window.edges:
-            self._edge_orders[order.order_id] = order.create_time
-        return order
+            edge_window = window.index
+            edge_orders = {i: t for i, t in edge_orders.items() if t in window.edges}
+        for position, order in ready.on_edges or ():
+            if position < ready.taken:
+                assert order.create_time is not None
+                edge_orders[order.order_id] = order.create_time
+        return edge_window, edge_orders
+
+    def _done_with(self, ready: _Ready) -> None:
+        """``ready`` leaves the queue: its orders taken count for the checkpoint for good."""
+        self._edge_window, self._edge_orders = self._edges_after(
+            ready, self._edge_window, self._edge_orders
+        )
+        self._done_ready = ready
 
     async def _next_ready(self) -> _Ready:
         if self._closed:
@@ -654,7 +726,7 @@ class OrderSync:
             ) from self._failed
         self._started = True
         if self._ready:
-            self._done_ready = self._ready.popleft()
+            self._done_with(self._ready.popleft())
         try:
             while not self._ready:
                 if not await (self._load_pipelined() if self._tg else self._load()):
@@ -674,10 +746,10 @@ class OrderSync:
         if self._started or self._tg is not None:
             raise RuntimeError("enter the sync's async with block before iterating it, once")
         self._started = True
-        self._changed = anyio.Event()
         self._tg = anyio.create_task_group()
         await self._tg.__aenter__()
-        self._tg.start_soon(self._produce)
+        for _ in range(self._concurrency):
+            self._tg.start_soon(self._fetcher, False)
         return self
 
     async def __aexit__(
@@ -690,7 +762,10 @@ class OrderSync:
         self._closed = True
         # Orders fetched and not handed out are dropped; the checkpoint stays right after the
         # last one that was.
-        self._position, self._done_ready = self._resume_point(), None
+        self._position = self._resume_point()
+        if self._ready:
+            self._done_with(self._ready[0])
+        self._done_ready = None
         self._ready.clear()
         # Done, broken out of, or failed: either way the fetches still running are not needed.
         self._tg.cancel_scope.cancel()
@@ -728,7 +803,14 @@ class OrderSync:
         self._opened += 1
         begin, end = self._windows[index]
         offset = self._start.offset if index == self._start.window else 0
-        window = _Window(index, begin, end, self._windows.edges(index), base=offset)
+        window = _Window(
+            index,
+            begin,
+            end,
+            self._windows.edges(index),
+            self._windows.shared(index),
+            base=offset,
+        )
         self._runs.append(_Run(window, offset, offset))
         return self._plan()
 
@@ -739,41 +821,42 @@ class OrderSync:
     async def _get(self, page: _Page) -> None:
         window = page.run.window
         try:
-            page.orders, page.total = await self._read(window, page.offset, self._size)
+            page.reply = await self._read(window, page.offset, self._size)
+            page.total = page.reply.total
         except Exception as exc:
             if not _may_be_one_order(exc):
                 raise
             await self._narrow(page, exc)
 
-    async def _read(self, window: _Window, offset: int, count: int) -> tuple[list[Order], int]:
+    async def _read(self, window: _Window, offset: int, count: int) -> Page[Order]:
         """One batchget, checked; the window's total follows it."""
-        response = await self._fetch(
+        reply = await self._fetch(
             begin_time=window.begin,
             end_time=window.end,
             sort_type=self._start.sort_type,
-            offset=offset,
-            count=count,
+            **{_PAGING.offset: offset, _PAGING.count: count},
         )
-        total, orders = response.total_count, response.order_list
+        page = reply if isinstance(reply, Page) else Page.of(reply, _PAGING)
+        total, got = page.total, page.count
         problem = None
         if not 0 <= total <= self._max_total:
             problem = (
                 f"{total} for {window.describe()}: more than the {self._max_total} orders a "
                 "window may hold (max_window_orders); sync shorter ranges or raise it"
             )
-        elif len(orders) > count:
-            problem = f"{len(orders)} orders in a page of count={count}"
-        elif not orders and offset < total:
+        elif got > count:
+            problem = f"{got} orders in a page of count={count}"
+        elif not got and offset < total:
             problem = f"{total} for {window.describe()}, but its page at offset {offset} is empty"
         if problem is not None:
-            raise ResponseValidationError(_BATCHGET, [FieldError("total_count", problem)])
+            raise ResponseValidationError(_BATCHGET, [FieldError(_PAGING.total, problem)])
         if window.total >= 0 and total != window.total:
             # Whichever page came back first, two totals mean orders landed between the pages.
             window.grew = True
         if total > window.total:
             self.progress.orders_total += total - max(window.total, 0)
             window.total = total
-        return orders, total
+        return page
 
     async def _narrow(self, page: _Page, error: Exception) -> None:
         """The page failed as a whole, maybe over one order WeChat cannot serve: read it again
@@ -799,7 +882,8 @@ class OrderSync:
             if end is not None and offset >= end:
                 continue
             try:
-                got, seen_total = await self._read(window, offset, count)
+                reply = await self._read(window, offset, count)
+                got, seen_total = reply.items(), reply.total
             except Exception as exc:
                 if not _may_be_one_order(exc):
                     raise
@@ -823,7 +907,7 @@ class OrderSync:
             # Every read failed (a page of one, or of unreadable orders only): an order after
             # the page read tells one order's error from an error about the call.
             try:
-                _, total = await self._read(window, probe, 1)
+                total = (await self._read(window, probe, 1)).total
                 read_any = True
             except Exception as exc:
                 if not _may_be_one_order(exc):
@@ -851,87 +935,89 @@ class OrderSync:
     async def _load(self) -> bool:
         """``async for`` alone: when nothing is ready, read on with ``concurrency`` requests in
         flight until as many pages as the sync may hold ahead are fetched (or nothing more can
-        be planned before these are processed), then process them in order. Nothing runs
-        between two calls."""
+        be planned before these are processed), then process them in order, each as its
+        orders are handed out (built then: pages waiting hold no models for the collector to
+        scan). Nothing runs between two calls."""
         while not self._ready:
             head = self._head()
-            if head is not None and head.done is not None:
-                assert head.done.is_set()
+            if head is not None and head.finished:
                 if head.error is not None:
                     raise head.error
                 self._take(head)
                 continue
             if self._exhausted():
                 return False
-            self._changed = anyio.Event()
-            await self._fetch_pages(until_idle=True)
+            async with anyio.create_task_group() as tg:
+                for _ in range(self._concurrency):
+                    tg.start_soon(self._fetcher, True)
         return True
 
     def _head(self) -> _Page | None:
         return self._runs[0].pages[0] if self._runs and self._runs[0].pages else None
 
     # -- fetching, both modes ---------------------------------------------------------------------
-    def _notify(self) -> None:
-        assert self._changed is not None
-        self._changed.set()
-        self._changed = anyio.Event()
+    async def _fetcher(self, until_idle: bool) -> None:
+        """One of ``concurrency`` fetchers: plan the next page, fetch it, and on; with nothing
+        to plan, wait until the consumer or a fetch changes that. At most ``2 * concurrency``
+        pages are planned ahead of the consumer. ``until_idle``: return once nothing is in
+        flight and nothing more can be planned (the consumer processes next).
 
-    async def _fetch_page(self, page: _Page) -> None:
-        """One page's fetch; its error is raised by the consumer, in its place in the order."""
+        Long-lived fetchers, not a task per page: a task costs more than planning a page."""
+        while True:
+            page = self._plan(ahead=self._unprocessed < 2 * self._concurrency)
+            if page is None:
+                if until_idle and not self._in_flight:
+                    self._idle.wake_all()  # the others return too
+                    return
+                await self._idle.wait()
+                continue
+            # More may be plannable (a total just learned): the next idle fetcher looks.
+            self._idle.wake_one()
+            self._in_flight += 1
+            try:
+                await self._get(page)
+            except Exception as exc:
+                # Raised by the consumer, in its place in the order.
+                page.error = exc
+            finally:
+                self._in_flight -= 1
+                page.finished = True
+                # The consumer (pipelined) waits for the head page only.
+                if self._fetch_ended is not None and page is self._head():
+                    self._fetch_ended.set()
+
+    async def _fetch_end(self) -> None:
+        """Wait until the head page's fetch ends (the consumer's only wait)."""
+        self._fetch_ended = ended = anyio.Event()
         try:
-            await self._get(page)
-        except Exception as exc:
-            page.error = exc
+            await ended.wait()
         finally:
-            self._in_flight -= 1
-            assert page.done is not None
-            page.done.set()
-            self._notify()
-
-    async def _produce(self) -> None:
-        """Pipelined mode: fetch until the ``async with`` block cancels it."""
-        await self._fetch_pages(until_idle=False)
-
-    async def _fetch_pages(self, *, until_idle: bool) -> None:
-        """Keep ``concurrency`` fetches in flight and at most ``2 * concurrency`` pages ahead of
-        the consumer. ``until_idle``: return once nothing is in flight and nothing more can be
-        planned (the consumer processes next); else wait for it to process and go on."""
-        async with anyio.create_task_group() as tg:
-            while True:
-                page = None
-                if self._in_flight < self._concurrency:
-                    page = self._plan(ahead=self._unprocessed < 2 * self._concurrency)
-                if page is None:
-                    if until_idle and not self._in_flight:
-                        return
-                    assert self._changed is not None
-                    await self._changed.wait()
-                    continue
-                page.done = anyio.Event()
-                self._in_flight += 1
-                tg.start_soon(self._fetch_page, page)
+            self._fetch_ended = None
 
     # -- pipelined mode ---------------------------------------------------------------------------
     async def _load_pipelined(self) -> bool:
         while not self._ready:
             head = self._head()
-            if head is None or head.done is None:
-                if self._exhausted():
+            if head is None or not head.finished:
+                if head is None and self._exhausted():
                     return False
-                assert self._changed is not None
-                await self._changed.wait()  # the producer plans (and starts) the head page
+                # The fetchers plan (and fetch) the head page: wait for it.
+                await self._fetch_end()
                 continue
-            assert head.done is not None
-            await head.done.wait()
             if head.error is not None:
                 raise head.error
             self._take(head)
-            self._notify()
+            self._idle.wake_one()  # a page fewer ahead: one more may be planned
         return True
 
     # -- processing, in order ---------------------------------------------------------------------
     def _take(self, page: _Page) -> None:
         """Hand out the page's orders not seen yet; at the end of a run, decide what is next."""
+        orders = page.orders
+        if orders is None:
+            assert page.reply is not None
+            orders = page.reply.items()  # built now: the consumer is about to take them
+        page.orders = page.reply = None  # memory stays at the pages in flight
         run = page.run
         run.pages.popleft()
         self._unprocessed -= 1
@@ -939,9 +1025,6 @@ class OrderSync:
         if window is not self._current:
             self._current = window
             window.seen, self._carried = self._carried, set()
-        orders = page.orders
-        assert orders is not None
-        page.orders = None  # memory stays at the pages in flight
         if run.sequential and run.first_total is None:
             run.first_total = page.total
         if not run.stopped:
@@ -963,11 +1046,22 @@ class OrderSync:
         self, window: _Window, offset: int, orders: list[Order], slots: list[int] | None
     ) -> None:
         seen = window.seen
-        shared = self._windows.shared(window.index)
+        shared = window.shared
         # Resuming inside this page: its first ``skip`` positions went out before the
         # checkpoint. Their orders still count as seen (one on the shared second must not
         # reappear next window).
         skip, self._skip = self._skip, 0
+        if slots is None and not skip and not self._known:
+            # The common page: every order new, none twice (set operations, not a loop).
+            ids = {order.order_id for order in orders}
+            if len(ids) == len(orders) and seen.isdisjoint(ids):
+                seen |= ids
+                if orders:
+                    on_edges = self._hand_out(window, offset, orders, None)
+                    for _, order in on_edges if shared is not None else ():
+                        if order.create_time == shared:
+                            self._carried.add(order.order_id)
+                return
         fresh: list[Order] = []
         indexes: list[int] = []
         for index, order in zip(slots or range(1, len(orders) + 1), orders, strict=True):
@@ -982,7 +1076,17 @@ class OrderSync:
         if fresh:
             # positions 1..n, the common case, need no list
             plain = indexes[-1] == len(indexes)
-            self._ready.append(_Ready(window, offset, fresh, None if plain else indexes))
+            self._hand_out(window, offset, fresh, None if plain else indexes)
+
+    def _hand_out(
+        self, window: _Window, offset: int, fresh: list[Order], indexes: list[int] | None
+    ) -> list[tuple[int, Order]]:
+        """Queue new orders for the consumer, noting (and returning) those created on the
+        seconds the window shares."""
+        edges = window.edges
+        on_edges = [(i, order) for i, order in enumerate(fresh) if order.create_time in edges]
+        self._ready.append(_Ready(window, offset, fresh, indexes, on_edges or None))
+        return on_edges
 
     def _keep_unread(self, window: _Window, unread: list[UnreadOrder]) -> None:
         for u in unread:

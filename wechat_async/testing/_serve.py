@@ -7,6 +7,7 @@ hypercorn under trio. The emulator, ``wechat-async`` and your tests use it.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import logging
@@ -26,11 +27,13 @@ __all__ = ["AsgiServer"]
 
 class _DeliberateDrops(logging.Filter):
     """uvicorn logs an app's exception with its traceback; a fault the emulator was asked to
-    inject (a dropped connection) is not an error, and one traceback per fault buries real ones."""
+    inject (a dropped connection) is not an error, and one traceback per fault buries real ones.
+    Nor is a request cancelled with the event loop: a server stopped by a cancellation (Ctrl-C
+    in the CLI) leaves its busy requests to the loop's shutdown, which cancels them."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         exc = record.exc_info[1] if record.exc_info else None
-        return not isinstance(exc, DroppedConnection)
+        return not isinstance(exc, (DroppedConnection, asyncio.CancelledError))
 
 
 _DELIBERATE_DROPS = _DeliberateDrops()

@@ -56,6 +56,9 @@ class AiohttpTransport:
         self._max_connections = max_connections
         self._keepalive_expiry = keepalive_expiry
         self._guard = PoolGuard("aiohttp transport")
+        # The last URL and timeouts, converted: a sync sends one URL page after page.
+        self._url: tuple[str, URL] = ("", URL())
+        self._timeouts: tuple[Timeouts | None, aiohttp.ClientTimeout | None] = (None, None)
 
     def __repr__(self) -> str:
         return f"AiohttpTransport(owns_session={self._owns})"
@@ -86,13 +89,17 @@ class AiohttpTransport:
         session = self._session or self._open()
         if session.closed:  # a session of the user's, closed by them
             raise ClientClosedError("the aiohttp session of this transport is closed")
+        if url != self._url[0]:
+            self._url = (url, URL(url, encoded=True))  # already encoded: no second quoting
+        if timeouts is not self._timeouts[0]:
+            self._timeouts = (timeouts, _client_timeout(timeouts))
         try:
             async with session.request(
                 method,
-                URL(url, encoded=True),  # already encoded once: no second quoting pass
+                self._url[1],
                 data=body,
                 headers=headers,
-                timeout=_client_timeout(timeouts),
+                timeout=self._timeouts[1],
                 allow_redirects=False,
             ) as response:
                 content = await response.read()
