@@ -16,6 +16,7 @@ if importlib.util.find_spec("wechatpy") is not None:
     RECEIVERS.append(bench.WECHATPY)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", bench.MODES)
 def test_every_receiver_answers_every_push_once(mode: str) -> None:
     # run_served raises when a reply is not 200 with the expected body (the warm-up decrypts

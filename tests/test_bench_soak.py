@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from benchmarks.soak_exactly_once import _fault_sync, _identical_pushes, _inserting_sync
 
 
@@ -19,6 +21,7 @@ async def test_a_sync_with_inserts_counts_no_duplicate_and_no_missing() -> None:
     assert row["out"] > 1_000  # orders were inserted mid-sync and read
 
 
+@pytest.mark.slow
 async def test_a_fault_sync_reports_its_retries() -> None:
     row = await _fault_sync("httpx", seed=0)
     assert (row["out"], row["duplicates"], row["missing"]) == (6_000, 0, 0)

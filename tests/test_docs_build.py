@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).parent.parent
 
 
@@ -26,6 +28,7 @@ def _build(config: Path, site: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_the_docs_site_builds_strict(tmp_path: Path) -> None:
     proc = _build(ROOT / "mkdocs.yml", tmp_path / "site")
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -38,6 +41,7 @@ def test_the_docs_site_builds_strict(tmp_path: Path) -> None:
     assert "with_options" in api  # mkdocstrings rendered the client's methods
 
 
+@pytest.mark.slow
 def test_a_broken_link_fails_the_build(tmp_path: Path) -> None:
     copy = tmp_path / "project"
     shutil.copytree(ROOT / "docs", copy / "docs")

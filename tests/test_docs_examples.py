@@ -12,6 +12,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from tests.test_readme import PREAMBLE
 
 DOCS = Path(__file__).parent.parent / "docs"
@@ -33,6 +35,7 @@ def test_the_guides_have_python_blocks() -> None:
     assert len(_blocks(DOCS / "pushes.md")) == 6  # the router and one block per framework
 
 
+@pytest.mark.slow
 def test_every_docs_python_block_passes_mypy_strict(tmp_path: Path) -> None:
     files = []
     for page in sorted(DOCS.glob("*.md")):

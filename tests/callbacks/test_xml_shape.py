@@ -58,6 +58,7 @@ def _by_lxml(body: bytes) -> dict[str, Any] | None:
         return None
 
 
+@pytest.mark.slow
 @settings(max_examples=1500, deadline=None)
 @given(body=st.one_of(_documents(), st.binary(max_size=60).map(lambda b: b"<xml>" + b)))
 @example(body=b"<xml><A><![CDATA[a]]>b]]></A></xml>")  # "]]>" outside a section

@@ -22,6 +22,8 @@ from tests.component._platform import Platform, authorise, emulated_platform, pl
 from tests.redis._processes import spawn, start_together
 from tests.redis._server import RedisServer
 
+pytestmark = pytest.mark.slow  # whole processes for seconds each
+
 TOKEN_TTL, RUN_SECONDS = 3, 6.5
 MERCHANT = "wxmerchant0001"
 BACKENDS = ("asyncio", "trio", "asyncio", "trio")
