@@ -125,3 +125,17 @@ def test_an_endpoint_without_paging_is_refused() -> None:
 
     with pytest.raises(TypeError, match="not offset-paged"):
         OffsetPager(Bound())  # type: ignore[arg-type]
+
+
+def test_every_paged_endpoint_names_attributes_its_models_have() -> None:
+    import attrs
+
+    from wechat_async._registry import endpoints
+
+    paged = [e for e in endpoints() if e.paging is not None]
+    assert {e.name for e in paged} >= {"batch_get_orders", "get_authorizer_list"}
+    for e in paged:
+        assert e.paging is not None
+        response, request = attrs.fields_dict(e.response), attrs.fields_dict(e.request)
+        assert {e.paging.items, e.paging.total} <= set(response), e
+        assert {e.paging.offset, e.paging.count} <= set(request), e

@@ -45,7 +45,8 @@ BodyKind = Literal["json", "query", "multipart", "none"]
 
 @attrs.frozen
 class OffsetPaging:
-    """Offset paging as WeChat does it: ``offset``/``count`` in, ``total_count`` out."""
+    """Offset paging as WeChat does it: ``offset``/``count`` in, ``total_count`` out. Each
+    name is a model attribute (``items`` of the response may differ from its wire name)."""
 
     items: str
     offset: str = "offset"

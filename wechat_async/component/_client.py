@@ -38,6 +38,7 @@ from .._token import TokenManager
 from ..callbacks import CallbackRouter, ComponentVerifyTicket
 from ..stores import AccessToken, CredentialStore, MemoryTokenStore
 from ..transports._base import Timeouts, Transport
+from ._endpoints import ComponentEndpoints
 from ._refresh import AuthorizerRefresh, Exchanged
 from ._tickets import VerifyTickets
 from ._urls import authorization_url, check_redirect_uri, mobile_authorization_url
@@ -221,16 +222,22 @@ class ComponentClient(PlatformNamespaces):
                 logger.warning("authorizer %s: access token not shared (%s)", appid, exc)
         return reply
 
-    async def iter_authorizers(self, *, page_size: int = 500) -> AsyncIterator[AuthorizerListItem]:
-        """Every account that authorised the platform, a page of ``page_size`` (at most 500)
-        at a time."""
+    async def iter_authorizers(
+        self, *, page_size: int | None = None
+    ) -> AsyncIterator[AuthorizerListItem]:
+        """Every account that authorised the platform, a page of ``page_size`` (by default
+        the most WeChat serves a page, 500) at a time."""
+        paging = ComponentEndpoints.get_authorizer_list.paging
+        assert paging is not None
+        count = paging.max_count if page_size is None else page_size
         offset = 0
         while True:
-            page = await self.component.get_authorizer_list(offset=offset, count=page_size)
-            for item in page.authorizers:
+            page = await self.component.get_authorizer_list(offset=offset, count=count)
+            items: list[AuthorizerListItem] = getattr(page, paging.items)
+            for item in items:
                 yield item
-            offset += len(page.authorizers)
-            if not page.authorizers or offset >= page.total_count:
+            offset += len(items)
+            if not items or offset >= getattr(page, paging.total):
                 return
 
     # -- authorizer clients --------------------------------------------------------------------

@@ -104,7 +104,7 @@ class ComponentEndpoints(Namespace):
         AuthorizerListResponse,
         idempotent=True,
         token_param=_TOKEN,
-        paging=OffsetPaging(items="list", max_count=500),
+        paging=OffsetPaging(items="authorizers", max_count=500),
         secret_reply=True,
         source=f"{_DOCS}/authorization-management/api_getauthorizerlist.html",
     )
