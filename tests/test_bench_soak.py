@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.soak_exactly_once import _fault_sync, _identical_pushes, _inserting_sync
+from benchmarks.soak_exactly_once import (
+    _failing_calls,
+    _fault_sync,
+    _identical_pushes,
+    _inserting_sync,
+    _open_sockets,
+)
 
 
 async def test_identical_concurrent_pushes_run_the_handler_once() -> None:
@@ -26,3 +32,21 @@ async def test_a_fault_sync_reports_its_retries() -> None:
     row = await _fault_sync("httpx", seed=0)
     assert (row["out"], row["duplicates"], row["missing"]) == (6_000, 0, 0)
     assert row["requests"] > 61  # 61 reads without faults: some were retried
+
+
+def test_open_sockets_counts_a_socket_while_it_is_open() -> None:
+    import socket
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("reads /proc")
+    before = _open_sockets()
+    with socket.socket():
+        assert _open_sockets() == before + 1
+    assert _open_sockets() == before
+
+
+async def test_calls_that_all_fail_leave_no_socket_open() -> None:
+    row = await _failing_calls("httpx", 60)
+    assert (row["calls"], row["failed"], row["sockets_left"]) == (60, 60, 0)
+    assert row["attempts"] >= 60
