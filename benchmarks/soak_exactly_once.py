@@ -7,11 +7,16 @@
   (each shifts every later page by one): duplicates and missing.
 - ``pushes``: 1,000 identical concurrent deliveries of one push to a router (memory dedupe):
   how many times the handler ran, and the statuses answered.
+- ``cancels``: at each of ``--points`` instants (0 to 60 ms, 10 ms a request), a fresh client
+  with 20 concurrent calls is cancelled (its token fetch, connects, requests, replies), then a
+  pipelined sync of 2,000 orders is cancelled 10x later and resumed from its checkpoint, on
+  every transport: orders repeated or missing, calls that fail afterwards, sockets left.
 - ``sockets``: 6,000 calls, 50 at a time, whose every attempt fails (connections dropped
   mid-reply, HTTP 502, errcode -1), retried as policy allows, on every transport: failed
   attempts, and the sockets this process holds after the client and the emulator closed.
 
-    python -m benchmarks.soak_exactly_once [--scenario faults|inserts|pushes|sockets] [--runs 3]
+    python -m benchmarks.soak_exactly_once [--scenario faults|inserts|pushes|cancels|sockets]
+                                              [--runs 3] [--points 60]
 """
 
 from __future__ import annotations
@@ -148,12 +153,53 @@ async def _failing_calls(transport: Literal["aiohttp", "httpx"], calls: int) -> 
     return {"calls": calls, "failed": failed, "attempts": attempts, "sockets_left": left}
 
 
+async def _cancelled_everywhere(
+    transport: Literal["aiohttp", "httpx"], points: int
+) -> dict[str, int]:
+    before = _open_sockets()
+    totals: Counter[str] = Counter()
+    async with Emulator(orders=2_000, days=20, latency=0.01) as wx:
+        expected = {order["order_id"] for order in wx.book.orders()}
+        order_id = next(iter(expected))
+
+        def client() -> WeChatClient:
+            return WeChatClient(wx.appid, wx.secret, base_url=wx.base_url, transport=transport)
+
+        for point in range(points):
+            delay = 0.06 * point / points
+            async with client() as calls:
+                with anyio.move_on_after(delay):
+                    async with anyio.create_task_group() as tg:
+                        for _ in range(20):
+                            tg.start_soon(lambda: calls.giftcard.get_order(order_id=order_id))
+                await calls.giftcard.get_order(order_id=order_id)  # nothing left stuck
+            async with client() as syncs:
+                ids: list[str] = []
+                sync = syncs.giftcard.iter_orders(wx.start_time, wx.end_time, concurrency=8)
+                with anyio.move_on_after(delay * 10) as cut:
+                    async with sync:
+                        async for order in sync:  # each kept as handed out: the cut may
+                            ids.append(order.order_id)  # fall between any two
+                rest = syncs.giftcard.iter_orders(
+                    wx.start_time, wx.end_time, concurrency=8, checkpoint=sync.checkpoint
+                )
+                async with rest:
+                    ids.extend([order.order_id async for order in rest])
+                totals.update(_tally(ids, expected))
+                totals["syncs_cut"] += cut.cancelled_caught
+    await anyio.sleep(0.1)
+    return {**totals, "points": points, "sockets_left": _open_sockets() - before}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--scenario", choices=("faults", "inserts", "pushes", "sockets", "all"), default="all"
+        "--scenario",
+        choices=("faults", "inserts", "pushes", "cancels", "sockets", "all"),
+        default="all",
     )
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--points", type=int, default=60)
     args = parser.parse_args()
     if args.scenario in ("faults", "all"):
         for transport, backend in _TRANSPORTS:
@@ -172,6 +218,10 @@ def main() -> None:
         for backend in ("asyncio", "trio"):
             runs, statuses = anyio.run(_identical_pushes, 1_000, backend=backend)
             print(f"pushes {backend}: handler ran {runs}x, statuses {dict(statuses)}", flush=True)
+    if args.scenario in ("cancels", "all"):
+        for transport, backend in _TRANSPORTS:
+            row = anyio.run(_cancelled_everywhere, transport, args.points, backend=backend)
+            print(f"cancels {transport}/{backend}: {row}", flush=True)
     if args.scenario in ("sockets", "all"):
         # a warning a call once the retry budget is spent: thousands of lines, no news
         logging.getLogger("wechat_async").setLevel(logging.ERROR)

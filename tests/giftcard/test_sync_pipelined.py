@@ -200,3 +200,26 @@ async def test_a_timeout_around_the_block_cancels_it_cleanly() -> None:
         rest = [order.order_id async for order in resumed]
     assert read + len(rest) == 5_000
     assert rest[0] == f"FAKE{read:08d}"
+
+
+@pytest.mark.slow
+async def test_a_sync_cut_at_any_instant_resumes_exactly_once() -> None:
+    """A cancellation reaching the fetchers first (their page marked done without a reply)
+    and the consumer, woken by them, only at its next wait: the consumer took that page
+    (AssertionError) instead of seeing its own cancellation."""
+    async with served(2_000, days=20, latency=0.01) as (wx, client):
+        expected = {f"FAKE{i:08d}" for i in range(2_000)}
+        for point in range(100):
+            ids: list[str] = []
+            sync = client.giftcard.iter_orders(wx.start_time, wx.end_time, concurrency=8)
+            with anyio.move_on_after(0.001 * point):
+                async with sync:
+                    async for order in sync:
+                        ids.append(order.order_id)
+            rest = client.giftcard.iter_orders(
+                wx.start_time, wx.end_time, concurrency=8, checkpoint=sync.checkpoint
+            )
+            async with rest:
+                ids.extend([order.order_id async for order in rest])
+            assert len(ids) == len(set(ids)) == 2_000, point
+            assert set(ids) == expected

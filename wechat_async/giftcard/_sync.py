@@ -974,14 +974,20 @@ class OrderSync:
             # More may be plannable (a total just learned): the next idle fetcher looks.
             self._idle.wake_one()
             self._in_flight += 1
+            ended = False
             try:
                 await self._get(page)
+                ended = True
             except Exception as exc:
                 # Raised by the consumer, in its place in the order.
                 page.error = exc
+                ended = True
             finally:
                 self._in_flight -= 1
-                page.finished = True
+                # A fetch cancelled leaves its page unfinished: the consumer, woken here before
+                # its own cancellation reaches it, must wait again (and be cancelled there),
+                # not take a page that has neither orders nor an error.
+                page.finished = ended
                 # The consumer (pipelined) waits for the head page only.
                 if self._fetch_ended is not None and page is self._head():
                     self._fetch_ended.set()
