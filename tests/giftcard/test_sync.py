@@ -304,32 +304,9 @@ async def test_pages_fetched_ahead_stay_bounded_by_concurrency(pipelined: bool) 
                 if consumed % 500 == 0:
                     await anyio.sleep(0.05)  # a slow consumer: the producer may run ahead
                     ahead = wx.requests["/card/giftcard/order/batchget"] - consumed // size
-                    # plain async for reads 3 pages a connection before handing out
-                    bound = (2 if pipelined else 3) * concurrency + 2
-                    assert ahead <= bound, f"{ahead} pages read ahead"
+                    assert ahead <= 2 * concurrency + 2, f"{ahead} pages read ahead"
                 if consumed == 2_000:
                     break
-
-
-async def test_plain_async_for_reads_three_pages_a_connection_before_handing_out() -> None:
-    """Each read of a plain ``async for`` keeps ``concurrency`` requests in flight until
-    ``3 * concurrency`` pages are in, then hands them out with nothing in flight."""
-    concurrency, size = 4, 10
-    async with synced(1_000, days=2) as (wx, client):
-        sync = client.giftcard.iter_orders(
-            wx.start_time, wx.end_time, concurrency=concurrency, page_size=size
-        )
-        reads = []
-        consumed = 0
-        async for _ in sync:
-            if consumed % size == 0:
-                reads.append(wx.requests["/card/giftcard/order/batchget"])
-            consumed += 1
-            if consumed == 3 * concurrency * size + 1:
-                break
-    # the first read: 12 pages; the next only once those 120 orders were handed out
-    assert reads[0] == reads[3 * concurrency - 1] == 3 * concurrency
-    assert reads[3 * concurrency] == 6 * concurrency
 
 
 @pytest.mark.slow

@@ -12,9 +12,9 @@ Two ways to consume it, both safe to ``break`` out of, under asyncio and trio:
   works; leaving the block (normally, by ``break`` or by an error) cancels the outstanding
   fetches.
 * ``async for order in sync`` alone: when it runs dry, ``__anext__`` reads on with
-  ``concurrency`` requests in flight until ``3 * concurrency`` pages are fetched, then hands
-  them out; no task runs between two orders, so there is nothing to clean up, and nothing is
-  fetched while the consumer works.
+  ``concurrency`` requests in flight until as many pages as the sync may hold ahead are
+  fetched, then hands them out; no task runs between two orders, so there is nothing to
+  clean up, and nothing is fetched while the consumer works.
 
 Both share one fetch loop, and in both a page's error is raised in its place in the order,
 after every order before it.
@@ -934,7 +934,7 @@ class OrderSync:
 
     async def _load(self) -> bool:
         """``async for`` alone: when nothing is ready, read on with ``concurrency`` requests in
-        flight until ``3 * concurrency`` pages are fetched (or nothing more can
+        flight until as many pages as the sync may hold ahead are fetched (or nothing more can
         be planned before these are processed), then process them in order, each as its
         orders are handed out (built then: pages waiting hold no models for the collector to
         scan). Nothing runs between two calls."""
@@ -959,17 +959,12 @@ class OrderSync:
     async def _fetcher(self, until_idle: bool) -> None:
         """One of ``concurrency`` fetchers: plan the next page, fetch it, and on; with nothing
         to plan, wait until the consumer or a fetch changes that. At most ``2 * concurrency``
-        pages are planned ahead of the consumer (``3 *`` for ``until_idle``). ``until_idle``:
-        return once nothing is in flight and nothing more can be planned (the consumer
-        processes next).
+        pages are planned ahead of the consumer. ``until_idle``: return once nothing is in
+        flight and nothing more can be planned (the consumer processes next).
 
         Long-lived fetchers, not a task per page: a task costs more than planning a page."""
-        # Plain ``async for`` pays a round trip of idle connections at each read's start and
-        # end: reading 3 pages a connection instead of 2 spreads it over more pages (the pages
-        # wait as GC-untracked replies, their models built when handed out).
-        limit = (3 if until_idle else 2) * self._concurrency
         while True:
-            page = self._plan(ahead=self._unprocessed < limit)
+            page = self._plan(ahead=self._unprocessed < 2 * self._concurrency)
             if page is None:
                 if until_idle and not self._in_flight:
                     self._idle.wake_all()  # the others return too
