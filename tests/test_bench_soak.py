@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.soak_exactly_once import (
+    _cancelled_everywhere,
     _failing_calls,
     _fault_sync,
     _identical_pushes,
@@ -50,3 +51,10 @@ async def test_calls_that_all_fail_leave_no_socket_open() -> None:
     row = await _failing_calls("httpx", 60)
     assert (row["calls"], row["failed"], row["sockets_left"]) == (60, 60, 0)
     assert row["attempts"] >= 60
+
+
+@pytest.mark.slow
+async def test_calls_and_syncs_cut_at_a_few_instants_lose_and_leave_nothing() -> None:
+    row = await _cancelled_everywhere("httpx", 5)
+    assert (row["out"], row["duplicates"], row["missing"]) == (10_000, 0, 0)
+    assert row["sockets_left"] == 0
