@@ -14,7 +14,7 @@ from .errors import *
 from .hooks import Hooks
 from .stores import AccessToken, MemoryTokenStore, TokenStore
 
-__version__ = "0.1.0.dev0"
+__version__ = "0.1.0"
 
 # Literal, because mypy reads only a literal ``__all__`` (python/mypy#15300); tests keep it
 # equal to what the modules export.
