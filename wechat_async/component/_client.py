@@ -30,6 +30,7 @@ from .. import _config
 from .._client import TransportName, WeChatClient
 from .._errcodes import VerifyTicketMissingError
 from .._errors import ConfigurationError, StoreUnavailableError, WeChatError
+from .._paging import OffsetPager, Page
 from .._ratelimit import RateLimiter
 from .._redact import mask, remember_secret
 from .._registry import PlatformNamespaces
@@ -38,7 +39,6 @@ from .._token import TokenManager
 from ..callbacks import CallbackRouter, ComponentVerifyTicket
 from ..stores import AccessToken, CredentialStore, MemoryTokenStore
 from ..transports._base import Timeouts, Transport
-from ._endpoints import ComponentEndpoints
 from ._refresh import AuthorizerRefresh, Exchanged
 from ._tickets import VerifyTickets
 from ._urls import authorization_url, check_redirect_uri, mobile_authorization_url
@@ -227,17 +227,16 @@ class ComponentClient(PlatformNamespaces):
     ) -> AsyncIterator[AuthorizerListItem]:
         """Every account that authorised the platform, a page of ``page_size`` (by default
         the most WeChat serves a page, 500) at a time."""
-        paging = ComponentEndpoints.get_authorizer_list.paging
-        assert paging is not None
-        count = paging.max_count if page_size is None else page_size
+        pager = OffsetPager(self.component.get_authorizer_list)  # pages as iter_orders does
+        count = pager.paging.max_count if page_size is None else page_size
         offset = 0
         while True:
-            page = await self.component.get_authorizer_list(offset=offset, count=count)
-            items: list[AuthorizerListItem] = getattr(page, paging.items)
+            page: Page[AuthorizerListItem] = await pager(offset=offset, count=count)
+            items = page.items()
             for item in items:
                 yield item
             offset += len(items)
-            if not items or offset >= getattr(page, paging.total):
+            if not items or offset >= page.total:
                 return
 
     # -- authorizer clients --------------------------------------------------------------------
