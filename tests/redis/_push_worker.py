@@ -14,28 +14,18 @@ import anyio.to_thread
 import redis
 
 from tests.redis._processes import wait_for_start
+from tests.redis._signed_push import PUSH_TOKEN, signed_push
 from wechat_async.callbacks import CallbackRouter, GiftCardPayDone
-from wechat_async.callbacks._signature import sign
 from wechat_async.stores.redis import RedisDedupeStore
 
-PUSH_TOKEN = "push-token"
 # Longer than a loaded machine's spread between processes' deliveries, so they overlap: the
 # later ones find the claim running (503), which shows the claim was contended.
 HANDLER_SECONDS = 1.0
 
 
 def push(order_id: str) -> tuple[dict[str, str], bytes]:
-    timestamp, nonce = str(int(time.time())), "n1"
-    query = {"signature": sign(PUSH_TOKEN, timestamp, nonce), "timestamp": timestamp}
-    query["nonce"] = nonce
-    body = (
-        "<xml><ToUserName><![CDATA[gh_3fcea188bf78]]></ToUserName>"
-        "<FromUserName><![CDATA[obLatjgoYejavUtHsWwrX-2GtFJE]]></FromUserName>"
-        "<CreateTime>1700000000</CreateTime><MsgType><![CDATA[event]]></MsgType>"
-        "<Event><![CDATA[giftcard_pay_done]]></Event>"
-        f"<OrderId><![CDATA[{order_id}]]></OrderId></xml>"
-    ).encode()
-    return query, body
+    """The same delivery in every worker: one nonce, as one push sent to several processes."""
+    return signed_push(order_id, nonce="n1")
 
 
 def make_router(redis_url: str, prefix: str, claim_ttl: float, crash: bool) -> CallbackRouter:

@@ -3,29 +3,28 @@ router counting its handler's runs."""
 
 from __future__ import annotations
 
-import secrets
-import time
+from typing import Any
 
 from wechat_async.callbacks import CallbackRouter, GiftCardPayDone
-from wechat_async.callbacks._signature import sign
 from wechat_async.stores.dedupe import DedupeStore
+from wechat_async.testing import push_fields, sign_push
 
 PUSH_TOKEN = "push-token"
 
 
-def signed_push(order_id: str) -> tuple[dict[str, str], bytes]:
-    """(query, body) of one delivery of the push for ``order_id``."""
-    timestamp, nonce = str(int(time.time())), secrets.token_hex(8)
-    query = {"signature": sign(PUSH_TOKEN, timestamp, nonce), "timestamp": timestamp}
-    query["nonce"] = nonce
-    body = (
-        "<xml><ToUserName><![CDATA[gh_3fcea188bf78]]></ToUserName>"
-        "<FromUserName><![CDATA[obLatjgoYejavUtHsWwrX-2GtFJE]]></FromUserName>"
-        "<CreateTime>1700000000</CreateTime><MsgType><![CDATA[event]]></MsgType>"
-        "<Event><![CDATA[giftcard_pay_done]]></Event>"
-        f"<OrderId><![CDATA[{order_id}]]></OrderId></xml>"
-    ).encode()
-    return query, body
+def signed_push(
+    order_id: str, *, nonce: str | None = None, timestamp: int | None = None, **fields: Any
+) -> tuple[dict[str, str], bytes]:
+    """(query, body) of one delivery of the push for ``order_id``: signed now with a fresh
+    nonce unless ``timestamp``/``nonce`` are given; the same body for every delivery (its
+    CreateTime fixed); ``fields`` override the push's."""
+    sent = push_fields(
+        "giftcard_pay_done",
+        now=1_700_000_000,
+        **{"FromUserName": "obLatjgoYejavUtHsWwrX-2GtFJE", "OrderId": order_id, **fields},
+    )
+    push = sign_push(sent, token=PUSH_TOKEN, nonce=nonce, timestamp=timestamp)
+    return dict(push.query), push.body
 
 
 def push_router(store: DedupeStore) -> tuple[CallbackRouter, list[str]]:

@@ -8,25 +8,16 @@ import time
 import redis
 
 from tests.redis._server import RedisServer
+from tests.redis._signed_push import PUSH_TOKEN, signed_push
 from wechat_async.callbacks import CallbackRouter, GiftCardPayDone
-from wechat_async.callbacks._signature import sign
 from wechat_async.stores.redis import RedisDedupeStore
 
-TOKEN = "push-token"
 WINDOW = 300.0
-
-
-def _push(order_id: str) -> bytes:
-    return (
-        "<xml><ToUserName>gh_1</ToUserName><FromUserName>o_buyer</FromUserName>"
-        "<CreateTime>1700000000</CreateTime><MsgType>event</MsgType>"
-        f"<Event>giftcard_pay_done</Event><OrderId>{order_id}</OrderId></xml>"
-    ).encode()
 
 
 def _router(url: str, prefix: str, seen: list[str]) -> CallbackRouter:
     router = CallbackRouter(
-        TOKEN, dedupe=RedisDedupeStore(url, prefix=prefix), replay_window=WINDOW
+        PUSH_TOKEN, dedupe=RedisDedupeStore(url, prefix=prefix), replay_window=WINDOW
     )
 
     @router.on(GiftCardPayDone)
@@ -43,12 +34,13 @@ async def test_a_nonce_used_at_one_process_is_refused_with_another_body_at_the_n
     seen_b: list[str] = []
     first = _router(redis_server.url, prefix, seen_a)
     second = _router(redis_server.url, prefix, seen_b)
-    timestamp, nonce = str(int(time.time())), "1514711492"
-    query = {"signature": sign(TOKEN, timestamp, nonce), "timestamp": timestamp, "nonce": nonce}
-    assert (await first.handle("POST", query, _push("GENUINE"))).status == 200
-    forged = await second.handle("POST", query, _push("FORGED"))
+    timestamp, nonce = int(time.time()), "1514711492"
+    query, genuine = signed_push("GENUINE", nonce=nonce, timestamp=timestamp)
+    _, forged_body = signed_push("FORGED", nonce=nonce, timestamp=timestamp)
+    assert (await first.handle("POST", query, genuine)).status == 200
+    forged = await second.handle("POST", query, forged_body)
     assert (forged.status, forged.body) == (403, b"nonce already used")
-    retry = await second.handle("POST", query, _push("GENUINE"))  # WeChat's retry, as it was
+    retry = await second.handle("POST", query, genuine)  # WeChat's retry, as it was
     assert (retry.status, retry.body) == (200, b"<xml>ok</xml>")
     assert (seen_a, seen_b) == (["GENUINE"], [])
     with redis.Redis.from_url(redis_server.url) as raw:
@@ -64,9 +56,7 @@ async def test_a_push_with_a_512_kb_identity_keeps_a_small_key_in_redis(
     """Before: the claim's key was the identity's text, 512 KB per push kept 25 hours."""
     seen: list[str] = []
     router = _router(redis_server.url, prefix, seen)
-    timestamp, nonce = str(int(time.time())), "1514711493"
-    query = {"signature": sign(TOKEN, timestamp, nonce), "timestamp": timestamp, "nonce": nonce}
-    body = _push("HUGE").replace(b"o_buyer", b"o" * (512 * 1024))
+    query, body = signed_push("HUGE", FromUserName="o" * (512 * 1024))
     assert (await router.handle("POST", query, body)).status == 200
     assert seen == ["HUGE"]
     with redis.Redis.from_url(redis_server.url) as raw:
