@@ -27,6 +27,36 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 #: every namespace, by name (the SDK's registry)
 NAMESPACES: dict[str, type[Namespace]] = namespaces()
+#: An instant-delivery address and order body as the SDK takes them (Decimal yuan).
+DELIVERY_ADDRESS: dict[str, Any] = {
+    "name": "李四",
+    "city": "北京市",
+    "address": "海淀区中关村大街",
+    "address_detail": "1号楼",
+    "phone": "13812345678",
+    "lng": 116.316102,
+    "lat": 39.983211,
+}
+DELIVERY_ORDER: dict[str, Any] = {
+    "shopid": "test_shop_id",
+    "shop_order_id": "test_shop_order_id",
+    "delivery_id": "TEST",
+    "openid": "oABC",
+    "receiver": DELIVERY_ADDRESS,
+    "cargo": {
+        "goods_value": Decimal("12.30"),
+        "goods_weight": 1.5,
+        "cargo_first_class": "果蔬生鲜",
+        "cargo_second_class": "果蔬",
+    },
+    "order_info": {"order_type": 0},
+    "shop": {
+        "wxa_path": "/p",
+        "img_url": "https://x/y.jpg",
+        "goods_name": "宝贝",
+        "goods_count": 1,
+    },
+}
 
 
 #: One failure of each ambiguous kind: WeChat may or may not have acted on the request.

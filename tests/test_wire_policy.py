@@ -5,47 +5,25 @@ from __future__ import annotations
 
 import copy
 import json
-from decimal import Decimal
 from typing import Any
 
 import pytest
 import respx
 
-from tests.helpers import BASE, client_for, mock_token
+from tests.helpers import BASE, DELIVERY_ADDRESS, DELIVERY_ORDER, client_for, mock_token
 from wechat_async import RequestValidationError
 
 DELIVERY = f"{BASE}/cgi-bin/express/local/business/"
 OK = {"errcode": 0, "errmsg": "ok", "resultcode": 0, "resultmsg": "ok"}
 
-ADDRESS: dict[str, Any] = {
-    "name": "李四",
-    "city": "北京市",
-    "address": "海淀区中关村大街",
-    "address_detail": "1号楼",
-    "phone": "13812345678",
-    "lng": 116.316102,
-    "lat": 39.983211,
-}
+ADDRESS = DELIVERY_ADDRESS
+#: A live UU order WeChat accepted, in the SDK's shape.
 ORDER: dict[str, Any] = {
+    **DELIVERY_ORDER,
     "shopid": "uu-appkey",
     "shop_order_id": "A1",
     "delivery_sign": "s",
     "delivery_id": "UUPT",
-    "openid": "oABC",
-    "receiver": ADDRESS,
-    "cargo": {
-        "goods_value": Decimal("12.30"),
-        "goods_weight": 1.5,
-        "cargo_first_class": "果蔬生鲜",
-        "cargo_second_class": "果蔬",
-    },
-    "order_info": {"order_type": 0},
-    "shop": {
-        "wxa_path": "/p",
-        "img_url": "https://x/y.jpg",
-        "goods_name": "宝贝",
-        "goods_count": 1,
-    },
 }
 
 

@@ -12,43 +12,23 @@ import httpx
 import pytest
 import respx
 
-from tests.helpers import AMBIGUOUS_FAILURES, BASE, client_for, iter_fixtures, mock_token
+from tests.helpers import (
+    AMBIGUOUS_FAILURES,
+    BASE,
+    DELIVERY_ADDRESS,
+    DELIVERY_ORDER,
+    client_for,
+    iter_fixtures,
+    mock_token,
+)
 from wechat_async import CarrierError, ConfigurationError, RequestValidationError, WeChatError
 from wechat_async.delivery import CarrierAccount, DeliveryNamespace, OrderStatus, delivery_sign
 
-SHOP, SECRET, OID = "test_shop_id", "test_app_secrect", "test_shop_order_id"
+ADDRESS, ORDER = DELIVERY_ADDRESS, DELIVERY_ORDER
+SHOP, OID, SECRET = ORDER["shopid"], ORDER["shop_order_id"], "test_app_secrect"
 PREFIX = f"{BASE}/cgi-bin/express/local/business/"
 OK = {"errcode": 0, "errmsg": "ok", "resultcode": 0, "resultmsg": "ok"}
 
-ADDRESS = {
-    "name": "李四",
-    "city": "北京市",
-    "address": "海淀区中关村大街",
-    "address_detail": "1号楼",
-    "phone": "13812345678",
-    "lng": 116.316102,
-    "lat": 39.983211,
-}
-ORDER: dict[str, Any] = {
-    "shopid": SHOP,
-    "shop_order_id": OID,
-    "delivery_id": "TEST",
-    "openid": "oABC",
-    "receiver": ADDRESS,
-    "cargo": {
-        "goods_value": Decimal("12.30"),
-        "goods_weight": 1.5,
-        "cargo_first_class": "果蔬生鲜",
-        "cargo_second_class": "果蔬",
-    },
-    "order_info": {"order_type": 0},
-    "shop": {
-        "wxa_path": "/p",
-        "img_url": "https://x/y.jpg",
-        "goods_name": "宝贝",
-        "goods_count": 1,
-    },
-}
 
 # Minimal valid calls, by endpoint.
 MINIMAL: dict[str, dict[str, Any]] = {

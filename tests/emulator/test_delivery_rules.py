@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from tests.emulator._raw import Raw, failed, raw_http
+from tests.helpers import DELIVERY_ADDRESS
 from wechat_async.testing import CarrierFaults, Emulator
 from wechat_async.testing._delivery import SANDBOX_DAILY_ORDERS
 
@@ -36,15 +37,7 @@ def sign(shopid: str, shop_order_id: str | None = None) -> str:
     return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
 
 
-ADDRESS = {
-    "name": "李四",
-    "city": "北京市",
-    "address": "海淀区中关村大街",
-    "address_detail": "1号楼",
-    "phone": "13812345678",
-    "lng": 116.316102,
-    "lat": 39.983211,
-}
+ADDRESS = DELIVERY_ADDRESS
 
 
 def order(shop_order_id: str, shopid: str = TEST_SHOP, **changes: Any) -> dict[str, Any]:
