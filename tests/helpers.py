@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import anyio
 import attrs
 import httpx
 import pytest
@@ -156,3 +157,36 @@ def iter_fixtures() -> Iterator[Fixture]:
         # Decimal, not float: calls carry money, and exact comparisons need exact numbers.
         data = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
         yield Fixture(domain, endpoint, path.stem, path, data)
+
+
+class CountedFetch:
+    """A fetch for OrderSync that counts, where the client is, the fetches started, those that
+    came back, and those that left by any way (cancelled: trio may raise a group of Cancelled
+    from inside its connect). The server's own count may still grow by a request sent before
+    a sync's exit and read late on a loaded machine."""
+
+    def __init__(self, client: WeChatClient) -> None:
+        self.client = client
+        self.started = self.ended = self.left = 0
+
+    async def __call__(self, **request: Any) -> Any:
+        self.started += 1
+        try:
+            page = await self.client.giftcard.batch_get_orders(**request)
+            self.ended += 1
+            return page
+        finally:
+            self.left += 1
+
+    async def wait_until_none_in_flight(self) -> None:
+        """A loop left stops its read-ahead at once; the fetches in flight end at their next
+        step (bounded: a stuck fetch fails the test)."""
+        with anyio.fail_after(5):
+            while self.left < self.started:  # noqa: ASYNC110 (counted by the fetch itself)
+                await anyio.sleep(0.001)
+
+    async def assert_nothing_left_running(self) -> None:
+        at_exit = (self.started, self.ended)
+        assert self.left == self.started  # every fetch came back or was cancelled
+        await anyio.sleep(0.2)
+        assert (self.started, self.ended) == at_exit  # none started or ran on after the exit

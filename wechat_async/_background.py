@@ -1,5 +1,6 @@
-"""Work shared by many callers that must outlive whichever of them started it (the token
-fetch): a task of the event loop's own, not of the caller's cancel scope.
+"""Work that must outlive whichever call started it (the token fetch shared by many callers,
+the read-ahead of an ``async for`` over an order sync): a task of the event loop's own, not
+of the caller's cancel scope.
 
 anyio has no detached task; each backend has one: an asyncio task of the running loop, a trio
 system task. Either is cancelled when the loop (the run) ends.

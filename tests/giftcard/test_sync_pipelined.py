@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 import anyio
 import pytest
 import respx
 
-from tests.helpers import client_for, fast_retry, mock_token
+from tests.helpers import CountedFetch, client_for, fast_retry, mock_token
 from wechat_async import QuotaExceededError, WeChatClient
 from wechat_async.giftcard import OrderSync, SyncCheckpoint
 from wechat_async.testing import Emulator
@@ -89,36 +88,10 @@ async def test_pipelined_orders_inserted_mid_sync_no_repeat_none_missing() -> No
     assert any(i.startswith("NEW") for i in ids)
 
 
-class Counted:
-    """A fetch for OrderSync that counts, where the client is, the fetches started, those that
-    came back, and those that left by any way (cancelled: trio may raise a group of Cancelled
-    from inside its connect). The server's own count may still grow by a request sent before
-    a sync's exit and read late on a loaded machine."""
-
-    def __init__(self, client: WeChatClient) -> None:
-        self.client = client
-        self.started = self.ended = self.left = 0
-
-    async def __call__(self, **request: Any) -> Any:
-        self.started += 1
-        try:
-            page = await self.client.giftcard.batch_get_orders(**request)
-            self.ended += 1
-            return page
-        finally:
-            self.left += 1
-
-    async def assert_nothing_left_running(self) -> None:
-        at_exit = (self.started, self.ended)
-        assert self.left == self.started  # every fetch came back or was cancelled
-        await anyio.sleep(0.2)
-        assert (self.started, self.ended) == at_exit  # none started or ran on after the exit
-
-
 @pytest.mark.slow
 async def test_breaking_out_cancels_the_fetches_in_flight() -> None:
     async with served(8_000, latency=0.05) as (wx, client):
-        fetch = Counted(client)
+        fetch = CountedFetch(client)
         sync = OrderSync(fetch, wx.start_time, wx.end_time, concurrency=8)
         async with sync:
             async for _ in sync:
@@ -183,7 +156,7 @@ async def test_enter_once_and_before_iterating() -> None:
 async def test_a_timeout_around_the_block_cancels_it_cleanly() -> None:
     async with served(5_000, latency=0.01) as (wx, client):
         read = 0
-        fetch = Counted(client)
+        fetch = CountedFetch(client)
         sync = OrderSync(fetch, wx.start_time, wx.end_time, concurrency=8)
         with anyio.move_on_after(1.0) as scope:  # about 1,000 orders read; room on a slow machine
             async with sync:

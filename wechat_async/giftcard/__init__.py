@@ -166,11 +166,11 @@ class GiftCardNamespace(GiftCardEndpoints):
     ) -> OrderSync:
         """Every order created in ``[begin_time, end_time]``, each exactly once.
 
-        Inside ``async with``, a task group that the block's exit cancels keeps
-        ``concurrency`` requests in flight while orders are read (the fast way); ``async for``
-        alone fetches ``concurrency`` pages whenever it runs dry. A window claiming more than
-        ``max_window_orders`` orders is a ``ResponseValidationError`` (memory holds one
-        window's order ids).
+        ``concurrency`` requests stay in flight while orders are read: inside ``async with``
+        in a task group that the block's exit cancels; with ``async for`` alone in a task of
+        its own that stops when the loop ends, fails or is left by ``break``. A window
+        claiming more than ``max_window_orders`` orders is a ``ResponseValidationError``
+        (memory holds one window's order ids).
 
         >>> async with client.giftcard.iter_orders(b, e) as orders:  # doctest: +SKIP
         ...     async for order in orders:

@@ -11,12 +11,15 @@ Two ways to consume it, both safe to ``break`` out of, under asyncio and trio:
   by the ``async with`` block keeps ``concurrency`` requests in flight while the consumer
   works; leaving the block (normally, by ``break`` or by an error) cancels the outstanding
   fetches.
-* ``async for order in sync`` alone: when it runs dry, ``__anext__`` reads on with
+* ``async for order in sync`` alone: the same fetchers run in a task of their own
+  (``_background.spawn``) for as long as the loop iterates. It stops them when it ends, fails
+  or is left: ``break`` drops the loop's iterator, which stops them there and then. A page
+  whose fetch was stopped is fetched again by the next loop over the sync.
+* ``anext(sync)`` by hand, with no loop to tie a task to: when it runs dry it reads on with
   ``concurrency`` requests in flight until as many pages as the sync may hold ahead are
-  fetched, then hands them out; no task runs between two orders, so there is nothing to
-  clean up, and nothing is fetched while the consumer works.
+  fetched, then hands them out; no task runs between two orders.
 
-Both share one fetch loop, and in both a page's error is raised in its place in the order,
+All share one fetch loop, and in each a page's error is raised in its place in the order,
 after every order before it.
 
 Exactly once, with orders created while the sync runs (orders are only ever added):
@@ -34,9 +37,10 @@ Exactly once, with orders created while the sync runs (orders are only ever adde
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from types import TracebackType
 from typing import Any
 
@@ -44,6 +48,7 @@ import anyio
 import anyio.abc
 import attrs
 
+from .._background import spawn
 from .._checks import unix_time
 from .._errors import (
     AccessTokenError,
@@ -489,9 +494,12 @@ class _Waiters:
         self._events.append(event)
         try:
             await event.wait()
-        finally:
-            if not event.is_set():  # cancelled: not a waiter any more
+        except BaseException:  # cancelled: not a waiter any more
+            if event.is_set():
+                self.wake_one()  # woken first: the change goes to the next waiter
+            else:
                 self._events.remove(event)
+            raise
 
     def wake_one(self) -> None:
         if self._events:
@@ -527,6 +535,58 @@ class _Ready:
         taken = self.taken
         index = taken if self.indexes is None else self.indexes[taken - 1]
         return (self.window, self.offset, index)
+
+
+class _ReadAhead:
+    """A sync's fetchers in a task of their own (``async for`` outside ``async with``), until
+    ``stop()``. What a fetch cannot catch (a defect) is kept for the consumer to raise."""
+
+    __slots__ = ("_scope", "error")
+
+    def __init__(self, sync: OrderSync) -> None:
+        self._scope = anyio.CancelScope()
+        self.error: Exception | None = None
+
+        async def read() -> None:
+            try:
+                with self._scope:
+                    async with anyio.create_task_group() as fetchers:
+                        for _ in range(sync._concurrency):
+                            fetchers.start_soon(sync._fetcher, False, self)
+            except Exception as exc:  # ``spawn``'s work must not raise
+                self.error = exc
+                sync._wake_consumer()
+
+        spawn(read, "wechat_async order sync read-ahead")
+
+    def stop(self) -> None:
+        # RuntimeError: the event loop is gone, and its tasks with it.
+        with contextlib.suppress(RuntimeError):
+            self._scope.cancel()
+
+
+class _Loop:
+    """The iterator of one ``async for`` over a sync outside ``async with``: the sync reads
+    ahead while a loop holds one. A loop that ends, fails or is left by ``break`` drops its
+    iterator; CPython frees it there and then, which stops the reading."""
+
+    __slots__ = ("_sync",)
+
+    def __init__(self, sync: OrderSync) -> None:
+        sync._loops += 1
+        self._sync = sync
+
+    def __aiter__(self) -> _Loop:
+        return self
+
+    def __anext__(self) -> Awaitable[Order]:
+        return self._sync.__anext__()
+
+    def __del__(self) -> None:
+        sync = self._sync
+        sync._loops -= 1
+        if not sync._loops:
+            sync._stop_reading()
 
 
 class OrderSync:
@@ -621,6 +681,11 @@ class OrderSync:
         self._in_flight = 0
         self._failed: BaseException | None = None
         self._reading = False  # a consumer waits in _next_ready
+        #: pages whose fetch was stopped before it ended: fetched again first
+        self._unfetched: deque[_Page] = deque()
+        # read ahead by a task of its own while an ``async for`` loop iterates the sync
+        self._loops = 0  # the loops iterating it (``_Loop``)
+        self._reader: _ReadAhead | None = None
         # pipelined mode (``async with``)
         self._started = False
         self._closed = False
@@ -669,8 +734,10 @@ class OrderSync:
             return last.position()
         return self._done_ready.position() if self._done_ready is not None else self._position
 
-    def __aiter__(self) -> OrderSync:
-        return self
+    def __aiter__(self) -> AsyncIterator[Order]:
+        # Inside ``async with`` its task group reads ahead; otherwise the loop's iterator
+        # owns a task that does, for as long as the loop holds it.
+        return self if self._tg is not None else _Loop(self)
 
     async def __anext__(self) -> Order:
         # Per order only this: the checkpoint's bookkeeping is per page (``_edges_after``).
@@ -727,15 +794,20 @@ class OrderSync:
         self._started = True
         if self._ready:
             self._done_with(self._ready.popleft())
+        if self._tg is None and self._reader is None and self._loops:
+            self._reader = _ReadAhead(self)
         try:
             while not self._ready:
-                if not await (self._load_pipelined() if self._tg else self._load()):
+                ahead = self._tg is not None or self._reader is not None
+                if not await (self._load_pipelined() if ahead else self._load()):
                     break
         except BaseException as exc:  # cancelled too: the pages in flight are gone
             self._failed = exc
+            self._stop_reading()
             raise
         if self._ready:
             return self._ready[0]
+        self._stop_reading()
         self._position, self._done_ready = (len(self._windows), 0, 0), None
         unread = self.unread
         if unread:  # never a silent skip
@@ -784,6 +856,8 @@ class OrderSync:
         ``ahead=False`` plans only for the run being handed out (the memory bound is reached
         by pages of later windows; that run must still move on).
         """
+        if self._unfetched:  # planned before anything still to plan, so fetched first
+            return self._unfetched.popleft()
         for run in self._runs:
             if run.plannable():
                 if not ahead and (run is not self._runs[0] or len(run.pages) >= self._concurrency):
@@ -956,14 +1030,14 @@ class OrderSync:
         return self._runs[0].pages[0] if self._runs and self._runs[0].pages else None
 
     # -- fetching, both modes ---------------------------------------------------------------------
-    async def _fetcher(self, until_idle: bool) -> None:
+    async def _fetcher(self, until_idle: bool, reader: _ReadAhead | None = None) -> None:
         """One of ``concurrency`` fetchers: plan the next page, fetch it, and on; with nothing
         to plan, wait until the consumer or a fetch changes that. At most ``2 * concurrency``
         pages are planned ahead of the consumer. ``until_idle``: return once nothing is in
         flight and nothing more can be planned (the consumer processes next).
 
         Long-lived fetchers, not a task per page: a task costs more than planning a page."""
-        while True:
+        while self._reader is reader:  # a read-ahead stopped plans nothing more
             page = self._plan(ahead=self._unprocessed < 2 * self._concurrency)
             if page is None:
                 if until_idle and not self._in_flight:
@@ -986,11 +1060,26 @@ class OrderSync:
                 self._in_flight -= 1
                 # A fetch cancelled leaves its page unfinished: the consumer, woken here before
                 # its own cancellation reaches it, must wait again (and be cancelled there),
-                # not take a page that has neither orders nor an error.
+                # not take a page that has neither orders nor an error. The next fetcher to
+                # run (a later loop's, when a loop left stopped this one) fetches it again.
                 page.finished = ended
+                if not ended:
+                    self._unfetched.append(page)
+                    self._idle.wake_one()
                 # The consumer (pipelined) waits for the head page only.
-                if self._fetch_ended is not None and page is self._head():
-                    self._fetch_ended.set()
+                if page is self._head():
+                    self._wake_consumer()
+        self._idle.wake_one()  # what woke this one is for a fetcher still reading
+
+    def _wake_consumer(self) -> None:
+        if self._fetch_ended is not None:
+            self._fetch_ended.set()
+
+    def _stop_reading(self) -> None:
+        """Stop the read-ahead task, if one runs (its fetches in flight are fetched again)."""
+        reader, self._reader = self._reader, None
+        if reader is not None:
+            reader.stop()
 
     async def _fetch_end(self) -> None:
         """Wait until the head page's fetch ends (the consumer's only wait)."""
@@ -1003,6 +1092,8 @@ class OrderSync:
     # -- pipelined mode ---------------------------------------------------------------------------
     async def _load_pipelined(self) -> bool:
         while not self._ready:
+            if self._reader is not None and self._reader.error is not None:
+                raise self._reader.error
             head = self._head()
             if head is None or not head.finished:
                 if head is None and self._exhausted():
