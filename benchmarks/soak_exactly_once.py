@@ -2,7 +2,8 @@
 
 - ``faults``: a 6,000-order sync through 8% errcode -1, 8% HTTP 502, 8% connections dropped
   mid-reply and 5% trickled bodies, on every transport (aiohttp, httpx on asyncio, httpx on
-  trio), ``--runs`` times each: orders out, duplicates, missing, requests sent.
+  trio) and in both forms (``async with``, plain ``async for``), ``--runs`` times each: orders
+  out, duplicates, missing, requests sent.
 - ``inserts``: ``--runs`` syncs of 1,000 orders with a new order inserted every 4th page read
   (each shifts every later page by one): duplicates and missing.
 - ``pushes``: 1,000 identical concurrent deliveries of one push to a router (memory dedupe):
@@ -11,18 +12,24 @@
   with 20 concurrent calls is cancelled (its token fetch, connects, requests, replies), then a
   pipelined sync of 2,000 orders (about 100 ms) is cut at twice that instant and resumed from
   its checkpoint, on every transport: orders repeated or missing, syncs cut, sockets left.
+- ``breaks``: at each of ``--points`` instants (0 to 60 ms), a plain ``async for`` over a
+  2,000-order sync (its read-ahead with requests in flight) is left by ``break`` at the first
+  order after that instant, and the same sync is iterated again to its end, on every
+  transport: orders repeated or missing.
 - ``sockets``: 6,000 calls, 50 at a time, whose every attempt fails (connections dropped
   mid-reply, HTTP 502, errcode -1), retried as policy allows, on every transport: failed
   attempts, and the sockets this process holds after the client and the emulator closed.
 
     python -m benchmarks.soak_exactly_once [--scenario faults|inserts|pushes|cancels|sockets]
                                               [--runs 3] [--points 60]
+                                              (or breaks)
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import logging
 import os
 import time
@@ -56,15 +63,21 @@ def _tally(ids: list[str], expected: set[str]) -> dict[str, int]:
     }
 
 
-async def _fault_sync(transport: Literal["aiohttp", "httpx"], seed: int) -> dict[str, int]:
+async def _fault_sync(
+    transport: Literal["aiohttp", "httpx"], seed: int, *, plain: bool = False
+) -> dict[str, int]:
     async with (
         Emulator(orders=6_000, days=60, seed=seed, faults=_FAULTS) as wx,
         WeChatClient(
             wx.appid, wx.secret, base_url=wx.base_url, transport=transport, retry=_RETRY
         ) as client,
-        client.giftcard.iter_orders(wx.start_time, wx.end_time, concurrency=16) as sync,
     ):
-        ids = [order.order_id async for order in sync]
+        sync = client.giftcard.iter_orders(wx.start_time, wx.end_time, concurrency=16)
+        if plain:
+            ids = [order.order_id async for order in sync]
+        else:
+            async with sync:
+                ids = [order.order_id async for order in sync]
         expected = {order["order_id"] for order in wx.book.orders()}
         return {**_tally(ids, expected), "requests": wx.requests[_BATCHGET]}
 
@@ -191,11 +204,33 @@ async def _cancelled_everywhere(
     return {**totals, "points": points, "sockets_left": _open_sockets() - before}
 
 
+async def _left_and_resumed(transport: Literal["aiohttp", "httpx"], points: int) -> dict[str, int]:
+    totals: Counter[str] = Counter()
+    async with (
+        Emulator(orders=2_000, days=20, latency=0.01) as wx,
+        WeChatClient(wx.appid, wx.secret, base_url=wx.base_url, transport=transport) as client,
+    ):
+        expected = {order["order_id"] for order in wx.book.orders()}
+        for point in range(points):
+            left_at = time.perf_counter() + 0.06 * point / points
+            sync = client.giftcard.iter_orders(wx.start_time, wx.end_time, concurrency=8)
+            ids: list[str] = []
+            async for order in sync:
+                ids.append(order.order_id)
+                if time.perf_counter() >= left_at:
+                    break  # fetches in flight are cancelled; the next loop fetches them again
+            first = len(ids)
+            ids.extend([order.order_id async for order in sync])
+            totals.update(_tally(ids, expected))
+            totals["left_early"] += first < len(expected)
+    return {**totals, "points": points}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--scenario",
-        choices=("faults", "inserts", "pushes", "cancels", "sockets", "all"),
+        choices=("faults", "inserts", "pushes", "cancels", "breaks", "sockets", "all"),
         default="all",
     )
     parser.add_argument("--runs", type=int, default=3)
@@ -204,10 +239,13 @@ def main() -> None:
     if args.scenario in ("faults", "all"):
         for transport, backend in _TRANSPORTS:
             for seed in range(args.runs):
-                started = time.perf_counter()
-                row: dict[str, Any] = anyio.run(_fault_sync, transport, seed, backend=backend)
-                row["seconds"] = round(time.perf_counter() - started, 1)
-                print(f"faults {transport}/{backend} seed={seed}: {row}", flush=True)
+                for plain in (False, True):
+                    started = time.perf_counter()
+                    run = functools.partial(_fault_sync, transport, seed, plain=plain)
+                    row: dict[str, Any] = anyio.run(run, backend=backend)
+                    row["seconds"] = round(time.perf_counter() - started, 1)
+                    form = "async for" if plain else "async with"
+                    print(f"faults {transport}/{backend} {form} seed={seed}: {row}", flush=True)
     if args.scenario in ("inserts", "all"):
         totals: Counter[str] = Counter()
         for seed in range(args.runs):
@@ -222,6 +260,10 @@ def main() -> None:
         for transport, backend in _TRANSPORTS:
             row = anyio.run(_cancelled_everywhere, transport, args.points, backend=backend)
             print(f"cancels {transport}/{backend}: {row}", flush=True)
+    if args.scenario in ("breaks", "all"):
+        for transport, backend in _TRANSPORTS:
+            row = anyio.run(_left_and_resumed, transport, args.points, backend=backend)
+            print(f"breaks {transport}/{backend}: {row}", flush=True)
     if args.scenario in ("sockets", "all"):
         # a warning a call once the retry budget is spent: thousands of lines, no news
         logging.getLogger("wechat_async").setLevel(logging.ERROR)

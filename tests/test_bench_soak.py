@@ -10,6 +10,7 @@ from benchmarks.soak_exactly_once import (
     _fault_sync,
     _identical_pushes,
     _inserting_sync,
+    _left_and_resumed,
     _open_sockets,
 )
 
@@ -29,10 +30,18 @@ async def test_a_sync_with_inserts_counts_no_duplicate_and_no_missing() -> None:
 
 
 @pytest.mark.slow
-async def test_a_fault_sync_reports_its_retries() -> None:
-    row = await _fault_sync("httpx", seed=0)
+@pytest.mark.parametrize("plain", [False, True])
+async def test_a_fault_sync_reports_its_retries(plain: bool) -> None:
+    row = await _fault_sync("httpx", seed=0, plain=plain)
     assert (row["out"], row["duplicates"], row["missing"]) == (6_000, 0, 0)
     assert row["requests"] > 61  # 61 reads without faults: some were retried
+
+
+@pytest.mark.slow
+async def test_syncs_left_at_a_few_instants_and_iterated_again_lose_and_repeat_nothing() -> None:
+    row = await _left_and_resumed("httpx", 4)
+    assert (row["out"], row["duplicates"], row["missing"]) == (8_000, 0, 0)
+    assert row["left_early"] >= 1
 
 
 def test_open_sockets_counts_a_socket_while_it_is_open() -> None:
