@@ -28,8 +28,10 @@ with other work the wall rate is the share of the core the server got, not its s
 ``--rounds`` interleaved rounds (each round runs every receiver, starting one later than the
 round before) after a warm-up that also decrypts and checks a reply.
 
-Then, in process without HTTP, the CPU time ``CallbackRouter.handle`` takes a push on asyncio
-and trio (new, duplicate, parse only), and the memory a handled push keeps.
+Then, in process without an HTTP server, each receiver's ASGI app called directly with the
+same pushes (the work alone, the ratios to wechatpy beside it), the CPU time
+``CallbackRouter.handle`` takes a push on asyncio and trio (new, duplicate, parse only), and
+the memory a handled push keeps.
 
     python -m benchmarks.bench_pushes [--pushes 5000] [--rounds 7] [--connections 16]
                                       [--receivers callbackapp,wechatpy,redis,floor]
@@ -39,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import math
 import re
@@ -86,9 +89,21 @@ def _push(order_id: str, create_time: int) -> str:
 
 def build_requests(mode: str, first: int, count: int) -> list[bytes]:
     """``count`` HTTP requests, pushes ``first`` to ``first + count - 1``, signed now."""
+    requests = []
+    for query, body in _signed_pushes(mode, first, count):
+        head = (
+            f"POST /wechat/push?{urlencode(query)} HTTP/1.1\r\nhost: 127.0.0.1\r\n"
+            f"content-type: text/xml\r\ncontent-length: {len(body)}\r\n\r\n"
+        )
+        requests.append(head.encode() + body)
+    return requests
+
+
+def _signed_pushes(mode: str, first: int, count: int) -> list[tuple[dict[str, str], bytes]]:
+    """The query and body of pushes ``first`` to ``first + count - 1``, signed now."""
     timestamp = str(int(time.time()))
     crypto = MessageCrypto(TOKEN, AES_KEY, APP_ID) if mode == "encrypted" else None
-    requests = []
+    pushes = []
     for i in range(first, first + count):
         nonce = str(i)
         message = _push(f"ORDER{i:010d}", int(timestamp))
@@ -107,12 +122,8 @@ def build_requests(mode: str, first: int, count: int) -> list[bytes]:
                 "<xml><ToUserName><![CDATA[gh_3fcea188bf78]]></ToUserName>"
                 f"<Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
             ).encode()
-        head = (
-            f"POST /wechat/push?{urlencode(query)} HTTP/1.1\r\nhost: 127.0.0.1\r\n"
-            f"content-type: text/xml\r\ncontent-length: {len(body)}\r\n\r\n"
-        )
-        requests.append(head.encode() + body)
-    return requests
+        pushes.append((query, body))
+    return pushes
 
 
 def reply_text(mode: str, body: bytes) -> str:
@@ -329,6 +340,117 @@ def run_served(
     return results
 
 
+# In process, no HTTP server: each receiver's own ASGI app called directly, so the ratios are
+# of the work alone (no uvicorn, no sockets, no load generator to wake).
+
+
+def _asgi_calls(mode: str, first: int, count: int) -> list[tuple[dict[str, Any], bytes]]:
+    """What uvicorn would hand each app for the same pushes ``build_requests`` sends."""
+    calls = []
+    for query, body in _signed_pushes(mode, first, count):
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "POST",
+            "scheme": "http",
+            "path": "/wechat/push",
+            "raw_path": b"/wechat/push",
+            "root_path": "",
+            "query_string": urlencode(query).encode(),
+            "headers": [
+                (b"host", b"127.0.0.1"),
+                (b"content-type", b"text/xml"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+            "client": ("127.0.0.1", 50000),
+            "server": ("127.0.0.1", 8000),
+        }
+        calls.append((scope, body))
+    return calls
+
+
+async def _call_each(app: Any, calls: list[tuple[dict[str, Any], bytes]], mode: str) -> float:
+    """CPU seconds ``app`` takes to answer ``calls``; raises on a reply that is not OK."""
+    replies: list[dict[str, Any]] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        replies.append(message)
+
+    started = time.process_time()
+    for scope, body in calls:
+        request = {"type": "http.request", "body": body, "more_body": False}
+
+        async def receive(request: dict[str, Any] = request) -> dict[str, Any]:
+            return request
+
+        await app(scope, receive, send)
+    cpu = time.process_time() - started
+    if len(replies) != 2 * len(calls):
+        raise RuntimeError(f"in process: {len(replies)} reply messages to {len(calls)} pushes")
+    for start, sent in zip(replies[::2], replies[1::2], strict=True):
+        if start["status"] != 200 or reply_text(mode, sent["body"]) != OK:
+            raise RuntimeError(f"in process: {start['status']} {sent['body'][:100]!r}")
+    return cpu
+
+
+def run_in_process(
+    pushes: int, rounds: int, modes: tuple[str, ...] = MODES
+) -> dict[str, dict[str, float]]:
+    """mode -> receiver -> median CPU microseconds a push, each app called directly on one
+    event loop (uvloop where installed), ``rounds`` interleaved rounds of ``pushes`` new
+    pushes; memory dedupe. Receivers whose package is missing (wechatpy) are left out."""
+    from benchmarks._push_server import Counter, bare_app, sdk_app, wechatpy_app
+
+    async def measure() -> dict[str, dict[str, float]]:
+        results: dict[str, dict[str, float]] = {}
+        for mode in modes:
+            encrypted = mode == "encrypted"
+            counter = Counter()
+            apps: dict[str, Any] = {
+                SDK_MEMORY: sdk_app(encrypted, None, counter),
+                FLOOR: bare_app(encrypted, counter),
+            }
+            with contextlib.suppress(ImportError):
+                apps[WECHATPY] = wechatpy_app(encrypted, counter)
+            sent = 0
+            for app in apps.values():  # imports and caches out of the figures
+                await _call_each(app, _asgi_calls(mode, sent, 50), mode)
+                sent += 50
+            cpu: dict[str, list[float]] = {name: [] for name in apps}
+            names = list(apps)
+            for index in range(rounds):
+                shift = index % len(names)
+                for name in names[shift:] + names[:shift]:
+                    calls = _asgi_calls(mode, sent, pushes)
+                    sent += pushes
+                    cpu[name].append(await _call_each(apps[name], calls, mode) / pushes * 1e6)
+            if counter.handled != sent:
+                raise RuntimeError(f"{counter.handled} handler runs for {sent} pushes")
+            results[mode] = {name: median(values) for name, values in cpu.items()}
+        return results
+
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(measure())
+    result: dict[str, dict[str, float]] = uvloop.run(measure())
+    return result
+
+
+def print_in_process(results: dict[str, dict[str, float]], pushes: int, rounds: int) -> None:
+    print(
+        f"in process, no HTTP server: each receiver's ASGI app called directly, {pushes} new "
+        f"pushes a round, medians of {rounds} interleaved rounds, CPU us a push"
+    )
+    for mode, figures in results.items():
+        base = figures.get(WECHATPY)
+        for name, us in figures.items():
+            ratio = f"{base / us:6.2f}x wechatpy" if base else ""
+            print(f"{mode:10} {name:32} {us:8.1f} us {ratio}")
+    print()
+
+
 # In process, no HTTP: what the router itself costs a push.
 
 
@@ -446,6 +568,7 @@ def main() -> None:
         parts = [part.strip().lower() for part in args.receivers.split(",")]
         wanted = [name for name in RECEIVERS if any(part in name.lower() for part in parts)]
     print_served(run_served(args.pushes, args.rounds, args.connections, wanted), args)
+    print_in_process(run_in_process(args.pushes, args.rounds), args.pushes, args.rounds)
 
     print(f"in process, no HTTP: CallbackRouter.handle, {args.pushes} pushes (plain), CPU time")
     for backend in ("asyncio", "trio"):

@@ -50,6 +50,14 @@ def test_the_encrypted_reply_is_checked_after_decryption() -> None:
     assert bench.reply_text("encrypted", reply) == "<xml>no</xml>"
 
 
+@pytest.mark.parametrize("mode", bench.MODES)
+def test_each_receivers_app_called_in_process_answers_every_push(mode: str) -> None:
+    # run_in_process raises on a reply that is not OK and on handler runs != pushes.
+    results = bench.run_in_process(pushes=20, rounds=2, modes=(mode,))
+    assert {bench.SDK_MEMORY, bench.FLOOR} <= set(results[mode])
+    assert all(us > 0 for us in results[mode].values())
+
+
 @pytest.mark.parametrize("backend", ["asyncio", "trio"])
 def test_in_process_figures_run(backend: str) -> None:
     rates = anyio.run(bench._rates, 20, backend=backend)
