@@ -19,6 +19,7 @@ import respx
 
 from wechat_async import AccessToken, MemoryTokenStore, Namespace, RetryPolicy, WeChatClient
 from wechat_async._registry import PlatformNamespaces, namespaces
+from wechat_async.testing import Emulator
 
 BASE = "https://api.weixin.qq.com"
 TOKEN = "ACCESS_TOKEN_abc123"
@@ -157,6 +158,21 @@ def iter_fixtures() -> Iterator[Fixture]:
         # Decimal, not float: calls carry money, and exact comparisons need exact numbers.
         data = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
         yield Fixture(domain, endpoint, path.stem, path, data)
+
+
+@asynccontextmanager
+async def emulator_and_client(
+    orders: int, **server_options: Any
+) -> AsyncIterator[tuple[Emulator, WeChatClient]]:
+    """An emulator holding ``orders`` gift-card orders, and a client of it that retries
+    quickly (the order-sync tests)."""
+    async with (
+        Emulator(orders=orders, **server_options) as wx,
+        WeChatClient(
+            wx.appid, wx.secret, base_url=wx.base_url, retry=fast_retry(max_retries=8)
+        ) as client,
+    ):
+        yield wx, client
 
 
 class CountedFetch:

@@ -4,30 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AsyncExitStack
 
 import anyio
 import pytest
 import respx
 
-from tests.helpers import client_for, fast_retry, mock_token
+from tests.helpers import client_for, emulator_and_client, mock_token
 from wechat_async import QuotaExceededError, RequestValidationError, WeChatClient
 from wechat_async.giftcard import MAX_ORDER_WINDOW, Order, SyncCheckpoint, split_windows
-from wechat_async.testing import Emulator
-
-
-@asynccontextmanager
-async def synced(
-    orders: int, **server_options: object
-) -> AsyncIterator[tuple[Emulator, WeChatClient]]:
-    async with (
-        Emulator(orders=orders, **server_options) as wx,  # type: ignore[arg-type]
-        WeChatClient(
-            wx.appid, wx.secret, base_url=wx.base_url, retry=fast_retry(max_retries=8)
-        ) as client,
-    ):
-        yield wx, client
 
 
 def test_split_windows_cover_the_range_in_31_day_steps() -> None:
@@ -43,7 +28,7 @@ def test_split_windows_cover_the_range_in_31_day_steps() -> None:
 
 @pytest.mark.slow
 async def test_20000_orders_over_100_days_with_5_percent_faults_exactly_once() -> None:
-    async with synced(20_000, days=100, fault_rate=0.05, seed=11) as (wx, client):
+    async with emulator_and_client(20_000, days=100, fault_rate=0.05, seed=11) as (wx, client):
         sync = client.giftcard.iter_orders(wx.start_time, wx.end_time, concurrency=16)
         ids = [order.order_id async for order in sync]
     assert len(ids) == 20_000
@@ -56,7 +41,7 @@ async def test_20000_orders_over_100_days_with_5_percent_faults_exactly_once() -
 
 @pytest.mark.parametrize("sort_type", ["ASC", "DESC"])
 async def test_order_within_and_across_windows(sort_type: str) -> None:
-    async with synced(1_000, days=70) as (wx, client):
+    async with emulator_and_client(1_000, days=70) as (wx, client):
         times = [
             order.create_time
             async for order in client.giftcard.iter_orders(
@@ -69,7 +54,7 @@ async def test_order_within_and_across_windows(sort_type: str) -> None:
 
 @pytest.mark.slow
 async def test_orders_inserted_mid_sync_shift_pages_but_nothing_repeats_or_goes_missing() -> None:
-    async with synced(3_000, days=60) as (wx, client):
+    async with emulator_and_client(3_000, days=60) as (wx, client):
         calls = 0
 
         def insert_early_orders(path: str, body: object) -> None:
@@ -94,7 +79,7 @@ async def test_orders_inserted_mid_sync_shift_pages_but_nothing_repeats_or_goes_
 
 @pytest.mark.slow
 async def test_resume_from_checkpoint_completes_without_repeats() -> None:
-    async with synced(2_500, days=40) as (wx, client):
+    async with emulator_and_client(2_500, days=40) as (wx, client):
         first: list[str] = []
         sync = client.giftcard.iter_orders(wx.start_time, wx.end_time, page_size=40)
         async for order in sync:
@@ -114,7 +99,7 @@ async def test_resume_from_checkpoint_completes_without_repeats() -> None:
 
 async def test_progress_callback_sees_every_page() -> None:
     pages: list[int] = []
-    async with synced(950, days=10) as (wx, client):
+    async with emulator_and_client(950, days=10) as (wx, client):
         sync = client.giftcard.iter_orders(
             wx.start_time, wx.end_time, page_size=100, progress=lambda p: pages.append(p.pages_done)
         )
@@ -180,7 +165,7 @@ async def test_batch_get_orders_rejects_bad_input_before_sending(
 
 
 async def test_order_model_reads_loose_is_chat_room() -> None:
-    async with synced(50, days=1) as (wx, client):
+    async with emulator_and_client(50, days=1) as (wx, client):
         orders: list[Order] = [
             o async for o in client.giftcard.iter_orders(wx.start_time, wx.end_time)
         ]
@@ -207,7 +192,7 @@ async def test_a_failing_page_raises_the_wechat_error_itself() -> None:
 async def test_resume_right_after_an_order_on_the_shared_window_second_does_not_repeat_it() -> None:
     # 20,000 orders over 100 days are 432 s apart: FAKE00006200 is created exactly on the
     # second that window 0 and window 1 share.
-    async with synced(20_000, days=100) as (wx, client):
+    async with emulator_and_client(20_000, days=100) as (wx, client):
         boundary = split_windows(wx.start_time, wx.end_time)[0][1]
         first: list[str] = []
         sync = client.giftcard.iter_orders(wx.start_time, wx.end_time)
@@ -227,7 +212,7 @@ async def test_resume_right_after_an_order_on_the_shared_window_second_does_not_
 @pytest.mark.slow
 @pytest.mark.parametrize("pipelined", [False, True])
 async def test_desc_sync_with_new_orders_arriving_at_the_newest_end(pipelined: bool) -> None:
-    async with synced(2_000, days=40) as (wx, client):
+    async with emulator_and_client(2_000, days=40) as (wx, client):
         calls = 0
 
         def buy_now(path: str, body: object) -> None:
@@ -264,7 +249,7 @@ def test_a_damaged_checkpoint_is_a_value_error(data: object) -> None:
 
 
 async def test_aware_datetimes_are_accepted_as_bounds() -> None:
-    async with synced(100, days=2) as (wx, client):
+    async with emulator_and_client(100, days=2) as (wx, client):
         begin = dt.datetime.fromtimestamp(wx.start_time, tz=dt.timezone.utc)
         end = dt.datetime.fromtimestamp(wx.start_time + 86400 - 1, tz=dt.timezone.utc)
         ids = [order.order_id async for order in client.giftcard.iter_orders(begin, end)]
@@ -277,7 +262,7 @@ async def test_pages_fetched_ahead_stay_bounded_by_concurrency(pipelined: bool) 
     """Memory holds a few ``concurrency`` pages, not the orders: a slow consumer does not make
     the sync read ahead."""
     concurrency, size = 4, 10
-    async with synced(3_000, days=20) as (wx, client):
+    async with emulator_and_client(3_000, days=20) as (wx, client):
         sync = client.giftcard.iter_orders(
             wx.start_time, wx.end_time, concurrency=concurrency, page_size=size
         )
@@ -297,7 +282,7 @@ async def test_pages_fetched_ahead_stay_bounded_by_concurrency(pipelined: bool) 
 
 @pytest.mark.slow
 async def test_resume_from_inside_the_reread_of_a_grown_window_misses_no_original_order() -> None:
-    async with synced(2_000, days=20) as (wx, client):
+    async with emulator_and_client(2_000, days=20) as (wx, client):
         calls = 0
 
         def insert_early_orders(path: str, body: object) -> None:

@@ -3,32 +3,15 @@ plain iterator, plus outstanding fetches cancelled when the block is left."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 import anyio
 import pytest
 import respx
 
-from tests.helpers import CountedFetch, client_for, fast_retry, mock_token
-from wechat_async import QuotaExceededError, WeChatClient
+from tests.helpers import CountedFetch, client_for, emulator_and_client, mock_token
+from wechat_async import QuotaExceededError
 from wechat_async.giftcard import OrderSync, SyncCheckpoint
-from wechat_async.testing import Emulator
 
 BATCHGET = "/card/giftcard/order/batchget"
-
-
-@asynccontextmanager
-async def served(
-    orders: int, **server_options: object
-) -> AsyncIterator[tuple[Emulator, WeChatClient]]:
-    async with (
-        Emulator(orders=orders, **server_options) as wx,  # type: ignore[arg-type]
-        WeChatClient(
-            wx.appid, wx.secret, base_url=wx.base_url, retry=fast_retry(max_retries=8)
-        ) as client,
-    ):
-        yield wx, client
 
 
 async def drain(sync: OrderSync, fail_with: Exception | None = None) -> None:
@@ -41,7 +24,7 @@ async def drain(sync: OrderSync, fail_with: Exception | None = None) -> None:
 @pytest.mark.slow
 async def test_20000_orders_with_faults_exactly_once_pipelined() -> None:
     async with (
-        served(20_000, days=100, fault_rate=0.05, seed=5) as (wx, client),
+        emulator_and_client(20_000, days=100, fault_rate=0.05, seed=5) as (wx, client),
         client.giftcard.iter_orders(wx.start_time, wx.end_time, concurrency=16) as sync,
     ):
         ids = [order.order_id async for order in sync]
@@ -57,7 +40,7 @@ async def test_20000_orders_with_faults_exactly_once_pipelined() -> None:
 @pytest.mark.parametrize("sort_type", ["ASC", "DESC"])
 async def test_pipelined_keeps_the_order(sort_type: str) -> None:
     async with (
-        served(900, days=70) as (wx, client),
+        emulator_and_client(900, days=70) as (wx, client),
         client.giftcard.iter_orders(
             wx.start_time, wx.end_time, sort_type=sort_type, concurrency=3, page_size=29
         ) as sync,
@@ -69,7 +52,7 @@ async def test_pipelined_keeps_the_order(sort_type: str) -> None:
 
 @pytest.mark.slow
 async def test_pipelined_orders_inserted_mid_sync_no_repeat_none_missing() -> None:
-    async with served(3_000, days=60) as (wx, client):
+    async with emulator_and_client(3_000, days=60) as (wx, client):
         calls = 0
 
         def insert(path: str, body: object) -> None:
@@ -90,7 +73,7 @@ async def test_pipelined_orders_inserted_mid_sync_no_repeat_none_missing() -> No
 
 @pytest.mark.slow
 async def test_breaking_out_cancels_the_fetches_in_flight() -> None:
-    async with served(8_000, latency=0.05) as (wx, client):
+    async with emulator_and_client(8_000, latency=0.05) as (wx, client):
         fetch = CountedFetch(client)
         sync = OrderSync(fetch, wx.start_time, wx.end_time, concurrency=8)
         async with sync:
@@ -106,7 +89,7 @@ async def test_breaking_out_cancels_the_fetches_in_flight() -> None:
 
 @pytest.mark.slow
 async def test_resume_a_pipelined_sync_from_its_checkpoint() -> None:
-    async with served(2_000, days=40) as (wx, client):
+    async with emulator_and_client(2_000, days=40) as (wx, client):
         first: list[str] = []
         async with client.giftcard.iter_orders(wx.start_time, wx.end_time, page_size=30) as sync:
             async for order in sync:
@@ -136,14 +119,14 @@ async def test_a_failing_page_raises_the_wechat_error_itself_pipelined() -> None
 
 
 async def test_an_error_in_the_consumer_comes_out_as_itself() -> None:
-    async with served(500) as (wx, client):
+    async with emulator_and_client(500) as (wx, client):
         sync = client.giftcard.iter_orders(wx.start_time, wx.end_time)
         with pytest.raises(KeyError):
             await drain(sync, fail_with=KeyError("consumer bug"))
 
 
 async def test_enter_once_and_before_iterating() -> None:
-    async with served(300, days=5) as (wx, client):
+    async with emulator_and_client(300, days=5) as (wx, client):
         sync = client.giftcard.iter_orders(wx.start_time, wx.end_time)
         await sync.__anext__()
         with pytest.raises(RuntimeError, match="before iterating"):
@@ -154,7 +137,7 @@ async def test_enter_once_and_before_iterating() -> None:
 
 @pytest.mark.slow
 async def test_a_timeout_around_the_block_cancels_it_cleanly() -> None:
-    async with served(5_000, latency=0.01) as (wx, client):
+    async with emulator_and_client(5_000, latency=0.01) as (wx, client):
         read = 0
         fetch = CountedFetch(client)
         sync = OrderSync(fetch, wx.start_time, wx.end_time, concurrency=8)
@@ -180,7 +163,7 @@ async def test_a_sync_cut_at_any_instant_resumes_exactly_once() -> None:
     """A cancellation reaching the fetchers first (their page marked done without a reply)
     and the consumer, woken by them, only at its next wait: the consumer took that page
     (AssertionError) instead of seeing its own cancellation."""
-    async with served(2_000, days=20, latency=0.01) as (wx, client):
+    async with emulator_and_client(2_000, days=20, latency=0.01) as (wx, client):
         expected = {f"FAKE{i:08d}" for i in range(2_000)}
         for point in range(100):
             ids: list[str] = []

@@ -3,33 +3,16 @@ the loop iterates, and stops reading when the loop ends, fails or is left."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
 import pytest
 
-from tests.helpers import CountedFetch, fast_retry
-from wechat_async import WeChatClient
+from tests.helpers import CountedFetch, emulator_and_client
 from wechat_async.giftcard import OrderSync
 from wechat_async.giftcard._sync import _leaves
-from wechat_async.testing import Emulator
 
 BATCHGET = "/card/giftcard/order/batchget"
-
-
-@asynccontextmanager
-async def served(
-    orders: int, **server_options: Any
-) -> AsyncIterator[tuple[Emulator, WeChatClient]]:
-    async with (
-        Emulator(orders=orders, **server_options) as wx,
-        WeChatClient(
-            wx.appid, wx.secret, base_url=wx.base_url, retry=fast_retry(max_retries=8)
-        ) as client,
-    ):
-        yield wx, client
 
 
 def every(count: int) -> set[str]:
@@ -37,7 +20,7 @@ def every(count: int) -> set[str]:
 
 
 async def test_a_plain_loop_fetches_while_its_body_works() -> None:
-    async with served(3_000, days=5, latency=0.01) as (wx, client):
+    async with emulator_and_client(3_000, days=5, latency=0.01) as (wx, client):
         fetch = CountedFetch(client)
         sync = OrderSync(fetch, wx.start_time, wx.end_time, concurrency=4)
         ids: list[str] = []
@@ -55,7 +38,7 @@ async def test_a_plain_loop_fetches_while_its_body_works() -> None:
 
 
 async def test_breaking_out_stops_the_read_ahead_and_leaves_the_client_usable() -> None:
-    async with served(5_000, latency=0.5) as (wx, client):
+    async with emulator_and_client(5_000, latency=0.5) as (wx, client):
         fetch = CountedFetch(client)
         sync = OrderSync(fetch, wx.start_time, wx.end_time, concurrency=8)
         async for _ in sync:
@@ -70,7 +53,7 @@ async def test_breaking_out_stops_the_read_ahead_and_leaves_the_client_usable() 
 
 
 async def test_an_error_in_the_body_stops_the_read_ahead() -> None:
-    async with served(5_000, latency=0.5) as (wx, client):
+    async with emulator_and_client(5_000, latency=0.5) as (wx, client):
         fetch = CountedFetch(client)
         sync = OrderSync(fetch, wx.start_time, wx.end_time, concurrency=8)
 
@@ -88,7 +71,7 @@ async def test_an_error_in_the_body_stops_the_read_ahead() -> None:
 
 @pytest.mark.parametrize("stop_after", [1, 99, 100, 101, 777, 1_999])
 async def test_a_second_loop_after_a_break_goes_on_with_every_order_once(stop_after: int) -> None:
-    async with served(2_000, days=3, latency=0.02) as (wx, client):
+    async with emulator_and_client(2_000, days=3, latency=0.02) as (wx, client):
         sync = client.giftcard.iter_orders(wx.start_time, wx.end_time, concurrency=8)
         first: list[str] = []
         async for order in sync:
@@ -104,7 +87,7 @@ async def test_a_second_loop_after_a_break_goes_on_with_every_order_once(stop_af
 async def test_a_defect_in_the_read_ahead_is_raised_in_the_loop(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    async with served(1_000, days=3) as (wx, client):
+    async with emulator_and_client(1_000, days=3) as (wx, client):
         sync = client.giftcard.iter_orders(wx.start_time, wx.end_time, concurrency=4)
         planned = 0
         plan = OrderSync._plan
@@ -128,7 +111,7 @@ async def test_a_defect_in_the_read_ahead_is_raised_in_the_loop(
 
 
 async def test_anext_by_hand_reads_every_order_with_nothing_left_running() -> None:
-    async with served(1_500, days=3) as (wx, client):
+    async with emulator_and_client(1_500, days=3) as (wx, client):
         fetch = CountedFetch(client)
         sync = OrderSync(fetch, wx.start_time, wx.end_time, concurrency=4)
         ids = []
