@@ -125,3 +125,25 @@ async def test_anext_by_hand_reads_every_order_with_nothing_left_running() -> No
                 await fetch.assert_nothing_left_running()  # between two calls, nothing runs
     assert len(ids) == 1_500
     assert set(ids) == every(1_500)
+
+
+async def test_the_sync_holds_its_read_ahead_before_the_task_starts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # An eager task factory (Python 3.12) runs a task's first steps inside create_task: the
+    # fetchers, which stop once their read-ahead is not the sync's, must find it already set.
+    from wechat_async.giftcard import _sync
+
+    async with emulator_and_client(300, days=3) as (wx, client):
+        sync = client.giftcard.iter_orders(wx.start_time, wx.end_time, concurrency=4)
+        held_at_spawn: list[bool] = []
+        spawn = _sync.spawn
+
+        def checked_spawn(work: Any, name: str) -> None:
+            held_at_spawn.append(sync._reader is not None)
+            spawn(work, name)
+
+        monkeypatch.setattr(_sync, "spawn", checked_spawn)
+        ids = [order.order_id async for order in sync]
+    assert held_at_spawn == [True]
+    assert len(ids) == 300

@@ -538,14 +538,21 @@ class _Ready:
 
 
 class _ReadAhead:
-    """A sync's fetchers in a task of their own (``async for`` outside ``async with``), until
-    ``stop()``. What a fetch cannot catch (a defect) is kept for the consumer to raise."""
+    """A sync's fetchers in a task of their own (``async for`` outside ``async with``), from
+    ``start()`` until ``stop()``. What a fetch cannot catch (a defect) is kept for the consumer
+    to raise."""
 
-    __slots__ = ("_scope", "error")
+    __slots__ = ("_scope", "_sync", "error")
 
     def __init__(self, sync: OrderSync) -> None:
         self._scope = anyio.CancelScope()
+        self._sync = sync
         self.error: Exception | None = None
+
+    def start(self) -> None:
+        """Called once the sync holds this reader: its fetchers read while it does, and an
+        eager task factory runs them before ``spawn`` returns."""
+        sync = self._sync
 
         async def read() -> None:
             try:
@@ -796,6 +803,7 @@ class OrderSync:
             self._done_with(self._ready.popleft())
         if self._tg is None and self._reader is None and self._loops:
             self._reader = _ReadAhead(self)
+            self._reader.start()
         try:
             while not self._ready:
                 ahead = self._tg is not None or self._reader is not None
