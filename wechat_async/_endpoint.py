@@ -86,6 +86,7 @@ class Endpoint(Generic[P, ReqT, RespT]):
         "query",
         "query_string",
         "request",
+        "request_fields",
         "response",
         "secret_reply",
         "source",
@@ -117,6 +118,10 @@ class Endpoint(Generic[P, ReqT, RespT]):
         self.method = method
         self.path = path
         self.request: type[ReqT] = request  # type: ignore[assignment]
+        #: the request model's field names (what a namespace's ``_prepare`` may fill in)
+        self.request_fields = frozenset(
+            a.name for a in (attrs.fields(self.request) if attrs.has(self.request) else ())
+        )
         self.response = response
         self.idempotent = idempotent
         self.query: Mapping[str, str] = dict(query or {})

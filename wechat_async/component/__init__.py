@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
 from ._client import ComponentClient
 from ._endpoints import ComponentEndpoints
 from ._urls import authorization_url, mobile_authorization_url
@@ -88,20 +86,10 @@ class ComponentNamespace(ComponentEndpoints):
 
     def _prepare(self, endpoint: Endpoint[Any, Any, Any], payload: dict[str, Any]) -> None:
         client = self._client
-        fields = _fields(endpoint.request)
+        fields = endpoint.request_fields
         for name in _FROM_APPID:
             if name in fields and not payload.get(name):
                 payload[name] = client.appid
         for name in _FROM_SECRET:
             if name in fields and not payload.get(name) and client._secret:
                 payload[name] = client._secret
-
-
-_FIELDS: dict[type, frozenset[str]] = {}
-
-
-def _fields(cls: type) -> frozenset[str]:
-    names = _FIELDS.get(cls)
-    if names is None:
-        names = _FIELDS[cls] = frozenset(a.name for a in attrs.fields(cls))
-    return names

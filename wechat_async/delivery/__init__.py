@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import attrs
-
 from .._endpoint import Endpoint
 from .._errors import ConfigurationError
 from .._redact import remember_secret
@@ -96,7 +94,7 @@ class DeliveryNamespace(DeliveryEndpoints):
         return account
 
     def _prepare(self, endpoint: Endpoint[Any, Any, Any], payload: dict[str, Any]) -> None:
-        if payload.get("delivery_sign") or "delivery_sign" not in _fields(endpoint.request):
+        if payload.get("delivery_sign") or "delivery_sign" not in endpoint.request_fields:
             return
         shopid = payload.get("shopid")
         account = self._accounts.get(shopid) if isinstance(shopid, str) else None
@@ -109,13 +107,3 @@ class DeliveryNamespace(DeliveryEndpoints):
         payload["delivery_sign"] = delivery_sign(
             account.shopid, account.app_secret, order_id if isinstance(order_id, str) else None
         )
-
-
-_FIELDS: dict[type, frozenset[str]] = {}
-
-
-def _fields(cls: type) -> frozenset[str]:
-    names = _FIELDS.get(cls)
-    if names is None:
-        names = _FIELDS[cls] = frozenset(a.name for a in attrs.fields(cls))
-    return names
