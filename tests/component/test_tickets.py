@@ -43,6 +43,16 @@ async def store(
             yield redis_store
 
 
+def _ticket(ticket: str, create_time: int, *, app_id: str = COMPONENT) -> ComponentVerifyTicket:
+    """A ``component_verify_ticket`` push as the router hands it over."""
+    return ComponentVerifyTicket(
+        app_id=app_id,
+        create_time=create_time,
+        info_type="component_verify_ticket",
+        component_verify_ticket=ticket,
+    )
+
+
 def _platform(wx: Emulator, tickets: VerifyTickets) -> CallbackRouter:
     router = CallbackRouter(TOKEN, encoding_aes_key=AES_KEY, app_id=COMPONENT, clock=wx._clock)
     router.on(ComponentVerifyTicket)(tickets.record)
@@ -68,12 +78,7 @@ async def test_a_redelivered_older_ticket_does_not_replace_a_newer_one(store: To
     _platform(wx, tickets)
     wx._clock.now += 600  # type: ignore[attr-defined]
     newer = await wx.platform.push_ticket()
-    old = ComponentVerifyTicket(
-        app_id=COMPONENT,
-        create_time=int(wx._clock.now) - 600,  # type: ignore[attr-defined]
-        info_type="component_verify_ticket",
-        component_verify_ticket="ticket@@@older",
-    )
+    old = _ticket("ticket@@@older", int(wx._clock.now) - 600)  # type: ignore[attr-defined]
     await tickets.record(old)
     assert await VerifyTickets(COMPONENT, store, clock=wx._clock).current() == newer
 
@@ -92,14 +97,7 @@ async def test_no_ticket_yet_says_what_to_check() -> None:
 async def test_a_ticket_over_12_hours_old_is_not_used() -> None:
     clock = Clock()
     tickets = VerifyTickets(COMPONENT, MemoryTokenStore(), clock=clock)
-    await tickets.record(
-        ComponentVerifyTicket(
-            app_id=COMPONENT,
-            create_time=int(clock.now),
-            info_type="component_verify_ticket",
-            component_verify_ticket="ticket@@@a",
-        )
-    )
+    await tickets.record(_ticket("ticket@@@a", int(clock.now)))
     clock.now += 11 * 3600
     assert await tickets.current() == "ticket@@@a"
     clock.now += 2 * 3600
@@ -111,14 +109,7 @@ async def test_a_ticket_addressed_to_another_platform_is_not_kept(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     tickets = VerifyTickets(COMPONENT, MemoryTokenStore())
-    await tickets.record(
-        ComponentVerifyTicket(
-            app_id="wxanotherplatform",
-            create_time=1,
-            info_type="component_verify_ticket",
-            component_verify_ticket="ticket@@@theirs",
-        )
-    )
+    await tickets.record(_ticket("ticket@@@theirs", 1, app_id="wxanotherplatform"))
     with pytest.raises(VerifyTicketMissingError):
         await tickets.current()
     assert "ignored" in caplog.text
@@ -138,14 +129,7 @@ async def test_store_down_uses_the_ticket_this_process_last_saw(
 ) -> None:
     store, clock = DownStore(), Clock()
     tickets = VerifyTickets(COMPONENT, store, clock=clock)
-    await tickets.record(
-        ComponentVerifyTicket(
-            app_id=COMPONENT,
-            create_time=int(clock.now),
-            info_type="component_verify_ticket",
-            component_verify_ticket="ticket@@@seen",
-        )
-    )
+    await tickets.record(_ticket("ticket@@@seen", int(clock.now)))
     store.down = True
     assert await tickets.current() == "ticket@@@seen"
     assert "using this process's ticket" in caplog.text
@@ -156,14 +140,7 @@ async def test_a_store_that_lost_the_ticket_gets_this_processs_copy_back(
 ) -> None:
     store, clock = MemoryTokenStore(), Clock()
     receiver = VerifyTickets(COMPONENT, store, clock=clock)
-    await receiver.record(
-        ComponentVerifyTicket(
-            app_id=COMPONENT,
-            create_time=int(clock.now),
-            info_type="component_verify_ticket",
-            component_verify_ticket="ticket@@@kept",
-        )
-    )
+    await receiver.record(_ticket("ticket@@@kept", int(clock.now)))
     await store.invalidate(f"component-ticket:{COMPONENT}", "ticket@@@kept")  # a Redis restart
     assert await receiver.current() == "ticket@@@kept"
     assert "put back" in caplog.text
